@@ -1,0 +1,18 @@
+//! The entities Standing keeps: contracts, feedback, complaints, appeals, sanctions, audit.
+
+mod appeal;
+mod audit;
+mod complaint;
+mod contract;
+mod feedback;
+mod sanction;
+
+pub use appeal::{Appeal, AppealDecision, SanctionSnapshot};
+pub use audit::{AuditEntry, Notice, NoticeKind};
+pub use complaint::{Complaint, ComplaintDecision, ComplaintStatus};
+pub use contract::Contract;
+pub use feedback::{
+    ChangeState, Consent, Feedback, FeedbackReport, PrivatePart, PublicPart, PublicVersion,
+    ReportDecision, Response,
+};
+pub use sanction::{AppealPaths, DecidedBy, Evidence, RuleId, Sanction, Standing};

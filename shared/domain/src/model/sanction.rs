@@ -1,0 +1,107 @@
+//! Standing, sanctions and their statements of reasons (§10).
+
+use crate::{ComplaintId, ContractId, FeedbackId, SanctionId, TermsClause, UserId};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+crate::values::vocabulary!(
+    /// A freelancer's standing, from best to worst; each sanction has one of the worse four.
+    Standing {
+        Good => "good",
+        Warned => "warned",
+        Restricted => "restricted",
+        BlockedNewWork => "blocked_new_work",
+        PermanentlyBlocked => "permanently_blocked",
+    }
+);
+
+crate::values::vocabulary!(
+    /// The rules that can impose a sanction.
+    RuleId {
+        /// §4: negative feedback from several clients.
+        QualityMultipleNegative => "quality.multiple_negative",
+        /// §7: substantiated complaints about a professional background.
+        ComplaintsMisrepresentation => "complaints.misrepresentation",
+    }
+);
+
+/// The ids a sanction rests on. Kept sorted so that equal facts compare equal.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Evidence {
+    pub contract_ids: Vec<ContractId>,
+    pub feedback_ids: Vec<FeedbackId>,
+    pub complaint_ids: Vec<ComplaintId>,
+}
+
+impl Evidence {
+    pub fn is_empty(&self) -> bool {
+        self.contract_ids.is_empty()
+            && self.feedback_ids.is_empty()
+            && self.complaint_ids.is_empty()
+    }
+
+    /// Sorts and de-duplicates every list.
+    pub fn normalized(mut self) -> Self {
+        self.contract_ids.sort();
+        self.contract_ids.dedup();
+        self.feedback_ids.sort();
+        self.feedback_ids.dedup();
+        self.complaint_ids.sort();
+        self.complaint_ids.dedup();
+        self
+    }
+}
+
+/// Automated, or the reviewer whose decision imposed it.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum DecidedBy {
+    Automated,
+    Reviewer(UserId),
+}
+
+impl Serialize for DecidedBy {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            DecidedBy::Automated => s.serialize_str("automated"),
+            DecidedBy::Reviewer(id) => s.serialize_str(id.as_str()),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for DecidedBy {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let raw = String::deserialize(d)?;
+        if raw == "automated" {
+            return Ok(DecidedBy::Automated);
+        }
+        UserId::parse(raw)
+            .map(DecidedBy::Reviewer)
+            .map_err(serde::de::Error::custom)
+    }
+}
+
+/// How and from when a sanction can be appealed.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct AppealPaths {
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub reinstatement_opens_at: Option<DateTime<Utc>>,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub contest_until: Option<DateTime<Utc>>,
+}
+
+/// A sanction with its statement of reasons (§10).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Sanction {
+    pub sanction_id: SanctionId,
+    pub kind: Standing,
+    pub rule: RuleId,
+    pub policy_version: String,
+    pub started_at: DateTime<Utc>,
+    pub evidence: Evidence,
+    pub decided_by: DecidedBy,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub terms_clause: Option<TermsClause>,
+    /// The reasons, in words a freelancer can read.
+    pub statement: String,
+    pub appeal: AppealPaths,
+}
