@@ -1,6 +1,7 @@
 //! `evaluate`: a freelancer's standing, sanctions, JSS and eligibility, as a pure function of
 //! their record, the policy and `now`.
 
+use crate::calendar::{sub_days, sub_months};
 use crate::model::{
     AuditEntry, Complaint, DecidedBy, Evidence, Notice, NoticeKind, RuleId, Sanction,
 };
@@ -76,6 +77,23 @@ pub fn standing_of(sanctions: &[Sanction]) -> Standing {
         .unwrap_or(Standing::Good)
 }
 
+/// Where the evidence an evaluation needs begins: the longer of the quality and JSS windows, and
+/// for a standing block, the quality window before the block's own moment (§4 re-checks it
+/// there). A store reads contracts that ended after this and nothing older.
+pub fn evidence_since(
+    previous: &[Sanction],
+    now: DateTime<Utc>,
+    policy: &PolicyConfig,
+) -> DateTime<Utc> {
+    let quality = sub_days(now, policy.quality_window_days);
+    let jss = sub_months(now, policy.jss_window_months);
+    previous
+        .iter()
+        .filter(|s| s.rule == RuleId::QualityMultipleNegative)
+        .map(|s| sub_days(s.started_at, policy.quality_window_days))
+        .fold(quality.min(jss), DateTime::min)
+}
+
 /// Evaluates a freelancer. Same input, same output; re-evaluating never mints a new sanction for
 /// the same fact, because sanction ids derive from the facts behind them.
 pub fn evaluate(
@@ -92,6 +110,7 @@ pub fn evaluate(
     complaint_ladder(
         record,
         policy,
+        now,
         &facts,
         rung.as_ref(),
         &mut active,
@@ -177,7 +196,6 @@ impl AppealFacts {
                 }
             }
         }
-        facts.reinstatements.sort_by(|a, b| a.2.cmp(&b.2));
         facts.excluded_feedback.sort();
         facts
     }
@@ -359,6 +377,7 @@ fn new_block(
 fn complaint_ladder(
     record: &FreelancerRecord,
     policy: &PolicyConfig,
+    now: DateTime<Utc>,
     facts: &AppealFacts,
     rung: Option<&Rung<'_>>,
     active: &mut Vec<Sanction>,
@@ -386,11 +405,7 @@ fn complaint_ladder(
                         ),
                         None => match &cur {
                             Some(c) => (LiftReason::Superseded, c.started_at, c.decided_by.clone()),
-                            None => (
-                                LiftReason::EvidenceWithdrawn,
-                                prev.started_at,
-                                DecidedBy::Automated,
-                            ),
+                            None => (LiftReason::EvidenceWithdrawn, now, DecidedBy::Automated),
                         },
                     };
                 changes.push(SanctionChange::Lifted {
@@ -551,5 +566,326 @@ fn lift_sentence(reason: LiftReason) -> &'static str {
             "Reversed automatically: feedback the sanction rested on was removed or changed, and the rule no longer holds at the moment the sanction began."
         }
         LiftReason::Superseded => "Replaced by the next sanction of the complaints ladder.",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::fixtures::*;
+    use crate::model::Appeal;
+    use crate::record::ContractEvidence;
+    use crate::{AppealOutcome, ComplaintOutcome};
+
+    fn three_negatives() -> Vec<ContractEvidence> {
+        vec![
+            negative_contract("c1", "cl1", day(10)),
+            negative_contract("c2", "cl2", day(20)),
+            negative_contract("c3", "cl3", day(30)),
+        ]
+    }
+
+    fn with(
+        contracts: Vec<ContractEvidence>,
+        complaints: Vec<Complaint>,
+        appeals: Vec<Appeal>,
+        previous: Vec<Sanction>,
+    ) -> FreelancerRecord {
+        FreelancerRecord::new(user("fl1"), contracts, complaints, appeals, previous)
+    }
+
+    /// Evaluates, then feeds the result back as the previous sanctions, as the store would.
+    fn settle(
+        contracts: Vec<ContractEvidence>,
+        appeals: Vec<Appeal>,
+        previous: Vec<Sanction>,
+        now: DateTime<Utc>,
+    ) -> Evaluation {
+        evaluate(&with(contracts, vec![], appeals, previous), &policy(), now)
+    }
+
+    #[test]
+    fn a_good_freelancer_has_good_standing_and_may_do_everything() {
+        let e = settle(
+            vec![positive_contract("c1", "cl1", day(0))],
+            vec![],
+            vec![],
+            day(30),
+        );
+        assert_eq!(e.standing, Standing::Good);
+        assert!(e.sanctions.is_empty() && e.changes.is_empty());
+        assert!(e.eligibility.submit_proposal.allowed);
+    }
+
+    #[test]
+    fn negatives_from_three_clients_impose_an_automated_block_with_reasons_and_evidence() {
+        let e = settle(three_negatives(), vec![], vec![], day(40));
+        assert_eq!(e.standing, Standing::BlockedNewWork);
+        let block = &e.sanctions[0];
+        assert_eq!(block.rule, RuleId::QualityMultipleNegative);
+        assert_eq!(block.decided_by, DecidedBy::Automated);
+        assert_eq!(block.policy_version, "rulebook-1");
+        assert_eq!(block.started_at, day(31));
+        assert_eq!(block.evidence.contract_ids.len(), 3);
+        assert_eq!(block.evidence.feedback_ids.len(), 3);
+        assert!(
+            block.statement.contains("3 distinct clients"),
+            "{}",
+            block.statement
+        );
+        assert_eq!(
+            block.appeal.reinstatement_opens_at,
+            Some(crate::calendar::add_months(day(31), 6))
+        );
+        assert!(!e.eligibility.accept_new_contract.allowed);
+        assert!(e.eligibility.continue_existing_contract.allowed);
+        assert_eq!(e.audit_entries().len(), 1);
+        assert_eq!(e.audit_entries()[0].before, Standing::Good);
+        assert_eq!(e.audit_entries()[0].after, Standing::BlockedNewWork);
+    }
+
+    #[test]
+    fn re_evaluating_later_never_mints_a_new_sanction_for_the_same_fact() {
+        let first = settle(three_negatives(), vec![], vec![], day(40));
+        let late = settle(three_negatives(), vec![], vec![], day(45));
+        assert_eq!(
+            first.sanctions[0].sanction_id,
+            late.sanctions[0].sanction_id
+        );
+        let replay = settle(three_negatives(), vec![], first.sanctions.clone(), day(50));
+        assert_eq!(replay.sanctions, first.sanctions);
+        assert!(replay.changes.is_empty());
+    }
+
+    #[test]
+    fn a_block_is_sticky_when_the_window_moves_on() {
+        let first = settle(three_negatives(), vec![], vec![], day(40));
+        let much_later = settle(three_negatives(), vec![], first.sanctions.clone(), day(800));
+        assert_eq!(much_later.standing, Standing::BlockedNewWork);
+        assert!(much_later.changes.is_empty());
+    }
+
+    #[test]
+    fn a_removed_negative_reverses_the_block_automatically() {
+        let first = settle(three_negatives(), vec![], vec![], day(40));
+        let mut contracts = three_negatives();
+        remove_feedback(&mut contracts[2], day(50));
+        let after = settle(contracts, vec![], first.sanctions.clone(), day(51));
+        assert_eq!(after.standing, Standing::Good);
+        assert!(matches!(
+            &after.changes[..],
+            [SanctionChange::Lifted {
+                reason: LiftReason::EvidenceWithdrawn,
+                by: DecidedBy::Automated,
+                ..
+            }]
+        ));
+        assert_eq!(after.audit_entries()[0].action, "lifted");
+    }
+
+    #[test]
+    fn a_negative_changed_to_positive_reverses_the_block() {
+        // The first negative rests on its public scores alone, which a consented change can fix.
+        let mut contracts = three_negatives();
+        contracts[0].client_feedback = Some(client_feedback(
+            "c1",
+            "cl1",
+            1,
+            crate::ReasonEnded::Other,
+            &[],
+            day(11),
+        ));
+        let first = settle(contracts.clone(), vec![], vec![], day(40));
+        assert_eq!(first.standing, Standing::BlockedNewWork);
+        if let Some(fb) = contracts[0].client_feedback.as_mut() {
+            fb.push_version(public(5), day(45));
+        }
+        let after = settle(contracts, vec![], first.sanctions.clone(), day(46));
+        assert_eq!(after.standing, Standing::Good);
+        assert!(matches!(
+            &after.changes[..],
+            [SanctionChange::Lifted {
+                reason: LiftReason::EvidenceWithdrawn,
+                ..
+            }]
+        ));
+    }
+
+    #[test]
+    fn a_block_still_holds_when_only_evidence_after_its_moment_changes() {
+        let mut contracts = three_negatives();
+        contracts.push(negative_contract("c4", "cl4", day(35)));
+        let first = settle(contracts.clone(), vec![], vec![], day(40));
+        remove_feedback(&mut contracts[3], day(50));
+        let after = settle(contracts, vec![], first.sanctions.clone(), day(51));
+        assert_eq!(after.sanctions, first.sanctions);
+    }
+
+    #[test]
+    fn a_granted_reinstatement_lifts_the_block_and_earlier_negatives_stop_counting() {
+        let first = settle(three_negatives(), vec![], vec![], day(40));
+        let block = first.sanctions[0].clone();
+        let granted = decided_appeal(
+            "a1",
+            &block,
+            crate::AppealKind::Reinstatement,
+            AppealOutcome::Granted,
+            day(220),
+        );
+        let after = settle(
+            three_negatives(),
+            vec![granted.clone()],
+            vec![block],
+            day(221),
+        );
+        assert_eq!(after.standing, Standing::Good);
+        assert!(matches!(
+            &after.changes[..],
+            [SanctionChange::Lifted {
+                reason: LiftReason::Reinstated,
+                ..
+            }]
+        ));
+        // Two new negatives after reinstatement are not enough with the old ones ignored.
+        let mut contracts = three_negatives();
+        contracts.push(negative_contract("c5", "cl5", day(230)));
+        contracts.push(negative_contract("c6", "cl6", day(240)));
+        let later = settle(contracts, vec![granted], after.sanctions.clone(), day(250));
+        assert_eq!(later.standing, Standing::Good);
+    }
+
+    #[test]
+    fn a_granted_contest_reverses_the_block_and_its_evidence_no_longer_counts() {
+        let first = settle(three_negatives(), vec![], vec![], day(40));
+        let block = first.sanctions[0].clone();
+        let granted = decided_appeal(
+            "a1",
+            &block,
+            crate::AppealKind::Contest,
+            AppealOutcome::Granted,
+            day(45),
+        );
+        let after = settle(three_negatives(), vec![granted], vec![block], day(46));
+        assert_eq!(after.standing, Standing::Good);
+        assert!(matches!(
+            &after.changes[..],
+            [SanctionChange::Lifted {
+                reason: LiftReason::ContestGranted,
+                ..
+            }]
+        ));
+    }
+
+    #[test]
+    fn a_denied_reinstatement_moves_the_next_application_six_months_on() {
+        let first = settle(three_negatives(), vec![], vec![], day(40));
+        let block = first.sanctions[0].clone();
+        let denied = decided_appeal(
+            "a1",
+            &block,
+            crate::AppealKind::Reinstatement,
+            AppealOutcome::Denied,
+            day(220),
+        );
+        let after = settle(three_negatives(), vec![denied], vec![block], day(221));
+        assert_eq!(
+            after.sanctions[0].appeal.reinstatement_opens_at,
+            Some(crate::calendar::add_months(day(220), 6))
+        );
+    }
+
+    #[test]
+    fn substantiated_complaints_climb_the_ladder_and_each_step_is_audited() {
+        let s = ComplaintOutcome::Substantiated;
+        let one = vec![decided_complaint("k1", "cl1", s, day(1))];
+        let warned = evaluate(
+            &with(vec![], one.clone(), vec![], vec![]),
+            &policy(),
+            day(2),
+        );
+        assert_eq!(warned.standing, Standing::Warned);
+        assert_eq!(
+            warned.sanctions[0].decided_by,
+            DecidedBy::Reviewer(user("rev1"))
+        );
+        assert!(warned.sanctions[0].terms_clause.is_some());
+        assert!(warned.sanctions[0].appeal.reinstatement_opens_at.is_none());
+        let mut two = one;
+        two.push(decided_complaint("k2", "cl2", s, day(3)));
+        let restricted = evaluate(
+            &with(vec![], two, vec![], warned.sanctions.clone()),
+            &policy(),
+            day(4),
+        );
+        assert_eq!(restricted.standing, Standing::Restricted);
+        assert!(!restricted.eligibility.submit_proposal.allowed);
+        assert!(restricted.eligibility.accept_new_contract.allowed);
+        assert_eq!(restricted.disputed_credentials.len(), 2);
+        assert!(matches!(
+            &restricted.changes[..],
+            [
+                SanctionChange::Lifted {
+                    reason: LiftReason::Superseded,
+                    ..
+                },
+                SanctionChange::Imposed(_)
+            ]
+        ));
+    }
+
+    #[test]
+    fn a_quality_block_and_a_complaint_sanction_stand_together_and_the_worst_is_the_standing() {
+        let complaints = vec![decided_complaint(
+            "k1",
+            "cl1",
+            ComplaintOutcome::Substantiated,
+            day(1),
+        )];
+        let e = evaluate(
+            &with(three_negatives(), complaints, vec![], vec![]),
+            &policy(),
+            day(40),
+        );
+        assert_eq!(e.sanctions.len(), 2);
+        assert_eq!(e.standing, Standing::BlockedNewWork);
+    }
+
+    #[test]
+    fn a_granted_contest_of_a_ladder_sanction_voids_the_decision_that_raised_it() {
+        let s = ComplaintOutcome::Substantiated;
+        let complaints = vec![
+            decided_complaint("k1", "cl1", s, day(1)),
+            decided_complaint("k2", "cl2", s, day(3)),
+        ];
+        let restricted = evaluate(
+            &with(vec![], complaints.clone(), vec![], vec![]),
+            &policy(),
+            day(4),
+        );
+        let sanction = restricted.sanctions[0].clone();
+        let granted = decided_appeal(
+            "a1",
+            &sanction,
+            crate::AppealKind::Contest,
+            AppealOutcome::Granted,
+            day(6),
+        );
+        let after = evaluate(
+            &with(vec![], complaints, vec![granted], vec![sanction]),
+            &policy(),
+            day(7),
+        );
+        assert_eq!(after.standing, Standing::Warned);
+    }
+
+    #[test]
+    fn the_evidence_read_reaches_back_a_window_before_a_standing_block() {
+        let block = block_sanction("s1", day(400));
+        let since = evidence_since(&[block], day(1000), &policy());
+        assert_eq!(since, day(35));
+        assert_eq!(
+            evidence_since(&[], day(1000), &policy()),
+            crate::calendar::sub_months(day(1000), 24)
+        );
     }
 }

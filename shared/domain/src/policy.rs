@@ -243,9 +243,11 @@ mod tests {
 
     #[test]
     fn a_policy_round_trips_through_json() {
-        let mut p = PolicyConfig::default();
-        p.version = "strict-2".into();
-        p.quality_min_distinct_clients = 4;
+        let p = PolicyConfig {
+            version: "strict-2".into(),
+            quality_min_distinct_clients: 4,
+            ..PolicyConfig::default()
+        };
         let json = serde_json::to_string(&p).unwrap();
         assert_eq!(PolicyConfig::from_json(&json), Ok(p));
     }

@@ -1,1 +1,212 @@
-//! Ports: what the use cases need from storage and time.
+//! Ports: what the use cases need from storage and time, split by capability so each handler
+//! asks for the narrowest set. Storage failures arrive as `DomainError` already mapped by the
+//! adapter: `AlreadyExists` for a uniqueness guard, `Conflict` for a stale version,
+//! `Unavailable` for the rest.
+
+use crate::error::DomainError;
+use crate::evaluation::DisputedCredential;
+use crate::model::{
+    Appeal, AuditEntry, Complaint, ComplaintStatus, Contract, Feedback, Notice, Sanction, Standing,
+};
+use crate::record::ContractEvidence;
+use crate::rules::eligibility::Eligibility;
+use crate::{AppealId, ComplaintId, ContractId, ReportId, SanctionId, UserId};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use std::future::Future;
+
+pub type StoreResult<T> = Result<T, DomainError>;
+
+/// A value with the version the store holds it at, for optimistic locking.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Versioned<T> {
+    pub value: T,
+    pub version: u64,
+}
+
+/// The time. Functions read the system clock; the local stack can run a development clock.
+pub trait Clock: Send + Sync {
+    fn now(&self) -> DateTime<Utc>;
+}
+
+/// Contracts as the marketplace registers them.
+pub trait ContractStore: Send + Sync {
+    fn get_contract(
+        &self,
+        id: &ContractId,
+    ) -> impl Future<Output = StoreResult<Option<Versioned<Contract>>>> + Send;
+
+    /// Creates (`expected = None`, refused if it exists) or replaces at `expected` version.
+    fn put_contract(
+        &self,
+        contract: &Contract,
+        expected: Option<u64>,
+    ) -> impl Future<Output = StoreResult<()>> + Send;
+
+    /// Whether this client has ever had a contract with this freelancer.
+    fn has_contract_between(
+        &self,
+        client: &UserId,
+        freelancer: &UserId,
+    ) -> impl Future<Output = StoreResult<bool>> + Send;
+}
+
+/// Both sides' feedback on one contract.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ContractFeedback {
+    pub client: Option<Versioned<Feedback>>,
+    pub freelancer: Option<Versioned<Feedback>>,
+}
+
+pub trait FeedbackStore: Send + Sync {
+    fn contract_feedback(
+        &self,
+        contract: &ContractId,
+    ) -> impl Future<Output = StoreResult<ContractFeedback>> + Send;
+
+    /// Refused with `AlreadyExists` when this direction's feedback exists.
+    fn insert_feedback(
+        &self,
+        contract: &Contract,
+        feedback: &Feedback,
+    ) -> impl Future<Output = StoreResult<()>> + Send;
+
+    /// Replaces the feedback at `expected` version (changes, response, report, decision).
+    fn update_feedback(
+        &self,
+        contract: &Contract,
+        feedback: &Feedback,
+        expected: u64,
+    ) -> impl Future<Output = StoreResult<()>> + Send;
+
+    fn feedback_by_report(
+        &self,
+        report: &ReportId,
+    ) -> impl Future<Output = StoreResult<Option<Versioned<Feedback>>>> + Send;
+}
+
+pub trait ComplaintStore: Send + Sync {
+    fn freelancer_complaints(
+        &self,
+        freelancer: &UserId,
+    ) -> impl Future<Output = StoreResult<Vec<Versioned<Complaint>>>> + Send;
+
+    /// Writes a new complaint and the complaints a case just moved into review, all or nothing.
+    /// Refused with `AlreadyExists` when the reporter has an open complaint on the same claim.
+    fn file_complaint(
+        &self,
+        complaint: &Complaint,
+        moved_to_review: &[Versioned<Complaint>],
+    ) -> impl Future<Output = StoreResult<()>> + Send;
+
+    fn get_complaint(
+        &self,
+        id: &ComplaintId,
+    ) -> impl Future<Output = StoreResult<Option<Versioned<Complaint>>>> + Send;
+
+    /// Saves a decided complaint at `expected` version and frees its open-claim guard.
+    fn decide_complaint(
+        &self,
+        complaint: &Complaint,
+        expected: u64,
+    ) -> impl Future<Output = StoreResult<()>> + Send;
+
+    /// The reviewers' queue for one status, oldest first.
+    fn complaint_queue(
+        &self,
+        status: ComplaintStatus,
+    ) -> impl Future<Output = StoreResult<Vec<Complaint>>> + Send;
+}
+
+pub trait AppealStore: Send + Sync {
+    fn freelancer_appeals(
+        &self,
+        freelancer: &UserId,
+    ) -> impl Future<Output = StoreResult<Vec<Versioned<Appeal>>>> + Send;
+
+    /// Refused with `Conflict` when an appeal against the same sanction is pending.
+    fn file_appeal(&self, appeal: &Appeal) -> impl Future<Output = StoreResult<()>> + Send;
+
+    fn get_appeal(
+        &self,
+        id: &AppealId,
+    ) -> impl Future<Output = StoreResult<Option<Versioned<Appeal>>>> + Send;
+
+    /// Saves a decision or an overdue flag at `expected` version; a decision frees the guard.
+    fn save_appeal(
+        &self,
+        appeal: &Appeal,
+        expected: u64,
+    ) -> impl Future<Output = StoreResult<()>> + Send;
+
+    /// Pending appeals, oldest first.
+    fn pending_appeals(&self) -> impl Future<Output = StoreResult<Vec<Appeal>>> + Send;
+}
+
+/// What the last evaluation left: the read model of standing, sanctions, JSS and eligibility.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StandingSnapshot {
+    pub freelancer_id: UserId,
+    pub standing: Standing,
+    pub sanctions: Vec<Sanction>,
+    pub jss: Option<u8>,
+    pub eligibility: Eligibility,
+    pub disputed_credentials: Vec<DisputedCredential>,
+    pub evaluated_at: DateTime<Utc>,
+    pub policy_version: String,
+}
+
+/// A reinstatement window that has come due (the daily check's sparse index).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DueReinstatement {
+    pub freelancer_id: UserId,
+    pub sanction_id: SanctionId,
+    pub opens_at: DateTime<Utc>,
+}
+
+pub trait StandingStore: Send + Sync {
+    /// Contracts of the freelancer that ended after `since`, with the client's feedback and when
+    /// the freelancer left theirs: a key range, never the whole history.
+    fn evidence_since(
+        &self,
+        freelancer: &UserId,
+        since: DateTime<Utc>,
+    ) -> impl Future<Output = StoreResult<Vec<ContractEvidence>>> + Send;
+
+    fn get_standing(
+        &self,
+        freelancer: &UserId,
+    ) -> impl Future<Output = StoreResult<Option<Versioned<StandingSnapshot>>>> + Send;
+
+    /// Writes the standing at `expected` version (`None`: first evaluation) with its audit
+    /// entries and notices, all or nothing. Audit entries and notices are keyed by what they
+    /// record, so a replay writes nothing new.
+    fn save_standing(
+        &self,
+        snapshot: &StandingSnapshot,
+        audit: &[AuditEntry],
+        notices: &[Notice],
+        expected: Option<u64>,
+    ) -> impl Future<Output = StoreResult<()>> + Send;
+
+    fn audit_trail(
+        &self,
+        freelancer: &UserId,
+    ) -> impl Future<Output = StoreResult<Vec<AuditEntry>>> + Send;
+}
+
+pub trait SweepStore: Send + Sync {
+    /// Quality blocks whose reinstatement window opened by `until` and whose freelancer has not
+    /// been told yet.
+    fn due_reinstatements(
+        &self,
+        until: DateTime<Utc>,
+    ) -> impl Future<Output = StoreResult<Vec<DueReinstatement>>> + Send;
+
+    /// Records the notice and clears the due marker; writing the same notice twice is a no-op.
+    fn mark_reinstatement_notified(
+        &self,
+        due: &DueReinstatement,
+        notice: &Notice,
+    ) -> impl Future<Output = StoreResult<()>> + Send;
+}

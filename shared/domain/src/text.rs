@@ -43,6 +43,13 @@ impl<const MIN: usize, const MAX: usize> Text<MIN, MAX> {
     }
 }
 
+/// Text that may be empty defaults to empty.
+impl<const MAX: usize> Default for Text<0, MAX> {
+    fn default() -> Self {
+        Self(String::new())
+    }
+}
+
 impl<const MIN: usize, const MAX: usize> TryFrom<String> for Text<MIN, MAX> {
     type Error = TextError;
     fn try_from(s: String) -> Result<Self, Self::Error> {

@@ -174,7 +174,7 @@ mod tests {
             &user("cl1"),
             &user("fl1"),
             true,
-            &[first.clone()],
+            std::slice::from_ref(&first),
             cert(),
             &claim("aws sa"),
         );
@@ -185,7 +185,7 @@ mod tests {
                 &user("cl1"),
                 &user("fl1"),
                 true,
-                &[first.clone()],
+                std::slice::from_ref(&first),
                 cert(),
                 &claim("PMP")
             )

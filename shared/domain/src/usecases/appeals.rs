@@ -1,0 +1,110 @@
+//! Appeals: file against an active sanction, the pending queue, decide.
+
+use super::found;
+use crate::error::DomainError;
+use crate::model::{Appeal, AppealDecision, SanctionSnapshot};
+use crate::ports::{AppealStore, Clock, StandingStore, Versioned};
+use crate::rules::{access, appeals as rule};
+use crate::{
+    Actor, AppealId, AppealKind, AppealOutcome, Note, PolicyConfig, SanctionId, Statement, UserId,
+};
+use serde::Deserialize;
+
+/// `POST /freelancers/{id}/appeals`.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FileAppeal {
+    pub sanction_id: SanctionId,
+    pub kind: AppealKind,
+    pub statement: Statement,
+}
+
+/// `POST /appeals/{id}/decision`.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DecideAppeal {
+    pub outcome: AppealOutcome,
+    #[serde(default)]
+    pub note: Note,
+}
+
+/// The freelancer appeals one of their active sanctions.
+pub async fn file<S: StandingStore + AppealStore>(
+    store: &S,
+    clock: &impl Clock,
+    policy: &PolicyConfig,
+    actor: &Actor,
+    freelancer: &UserId,
+    cmd: FileAppeal,
+) -> Result<Appeal, DomainError> {
+    access::file_appeal(actor, freelancer)?;
+    let standing = store.get_standing(freelancer).await?;
+    let sanction = standing
+        .and_then(|s| {
+            s.value
+                .sanctions
+                .into_iter()
+                .find(|x| x.sanction_id == cmd.sanction_id)
+        })
+        .ok_or_else(|| DomainError::not_found("active sanction", &cmd.sanction_id))?;
+    let appeals: Vec<Appeal> = store
+        .freelancer_appeals(freelancer)
+        .await?
+        .into_iter()
+        .map(|v| v.value)
+        .collect();
+    let now = clock.now();
+    rule::check_filing(&sanction, cmd.kind, &appeals, now, policy)?;
+    let appeal = Appeal {
+        appeal_id: AppealId::derived(
+            "ap",
+            &[
+                sanction.sanction_id.as_str(),
+                cmd.kind.as_str(),
+                &now.to_rfc3339(),
+            ],
+        ),
+        freelancer_id: freelancer.clone(),
+        kind: cmd.kind,
+        sanction: SanctionSnapshot {
+            sanction_id: sanction.sanction_id,
+            kind: sanction.kind,
+            rule: sanction.rule,
+            started_at: sanction.started_at,
+            evidence: sanction.evidence,
+        },
+        statement: cmd.statement,
+        filed_at: now,
+        decision: None,
+        overdue_since: None,
+    };
+    store.file_appeal(&appeal).await?;
+    Ok(appeal)
+}
+
+/// Pending appeals for reviewers, oldest first.
+pub async fn pending<S: AppealStore>(store: &S, actor: &Actor) -> Result<Vec<Appeal>, DomainError> {
+    access::review(actor, "see pending appeals")?;
+    store.pending_appeals().await
+}
+
+/// A reviewer grants or denies an appeal; the evaluation that follows lifts or keeps the sanction.
+pub async fn decide<S: AppealStore>(
+    store: &S,
+    clock: &impl Clock,
+    actor: &Actor,
+    id: &AppealId,
+    cmd: DecideAppeal,
+) -> Result<Appeal, DomainError> {
+    access::review(actor, "decide appeals")?;
+    let Versioned { mut value, version } = found(store.get_appeal(id).await?, "appeal", id)?;
+    rule::check_decision(&value, &actor.user_id)?;
+    value.decision = Some(AppealDecision {
+        outcome: cmd.outcome,
+        note: cmd.note,
+        reviewer: actor.user_id.clone(),
+        decided_at: clock.now(),
+    });
+    store.save_appeal(&value, version).await?;
+    Ok(value)
+}

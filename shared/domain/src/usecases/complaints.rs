@@ -1,0 +1,140 @@
+//! Professional background complaints: file, the reviewers' queue, decide.
+
+use super::found;
+use crate::error::DomainError;
+use crate::model::{Complaint, ComplaintDecision, ComplaintStatus};
+use crate::ports::{Clock, ComplaintStore, ContractStore, Versioned};
+use crate::rules::{access, complaints as rule};
+use crate::{
+    Actor, ClaimText, ComplaintCategory, ComplaintId, ComplaintOutcome, EvidenceText, Note,
+    PolicyConfig, Statement, TermsClause, UserId,
+};
+use serde::Deserialize;
+
+/// At most this many pieces of evidence per complaint.
+pub const MAX_EVIDENCE: usize = 20;
+
+/// `POST /freelancers/{id}/complaints`.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FileComplaint {
+    pub category: ComplaintCategory,
+    pub claim: ClaimText,
+    pub statement: Statement,
+    #[serde(default)]
+    pub evidence: Vec<EvidenceText>,
+}
+
+/// `POST /complaints/{id}/decision`.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DecideComplaint {
+    pub outcome: ComplaintOutcome,
+    pub terms_clause: TermsClause,
+    #[serde(default)]
+    pub note: Note,
+}
+
+/// A client files a complaint; a review case opens when enough distinct reporters complain.
+pub async fn file<S: ContractStore + ComplaintStore>(
+    store: &S,
+    clock: &impl Clock,
+    policy: &PolicyConfig,
+    actor: &Actor,
+    freelancer: &UserId,
+    cmd: FileComplaint,
+) -> Result<Complaint, DomainError> {
+    access::file_complaint(actor)?;
+    if cmd.evidence.is_empty() || cmd.evidence.len() > MAX_EVIDENCE {
+        return Err(DomainError::invalid(
+            "evidence",
+            format!("must list 1 to {MAX_EVIDENCE} links or texts"),
+        ));
+    }
+    let has_contract = store
+        .has_contract_between(&actor.user_id, freelancer)
+        .await?;
+    let existing = store.freelancer_complaints(freelancer).await?;
+    let values: Vec<Complaint> = existing.iter().map(|v| v.value.clone()).collect();
+    rule::check_filing(
+        &actor.user_id,
+        freelancer,
+        has_contract,
+        &values,
+        cmd.category,
+        &cmd.claim,
+    )?;
+    let now = clock.now();
+    let stamp = now.to_rfc3339();
+    let key = Complaint::claim_key(cmd.category, &cmd.claim);
+    let complaint = Complaint {
+        complaint_id: ComplaintId::derived(
+            "cp",
+            &[freelancer.as_str(), actor.user_id.as_str(), &key, &stamp],
+        ),
+        freelancer_id: freelancer.clone(),
+        reporter: actor.user_id.clone(),
+        category: cmd.category,
+        claim: cmd.claim,
+        statement: cmd.statement,
+        evidence: cmd.evidence,
+        filed_at: now,
+        under_review_since: None,
+        decision: None,
+    };
+    let mut all = values;
+    all.push(complaint.clone());
+    let moved = rule::open_case(&mut all, now, policy);
+    let new = all
+        .iter()
+        .find(|c| c.complaint_id == complaint.complaint_id)
+        .cloned()
+        .unwrap_or(complaint);
+    let moved_to_review: Vec<Versioned<Complaint>> = existing
+        .into_iter()
+        .filter(|v| moved.contains(&v.value.complaint_id))
+        .filter_map(|v| {
+            all.iter()
+                .find(|c| c.complaint_id == v.value.complaint_id)
+                .map(|c| Versioned {
+                    value: c.clone(),
+                    version: v.version,
+                })
+        })
+        .collect();
+    store.file_complaint(&new, &moved_to_review).await?;
+    Ok(new)
+}
+
+/// The reviewers' queue, oldest first.
+pub async fn queue<S: ComplaintStore>(
+    store: &S,
+    actor: &Actor,
+    status: ComplaintStatus,
+) -> Result<Vec<Complaint>, DomainError> {
+    access::review(actor, "see the complaints queue")?;
+    store.complaint_queue(status).await
+}
+
+/// A reviewer decides a complaint under review.
+pub async fn decide<S: ComplaintStore>(
+    store: &S,
+    clock: &impl Clock,
+    policy: &PolicyConfig,
+    actor: &Actor,
+    id: &ComplaintId,
+    cmd: DecideComplaint,
+) -> Result<Complaint, DomainError> {
+    access::review(actor, "decide complaints")?;
+    let Versioned { mut value, version } = found(store.get_complaint(id).await?, "complaint", id)?;
+    rule::check_decision(&value, &actor.user_id, policy)?;
+    value.decision = Some(ComplaintDecision {
+        outcome: cmd.outcome,
+        terms_clause: cmd.terms_clause,
+        note: cmd.note,
+        reviewer: actor.user_id.clone(),
+        decided_at: clock.now(),
+    });
+    store.decide_complaint(&value, version).await?;
+    Ok(value)
+}

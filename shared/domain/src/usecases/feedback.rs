@@ -1,0 +1,409 @@
+//! Feedback: submit, view, change (request, consent, apply), respond, report, decide a report.
+
+use super::found;
+use crate::error::DomainError;
+use crate::model::{
+    Contract, Feedback, FeedbackReport, PrivatePart, PublicPart, ReportDecision, Response,
+};
+use crate::ports::{Clock, ContractFeedback, ContractStore, FeedbackStore, Versioned};
+use crate::rules::feedback::{self as rule, Viewer, Visibility};
+use crate::rules::{access, change, report, response};
+use crate::{
+    Actor, ContractId, Direction, FeedbackId, Note, Overall, PolicyConfig, ReportId, ReportOutcome,
+    ReportReason, ResponseText, Scores,
+};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+/// `POST /contracts/{id}/feedback`.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SubmitFeedback {
+    pub public: PublicPart,
+    #[serde(default)]
+    pub private: Option<PrivatePart>,
+}
+
+/// `PATCH /contracts/{id}/feedback/client`: the new public part. `touches_private` is set when
+/// the body names `private` at all, which is refused whatever else it says.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChangePublic {
+    pub public: Option<PublicPart>,
+    pub touches_private: bool,
+}
+
+/// `POST .../report`.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReportFeedback {
+    pub reason: ReportReason,
+    #[serde(default)]
+    pub details: Note,
+}
+
+/// `POST /feedback-reports/{id}/decision`.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DecideReport {
+    pub outcome: ReportOutcome,
+    #[serde(default)]
+    pub note: Note,
+}
+
+/// The public part as shown.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PublicView {
+    pub scores: Scores,
+    pub overall: Overall,
+    pub comment: crate::Comment,
+}
+
+impl From<&PublicPart> for PublicView {
+    fn from(p: &PublicPart) -> Self {
+        Self {
+            scores: p.scores,
+            overall: p.scores.overall(),
+            comment: p.comment.clone(),
+        }
+    }
+}
+
+/// One feedback as a viewer may see it (the contract's `Feedback` shape).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FeedbackView {
+    pub feedback_id: FeedbackId,
+    pub direction: Direction,
+    pub public: PublicView,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub private: Option<PrivatePart>,
+    pub submitted_at: DateTime<Utc>,
+    pub revealed: bool,
+    pub version: u32,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub response: Option<Response>,
+    pub removed: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub report_id: Option<ReportId>,
+}
+
+/// A contract's feedback as a viewer may see it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ContractFeedbackView {
+    pub contract_id: ContractId,
+    pub client: Option<FeedbackView>,
+    pub freelancer: Option<FeedbackView>,
+}
+
+fn view(feedback: &Feedback, visibility: Visibility, revealed: bool) -> Option<FeedbackView> {
+    let full = match visibility {
+        Visibility::Hidden => return None,
+        Visibility::PublicOnly => false,
+        Visibility::Full => true,
+    };
+    Some(FeedbackView {
+        feedback_id: feedback.feedback_id.clone(),
+        direction: feedback.direction,
+        public: PublicView::from(&feedback.current().public),
+        private: if full { feedback.private.clone() } else { None },
+        submitted_at: feedback.submitted_at,
+        revealed,
+        version: feedback.current().version,
+        response: feedback.response.clone(),
+        removed: feedback.is_removed(),
+        report_id: if full || feedback.direction == Direction::Client {
+            feedback.report.as_ref().map(|r| r.report_id.clone())
+        } else {
+            None
+        },
+    })
+}
+
+async fn load_contract<S: ContractStore>(
+    store: &S,
+    id: &ContractId,
+) -> Result<Contract, DomainError> {
+    Ok(found(store.get_contract(id).await?, "contract", id)?.value)
+}
+
+fn revealed_at(
+    contract: &Contract,
+    both: &ContractFeedback,
+    policy: &PolicyConfig,
+) -> Option<DateTime<Utc>> {
+    rule::revealed_at(
+        contract,
+        both.client.as_ref().map(|f| f.value.submitted_at),
+        both.freelancer.as_ref().map(|f| f.value.submitted_at),
+        policy,
+    )
+}
+
+/// Leaves feedback; the direction follows from who calls.
+pub async fn submit<S: ContractStore + FeedbackStore>(
+    store: &S,
+    clock: &impl Clock,
+    policy: &PolicyConfig,
+    actor: &Actor,
+    contract_id: &ContractId,
+    cmd: SubmitFeedback,
+) -> Result<FeedbackView, DomainError> {
+    let contract = load_contract(store, contract_id).await?;
+    let direction = access::party(actor, &contract)?;
+    let now = clock.now();
+    match (direction, &cmd.private) {
+        (Direction::Freelancer, Some(_)) => {
+            return Err(DomainError::invalid(
+                "private",
+                "is for the client's feedback only; a freelancer's feedback has a public part alone",
+            ));
+        }
+        (Direction::Client, None) => {
+            return Err(DomainError::invalid(
+                "private",
+                "is required from the client: give at least `reason_ended`",
+            ));
+        }
+        _ => {}
+    }
+    rule::check_window(&contract, now, policy)?;
+    let both = store.contract_feedback(contract_id).await?;
+    let existing = match direction {
+        Direction::Client => both.client.as_ref(),
+        Direction::Freelancer => both.freelancer.as_ref(),
+    };
+    rule::check_once(existing.map(|v| &v.value), direction)?;
+    let subject = match direction {
+        Direction::Client => contract.freelancer_id.clone(),
+        Direction::Freelancer => contract.client_id.clone(),
+    };
+    let feedback = Feedback::new(
+        contract_id.clone(),
+        direction,
+        actor.user_id.clone(),
+        subject,
+        cmd.public,
+        cmd.private,
+        now,
+    );
+    store.insert_feedback(&contract, &feedback).await?;
+    let other_at = match direction {
+        Direction::Client => both.freelancer.as_ref().map(|f| f.value.submitted_at),
+        Direction::Freelancer => both.client.as_ref().map(|f| f.value.submitted_at),
+    };
+    let (client_at, freelancer_at) = match direction {
+        Direction::Client => (Some(now), other_at),
+        Direction::Freelancer => (other_at, Some(now)),
+    };
+    let revealed = rule::is_revealed(&contract, client_at, freelancer_at, now, policy);
+    view(&feedback, Visibility::Full, revealed)
+        .ok_or_else(|| DomainError::Unavailable("feedback view".into()))
+}
+
+/// What the caller may see of a contract's feedback.
+pub async fn view_contract<S: ContractStore + FeedbackStore>(
+    store: &S,
+    clock: &impl Clock,
+    policy: &PolicyConfig,
+    actor: &Actor,
+    contract_id: &ContractId,
+) -> Result<ContractFeedbackView, DomainError> {
+    let contract = load_contract(store, contract_id).await?;
+    let viewer = match access::view_feedback(actor, &contract)? {
+        Some(side) if !actor.has(crate::Role::Reviewer) => Viewer::Party(side),
+        _ => Viewer::Reviewer,
+    };
+    let both = store.contract_feedback(contract_id).await?;
+    let revealed = revealed_at(&contract, &both, policy).is_some_and(|t| clock.now() >= t);
+    let side = |f: &Option<Versioned<Feedback>>, d: Direction| {
+        f.as_ref()
+            .and_then(|f| view(&f.value, rule::visibility(viewer, d, revealed), revealed))
+    };
+    Ok(ContractFeedbackView {
+        contract_id: contract_id.clone(),
+        client: side(&both.client, Direction::Client),
+        freelancer: side(&both.freelancer, Direction::Freelancer),
+    })
+}
+
+/// Loads the client's feedback on a contract for an action by `side`.
+async fn client_feedback_for<S: ContractStore + FeedbackStore>(
+    store: &S,
+    actor: &Actor,
+    contract_id: &ContractId,
+    side: Direction,
+    doing: &str,
+) -> Result<(Contract, ContractFeedback, Versioned<Feedback>), DomainError> {
+    let contract = load_contract(store, contract_id).await?;
+    access::require_party(actor, &contract, side, doing)?;
+    let both = store.contract_feedback(contract_id).await?;
+    let client = found(
+        both.client.clone(),
+        "client feedback on contract",
+        contract_id,
+    )?;
+    Ok((contract, both, client))
+}
+
+/// The client asks to change its public feedback.
+pub async fn request_change<S: ContractStore + FeedbackStore>(
+    store: &S,
+    clock: &impl Clock,
+    actor: &Actor,
+    contract_id: &ContractId,
+) -> Result<crate::model::ChangeState, DomainError> {
+    let (contract, _, Versioned { mut value, version }) = client_feedback_for(
+        store,
+        actor,
+        contract_id,
+        Direction::Client,
+        "request a change of its feedback",
+    )
+    .await?;
+    change::check_request(&value)?;
+    value.change.requested_at = Some(clock.now());
+    store.update_feedback(&contract, &value, version).await?;
+    Ok(value.change)
+}
+
+/// The freelancer consents to (or declines) a change, or enables one unasked.
+pub async fn consent_change<S: ContractStore + FeedbackStore>(
+    store: &S,
+    clock: &impl Clock,
+    policy: &PolicyConfig,
+    actor: &Actor,
+    contract_id: &ContractId,
+    given: bool,
+) -> Result<crate::model::ChangeState, DomainError> {
+    let (contract, _, Versioned { mut value, version }) = client_feedback_for(
+        store,
+        actor,
+        contract_id,
+        Direction::Freelancer,
+        "consent to a change of feedback",
+    )
+    .await?;
+    value.change = change::consent(&value, given, clock.now(), policy)?;
+    store.update_feedback(&contract, &value, version).await?;
+    Ok(value.change)
+}
+
+/// The client submits the new public part; a new version is kept beside the old ones.
+pub async fn apply_change<S: ContractStore + FeedbackStore>(
+    store: &S,
+    clock: &impl Clock,
+    policy: &PolicyConfig,
+    actor: &Actor,
+    contract_id: &ContractId,
+    cmd: ChangePublic,
+) -> Result<FeedbackView, DomainError> {
+    let (contract, both, Versioned { mut value, version }) = client_feedback_for(
+        store,
+        actor,
+        contract_id,
+        Direction::Client,
+        "change its feedback",
+    )
+    .await?;
+    let now = clock.now();
+    change::check_apply(&value, cmd.touches_private, now, policy)?;
+    let Some(public) = cmd.public else {
+        return Err(DomainError::invalid(
+            "public",
+            "is required: the new public part",
+        ));
+    };
+    value.push_version(public, now);
+    value.change.applied_at = Some(now);
+    store.update_feedback(&contract, &value, version).await?;
+    let revealed = revealed_at(&contract, &both, policy).is_some_and(|t| now >= t);
+    view(&value, Visibility::Full, revealed)
+        .ok_or_else(|| DomainError::Unavailable("feedback view".into()))
+}
+
+/// The freelancer publishes its one response.
+pub async fn respond<S: ContractStore + FeedbackStore>(
+    store: &S,
+    clock: &impl Clock,
+    policy: &PolicyConfig,
+    actor: &Actor,
+    contract_id: &ContractId,
+    text: ResponseText,
+) -> Result<Response, DomainError> {
+    let (contract, both, Versioned { mut value, version }) = client_feedback_for(
+        store,
+        actor,
+        contract_id,
+        Direction::Freelancer,
+        "respond to feedback",
+    )
+    .await?;
+    let now = clock.now();
+    response::check_response(&value, revealed_at(&contract, &both, policy), now, policy)?;
+    let response = Response { text, at: now };
+    value.response = Some(response.clone());
+    store.update_feedback(&contract, &value, version).await?;
+    Ok(response)
+}
+
+/// The freelancer reports the client's feedback.
+pub async fn report<S: ContractStore + FeedbackStore>(
+    store: &S,
+    clock: &impl Clock,
+    policy: &PolicyConfig,
+    actor: &Actor,
+    contract_id: &ContractId,
+    cmd: ReportFeedback,
+) -> Result<FeedbackReport, DomainError> {
+    let (contract, both, Versioned { mut value, version }) = client_feedback_for(
+        store,
+        actor,
+        contract_id,
+        Direction::Freelancer,
+        "report feedback",
+    )
+    .await?;
+    let now = clock.now();
+    let revealed = revealed_at(&contract, &both, policy).is_some_and(|t| now >= t);
+    report::check_report(&value, revealed)?;
+    let filed = FeedbackReport {
+        report_id: ReportId::for_feedback(&value.feedback_id),
+        reason: cmd.reason,
+        details: cmd.details,
+        filed_at: now,
+        decision: None,
+    };
+    value.report = Some(filed.clone());
+    store.update_feedback(&contract, &value, version).await?;
+    Ok(filed)
+}
+
+/// A reviewer removes or keeps reported feedback.
+pub async fn decide_report<S: ContractStore + FeedbackStore>(
+    store: &S,
+    clock: &impl Clock,
+    actor: &Actor,
+    report_id: &ReportId,
+    cmd: DecideReport,
+) -> Result<FeedbackReport, DomainError> {
+    access::review(actor, "decide reports")?;
+    let Versioned { mut value, version } = found(
+        store.feedback_by_report(report_id).await?,
+        "report",
+        report_id,
+    )?;
+    report::check_decision(&value, &actor.user_id)?;
+    let contract = load_contract(store, &value.contract_id).await?;
+    let decision = ReportDecision {
+        outcome: cmd.outcome,
+        note: cmd.note,
+        reviewer: actor.user_id.clone(),
+        decided_at: clock.now(),
+    };
+    let Some(report) = value.report.as_mut() else {
+        return Err(DomainError::not_found("report", report_id));
+    };
+    report.decision = Some(decision);
+    let decided = report.clone();
+    store.update_feedback(&contract, &value, version).await?;
+    Ok(decided)
+}

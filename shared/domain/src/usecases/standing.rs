@@ -1,0 +1,234 @@
+//! Evaluating a freelancer and reading the outcome: standing, eligibility, profile, audit.
+
+use crate::error::DomainError;
+use crate::evaluation::{self, DisputedCredential, Evaluation};
+use crate::model::{AuditEntry, Sanction, Standing};
+use crate::ports::{
+    AppealStore, Clock, ComplaintStore, StandingSnapshot, StandingStore, Versioned,
+};
+use crate::record::FreelancerRecord;
+use crate::rules::eligibility::Eligibility;
+use crate::rules::{access, feedback as feedback_rule, jss};
+use crate::usecases::feedback::PublicView;
+use crate::{Actor, ContractId, PolicyConfig, UserId};
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+
+/// How often an evaluation retries when another evaluation wrote the standing first.
+const SAVE_ATTEMPTS: u32 = 3;
+
+/// Builds the freelancer's record from the store: evidence inside the windows only.
+pub async fn load_record<S: StandingStore + ComplaintStore + AppealStore>(
+    store: &S,
+    freelancer: &UserId,
+    previous: &[Sanction],
+    now: DateTime<Utc>,
+    policy: &PolicyConfig,
+) -> Result<FreelancerRecord, DomainError> {
+    let since = evaluation::evidence_since(previous, now, policy);
+    let contracts = store.evidence_since(freelancer, since).await?;
+    let complaints = store.freelancer_complaints(freelancer).await?;
+    let appeals = store.freelancer_appeals(freelancer).await?;
+    Ok(FreelancerRecord::new(
+        freelancer.clone(),
+        contracts,
+        complaints.into_iter().map(|v| v.value).collect(),
+        appeals.into_iter().map(|v| v.value).collect(),
+        previous.to_vec(),
+    ))
+}
+
+fn snapshot(e: &Evaluation, policy: &PolicyConfig) -> StandingSnapshot {
+    StandingSnapshot {
+        freelancer_id: e.freelancer_id.clone(),
+        standing: e.standing,
+        sanctions: e.sanctions.clone(),
+        jss: e.jss,
+        eligibility: e.eligibility.clone(),
+        disputed_credentials: e.disputed_credentials.clone(),
+        evaluated_at: e.evaluated_at,
+        policy_version: policy.version.clone(),
+    }
+}
+
+/// Re-evaluates a freelancer and writes what changed (standing, audit, notices) under a
+/// condition on the standing's version. A replay that changes nothing writes nothing.
+pub async fn reevaluate<S: StandingStore + ComplaintStore + AppealStore>(
+    store: &S,
+    clock: &impl Clock,
+    policy: &PolicyConfig,
+    freelancer: &UserId,
+) -> Result<Evaluation, DomainError> {
+    let mut attempt = 0;
+    loop {
+        attempt += 1;
+        let now = clock.now();
+        let stored = store.get_standing(freelancer).await?;
+        let previous = stored
+            .as_ref()
+            .map(|s| s.value.sanctions.clone())
+            .unwrap_or_default();
+        let record = load_record(store, freelancer, &previous, now, policy).await?;
+        let evaluation = evaluation::evaluate(&record, policy, now);
+        let next = snapshot(&evaluation, policy);
+        let unchanged = stored.as_ref().is_some_and(|s| {
+            let mut same = next.clone();
+            same.evaluated_at = s.value.evaluated_at;
+            same == s.value
+        });
+        if unchanged {
+            return Ok(evaluation);
+        }
+        let result = store
+            .save_standing(
+                &next,
+                &evaluation.audit_entries(),
+                &evaluation.notices(),
+                stored.map(|s| s.version),
+            )
+            .await;
+        match result {
+            Err(DomainError::Conflict(_)) if attempt < SAVE_ATTEMPTS => continue,
+            Err(e) => return Err(e),
+            Ok(()) => return Ok(evaluation),
+        }
+    }
+}
+
+/// The standing route's shape.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct StandingView {
+    pub freelancer_id: UserId,
+    pub standing: Standing,
+    pub sanctions: Vec<Sanction>,
+    pub jss: Option<u8>,
+    pub version: u64,
+    pub evaluated_at: DateTime<Utc>,
+    pub policy_version: String,
+}
+
+/// The stored standing, or, for a freelancer never evaluated, a fresh evaluation (not saved).
+async fn current<S: StandingStore + ComplaintStore + AppealStore>(
+    store: &S,
+    clock: &impl Clock,
+    policy: &PolicyConfig,
+    freelancer: &UserId,
+) -> Result<Versioned<StandingSnapshot>, DomainError> {
+    if let Some(stored) = store.get_standing(freelancer).await? {
+        return Ok(stored);
+    }
+    let now = clock.now();
+    let record = load_record(store, freelancer, &[], now, policy).await?;
+    Ok(Versioned {
+        value: snapshot(&evaluation::evaluate(&record, policy, now), policy),
+        version: 0,
+    })
+}
+
+pub async fn standing<S: StandingStore + ComplaintStore + AppealStore>(
+    store: &S,
+    clock: &impl Clock,
+    policy: &PolicyConfig,
+    actor: &Actor,
+    freelancer: &UserId,
+) -> Result<StandingView, DomainError> {
+    access::view_standing(actor, freelancer)?;
+    let Versioned { value, version } = current(store, clock, policy, freelancer).await?;
+    Ok(StandingView {
+        freelancer_id: value.freelancer_id,
+        standing: value.standing,
+        sanctions: value.sanctions,
+        jss: value.jss,
+        version,
+        evaluated_at: value.evaluated_at,
+        policy_version: value.policy_version,
+    })
+}
+
+pub async fn eligibility<S: StandingStore + ComplaintStore + AppealStore>(
+    store: &S,
+    clock: &impl Clock,
+    policy: &PolicyConfig,
+    actor: &Actor,
+    freelancer: &UserId,
+) -> Result<Eligibility, DomainError> {
+    access::view_standing(actor, freelancer)?;
+    Ok(current(store, clock, policy, freelancer)
+        .await?
+        .value
+        .eligibility)
+}
+
+/// One entry of the public profile.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ProfileEntry {
+    pub contract_id: ContractId,
+    pub public: PublicView,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub response: Option<crate::model::Response>,
+}
+
+/// The public profile: revealed, not removed, client-direction feedback; JSS; disputed
+/// credentials. No private data.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ProfileView {
+    pub freelancer_id: UserId,
+    pub jss: Option<u8>,
+    pub feedback: Vec<ProfileEntry>,
+    pub disputed_credentials: Vec<DisputedCredential>,
+}
+
+/// Anyone signed in may see a profile.
+pub async fn profile<S: StandingStore + ComplaintStore + AppealStore>(
+    store: &S,
+    clock: &impl Clock,
+    policy: &PolicyConfig,
+    freelancer: &UserId,
+) -> Result<ProfileView, DomainError> {
+    let now = clock.now();
+    let contracts = store
+        .evidence_since(freelancer, DateTime::<Utc>::MIN_UTC)
+        .await?;
+    let mut feedback = Vec::new();
+    for evidence in contracts.iter().rev() {
+        let Some(fb) = &evidence.client_feedback else {
+            continue;
+        };
+        let revealed = feedback_rule::is_revealed(
+            &evidence.contract,
+            Some(fb.submitted_at),
+            evidence.freelancer_feedback_at,
+            now,
+            policy,
+        );
+        if revealed && !fb.is_removed() {
+            feedback.push(ProfileEntry {
+                contract_id: evidence.contract.contract_id.clone(),
+                public: PublicView::from(&fb.current().public),
+                response: fb.response.clone(),
+            });
+        }
+    }
+    let record = FreelancerRecord::new(freelancer.clone(), contracts, vec![], vec![], vec![]);
+    let disputed = store
+        .get_standing(freelancer)
+        .await?
+        .map(|s| s.value.disputed_credentials)
+        .unwrap_or_default();
+    Ok(ProfileView {
+        freelancer_id: freelancer.clone(),
+        jss: jss::score(&record, now, policy),
+        feedback,
+        disputed_credentials: disputed,
+    })
+}
+
+/// The audit trail, oldest first, for reviewers.
+pub async fn audit<S: StandingStore>(
+    store: &S,
+    actor: &Actor,
+    freelancer: &UserId,
+) -> Result<Vec<AuditEntry>, DomainError> {
+    access::review(actor, "read the audit trail")?;
+    store.audit_trail(freelancer).await
+}
