@@ -290,3 +290,33 @@ pub fn decided_appeal(
     });
     a
 }
+
+/// A clock that stands still until moved.
+#[derive(Debug)]
+pub struct FixedClock(std::sync::Mutex<DateTime<Utc>>);
+
+impl FixedClock {
+    pub fn at(t: DateTime<Utc>) -> Self {
+        Self(std::sync::Mutex::new(t))
+    }
+
+    pub fn set(&self, t: DateTime<Utc>) {
+        *self.0.lock().unwrap() = t;
+    }
+
+    pub fn advance(&self, by: Duration) {
+        let mut t = self.0.lock().unwrap();
+        *t += by;
+    }
+}
+
+impl crate::ports::Clock for FixedClock {
+    fn now(&self) -> DateTime<Utc> {
+        *self.0.lock().unwrap()
+    }
+}
+
+/// An actor with these roles.
+pub fn actor(id: &str, roles: &[Role]) -> Actor {
+    Actor::new(user(id), roles.iter().copied())
+}

@@ -1,0 +1,681 @@
+//! The embedded engine: the table in one redb file on disk, with DynamoDB's conditions,
+//! transactions, idempotency tokens, sparse indexes and a stream-shaped change log, all written
+//! in one durable redb transaction per write.
+
+mod change_log;
+mod query;
+mod requests;
+
+use std::{
+    path::Path,
+    sync::Arc,
+    time::{SystemTime, UNIX_EPOCH},
+};
+
+use chrono::{DateTime, TimeZone, Utc};
+use redb::{Database, ReadableDatabase, ReadableTable, Table, TableDefinition, WriteTransaction};
+use serde::{Deserialize, Serialize};
+use serde_dynamo::Item;
+use tokio::sync::watch;
+
+use change_log::StoredChange;
+pub use change_log::{ChangeKind, ChangeRecord, SequenceNumber, StreamSource};
+
+use crate::{
+    attr::{item_size, items_equal, key_string, prepare_item},
+    condition::Condition,
+    engine::{
+        BoxFuture, CapacityMeter, ClientRequestToken, Engine, GetOutput, Key, Page, Query,
+        TransactOp, WriteOutput, validate_transaction,
+    },
+    error::{CancelCode, CancelReason, StoreError},
+    table::{DEFAULT_TABLE_NAME, Index},
+};
+
+type ItemKey = (&'static [u8], &'static [u8]);
+type IndexKey = (&'static [u8], &'static [u8], &'static [u8], &'static [u8]);
+
+/// Items by (PK, SK); values are the item in DynamoDB JSON.
+const ITEMS: TableDefinition<ItemKey, &[u8]> = TableDefinition::new("items");
+/// Index entries by (index PK, index SK, PK, SK): the table key breaks ties as DynamoDB does.
+const GSI1: TableDefinition<IndexKey, ()> = TableDefinition::new("gsi1");
+const GSI2: TableDefinition<IndexKey, ()> = TableDefinition::new("gsi2");
+/// The change log by sequence number.
+const CHANGES: TableDefinition<u64, &[u8]> = TableDefinition::new("changes");
+/// Client request tokens of committed transactions, and their expiry order.
+const TOKENS: TableDefinition<&str, &[u8]> = TableDefinition::new("tokens");
+const TOKEN_EXPIRY: TableDefinition<(u64, &str), ()> = TableDefinition::new("token_expiry");
+const META: TableDefinition<&str, u64> = TableDefinition::new("meta");
+
+const META_NEXT_SEQUENCE: &str = "next_sequence";
+const META_CREATED_AT_MS: &str = "created_at_ms";
+
+/// DynamoDB keeps a transaction's client request token for ten minutes.
+const TOKEN_LIFETIME_MS: u64 = 10 * 60 * 1000;
+/// No valid UTF-8 string contains this byte, so it bounds every key from above.
+const ABOVE_ANY_STRING: &[u8] = &[0xFF];
+
+/// What the embedded engine says about itself in stream records.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EmbeddedOptions {
+    pub table_name: String,
+    pub region: String,
+    pub account_id: String,
+}
+
+impl Default for EmbeddedOptions {
+    fn default() -> Self {
+        EmbeddedOptions {
+            table_name: DEFAULT_TABLE_NAME.to_string(),
+            region: "us-east-1".to_string(),
+            account_id: "000000000000".to_string(),
+        }
+    }
+}
+
+/// The engine on a redb file. Every acknowledged write is on disk (redb commits with
+/// `Durability::Immediate` unless told otherwise, and nothing here tells it otherwise).
+///
+/// Cloning is cheap and shares the open database; one process holds a file at a time.
+#[derive(Clone)]
+pub struct EmbeddedEngine {
+    inner: Arc<Inner>,
+}
+
+impl std::fmt::Debug for EmbeddedEngine {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("EmbeddedEngine")
+            .field("source", &self.inner.source)
+            .finish_non_exhaustive()
+    }
+}
+
+struct Inner {
+    db: Database,
+    source: StreamSource,
+    meter: CapacityMeter,
+    latest: watch::Sender<Option<SequenceNumber>>,
+}
+
+impl EmbeddedEngine {
+    /// Opens the database at `path`, creating it if it does not exist. Blocking (a file that
+    /// was not closed cleanly is repaired first): call it at init.
+    pub fn open(path: impl AsRef<Path>, options: EmbeddedOptions) -> Result<Self, StoreError> {
+        let path = path.as_ref();
+        let db = Database::create(path)
+            .map_err(|e| StoreError::Backend(format!("opening {}: {e}", path.display())))?;
+        let txn = db.begin_write().map_err(backend)?;
+        let (next_sequence, created_at_ms) = {
+            txn.open_table(ITEMS).map_err(backend)?;
+            txn.open_table(GSI1).map_err(backend)?;
+            txn.open_table(GSI2).map_err(backend)?;
+            txn.open_table(CHANGES).map_err(backend)?;
+            txn.open_table(TOKENS).map_err(backend)?;
+            txn.open_table(TOKEN_EXPIRY).map_err(backend)?;
+            let mut meta = txn.open_table(META).map_err(backend)?;
+            let created = meta
+                .get(META_CREATED_AT_MS)
+                .map_err(backend)?
+                .map(|g| g.value());
+            let created = match created {
+                Some(created) => created,
+                None => {
+                    let now = now_ms();
+                    meta.insert(META_CREATED_AT_MS, now).map_err(backend)?;
+                    now
+                }
+            };
+            let next = meta
+                .get(META_NEXT_SEQUENCE)
+                .map_err(backend)?
+                .map(|g| g.value())
+                .unwrap_or(1);
+            (next, created)
+        };
+        txn.commit().map_err(backend)?;
+
+        let created = Utc
+            .timestamp_millis_opt(i64::try_from(created_at_ms).unwrap_or(0))
+            .single()
+            .unwrap_or_default();
+        let source = StreamSource {
+            region: options.region,
+            account_id: options.account_id,
+            table_name: options.table_name,
+            stream_label: created.format("%Y-%m-%dT%H:%M:%S%.3f").to_string(),
+        };
+        let latest = (next_sequence > 1).then(|| SequenceNumber(next_sequence - 1));
+        Ok(EmbeddedEngine {
+            inner: Arc::new(Inner {
+                db,
+                source,
+                meter: CapacityMeter::default(),
+                latest: watch::channel(latest).0,
+            }),
+        })
+    }
+
+    /// Where this engine's records claim to come from.
+    pub fn stream_source(&self) -> &StreamSource {
+        &self.inner.source
+    }
+
+    /// Up to `limit` change records after `after` (from the oldest kept when `None`), in
+    /// sequence order.
+    pub async fn read_changes(
+        &self,
+        after: Option<SequenceNumber>,
+        limit: usize,
+    ) -> Result<Vec<ChangeRecord>, StoreError> {
+        self.blocking(move |inner| inner.read_changes(after, limit))
+            .await
+    }
+
+    /// Deletes the change records up to and including `up_to`; returns how many it deleted.
+    /// Sequence numbers keep increasing after a trim.
+    pub async fn trim_changes(&self, up_to: SequenceNumber) -> Result<u64, StoreError> {
+        self.blocking(move |inner| inner.trim_changes(up_to)).await
+    }
+
+    /// The sequence number of the last change written, if any.
+    pub fn latest_sequence_number(&self) -> Option<SequenceNumber> {
+        *self.inner.latest.borrow()
+    }
+
+    /// Wakes on every committed write that changed something, with its last sequence number:
+    /// a change log consumer waits on this instead of polling.
+    pub fn subscribe(&self) -> watch::Receiver<Option<SequenceNumber>> {
+        self.inner.latest.subscribe()
+    }
+
+    /// Runs blocking redb work off the async threads when a tokio runtime is there.
+    async fn blocking<T, F>(&self, work: F) -> Result<T, StoreError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Inner) -> Result<T, StoreError> + Send + 'static,
+    {
+        let inner = Arc::clone(&self.inner);
+        match tokio::runtime::Handle::try_current() {
+            Ok(handle) => handle
+                .spawn_blocking(move || work(&inner))
+                .await
+                .map_err(|e| StoreError::Backend(format!("embedded engine task failed: {e}")))?,
+            Err(_) => work(&inner),
+        }
+    }
+}
+
+impl Engine for EmbeddedEngine {
+    fn table_name(&self) -> &str {
+        &self.inner.source.table_name
+    }
+
+    fn get(&self, key: Key) -> BoxFuture<'_, Result<GetOutput, StoreError>> {
+        Box::pin(async move {
+            let item = self.blocking(move |inner| inner.get(&key)).await?;
+            Ok(GetOutput {
+                item,
+                capacity: None,
+            })
+        })
+    }
+
+    fn put(
+        &self,
+        item: Item,
+        condition: Condition,
+    ) -> BoxFuture<'_, Result<WriteOutput, StoreError>> {
+        Box::pin(async move {
+            self.blocking(move |inner| inner.put(item, &condition))
+                .await?;
+            Ok(WriteOutput::default())
+        })
+    }
+
+    fn delete(
+        &self,
+        key: Key,
+        condition: Condition,
+    ) -> BoxFuture<'_, Result<WriteOutput, StoreError>> {
+        Box::pin(async move {
+            self.blocking(move |inner| inner.delete(&key, &condition))
+                .await?;
+            Ok(WriteOutput::default())
+        })
+    }
+
+    fn transact_write(
+        &self,
+        operations: Vec<TransactOp>,
+        token: Option<ClientRequestToken>,
+    ) -> BoxFuture<'_, Result<WriteOutput, StoreError>> {
+        Box::pin(async move {
+            self.blocking(move |inner| inner.transact(operations, token.as_ref()))
+                .await?;
+            Ok(WriteOutput::default())
+        })
+    }
+
+    fn query(&self, query: Query) -> BoxFuture<'_, Result<Page, StoreError>> {
+        Box::pin(async move { self.blocking(move |inner| inner.query(query)).await })
+    }
+
+    /// The embedded engine has no capacity units: this meter stays at zero.
+    fn capacity(&self) -> &CapacityMeter {
+        &self.inner.meter
+    }
+}
+
+impl Inner {
+    fn get(&self, key: &Key) -> Result<Option<Item>, StoreError> {
+        check_key(key)?;
+        let txn = self.db.begin_read().map_err(backend)?;
+        let items = txn.open_table(ITEMS).map_err(backend)?;
+        read_item(&items, &key.pk, &key.sk)
+    }
+
+    fn put(&self, item: Item, condition: &Condition) -> Result<(), StoreError> {
+        let item = prepare_item(item)?;
+        let key = Key::of_item(&item)?;
+        let txn = self.db.begin_write().map_err(backend)?;
+        let last = {
+            let mut writer = Writer::open(&txn)?;
+            let current = writer.current(&key)?;
+            if !condition.holds(current.as_ref()) {
+                return Err(StoreError::ConditionFailed { item: current });
+            }
+            writer.put(&key, item, current)?;
+            writer.finish()?
+        };
+        self.commit(txn, last)
+    }
+
+    fn delete(&self, key: &Key, condition: &Condition) -> Result<(), StoreError> {
+        if key.pk.is_empty() || key.sk.is_empty() {
+            return Err(StoreError::Validation(
+                "key attributes may not be empty".into(),
+            ));
+        }
+        let txn = self.db.begin_write().map_err(backend)?;
+        let last = {
+            let mut writer = Writer::open(&txn)?;
+            let current = writer.current(key)?;
+            if !condition.holds(current.as_ref()) {
+                return Err(StoreError::ConditionFailed { item: current });
+            }
+            writer.delete(key, current)?;
+            writer.finish()?
+        };
+        self.commit(txn, last)
+    }
+
+    fn transact(
+        &self,
+        operations: Vec<TransactOp>,
+        token: Option<&ClientRequestToken>,
+    ) -> Result<(), StoreError> {
+        let keys = validate_transaction(&operations)?;
+        let operations = operations
+            .into_iter()
+            .map(|op| match op {
+                TransactOp::Put { item, condition } => Ok(TransactOp::Put {
+                    item: prepare_item(item)?,
+                    condition,
+                }),
+                other => Ok(other),
+            })
+            .collect::<Result<Vec<_>, StoreError>>()?;
+        let request = requests::canonical(&operations);
+        let now = now_ms();
+
+        let txn = self.db.begin_write().map_err(backend)?;
+        let last = {
+            if let Some(token) = token {
+                let mut tokens = txn.open_table(TOKENS).map_err(backend)?;
+                let mut expiry = txn.open_table(TOKEN_EXPIRY).map_err(backend)?;
+                forget_expired_tokens(&mut tokens, &mut expiry, now)?;
+                let seen = tokens
+                    .get(token.as_str())
+                    .map_err(backend)?
+                    .map(|g| serde_json::from_slice::<TokenRecord>(g.value()));
+                match seen {
+                    Some(Ok(seen)) if seen.request == request => return Ok(()),
+                    Some(Ok(_)) => return Err(StoreError::IdempotentParameterMismatch),
+                    Some(Err(e)) => return Err(corrupt("token", e)),
+                    None => {}
+                }
+            }
+
+            let mut writer = Writer::open(&txn)?;
+            let mut currents = Vec::with_capacity(operations.len());
+            let mut reasons = Vec::with_capacity(operations.len());
+            for (operation, key) in operations.iter().zip(&keys) {
+                let current = writer.current(key)?;
+                reasons.push((!operation.condition().holds(current.as_ref())).then(|| {
+                    CancelReason {
+                        code: CancelCode::ConditionalCheckFailed,
+                        message: Some("The conditional request failed.".to_string()),
+                        item: current.clone(),
+                    }
+                }));
+                currents.push(current);
+            }
+            if reasons.iter().any(Option::is_some) {
+                return Err(StoreError::TransactionCanceled { reasons });
+            }
+            for ((operation, key), current) in operations.into_iter().zip(&keys).zip(currents) {
+                match operation {
+                    TransactOp::Put { item, .. } => writer.put(key, item, current)?,
+                    TransactOp::Delete { .. } => writer.delete(key, current)?,
+                    TransactOp::ConditionCheck { .. } => {}
+                }
+            }
+            let last = writer.finish()?;
+
+            if let Some(token) = token {
+                let mut tokens = txn.open_table(TOKENS).map_err(backend)?;
+                let mut expiry = txn.open_table(TOKEN_EXPIRY).map_err(backend)?;
+                let record = serde_json::to_vec(&TokenRecord {
+                    request,
+                    committed_at_ms: now,
+                })
+                .map_err(|e| StoreError::Backend(format!("encoding a token: {e}")))?;
+                tokens
+                    .insert(token.as_str(), record.as_slice())
+                    .map_err(backend)?;
+                expiry.insert((now, token.as_str()), ()).map_err(backend)?;
+            }
+            last
+        };
+        self.commit(txn, last)
+    }
+
+    fn commit(
+        &self,
+        txn: WriteTransaction,
+        last: Option<SequenceNumber>,
+    ) -> Result<(), StoreError> {
+        txn.commit().map_err(backend)?;
+        if last.is_some() {
+            self.latest.send_replace(last);
+        }
+        Ok(())
+    }
+
+    fn query(&self, query: Query) -> Result<Page, StoreError> {
+        if query.limit == Some(0) {
+            return Err(StoreError::Validation("a query limit is at least 1".into()));
+        }
+        if query.partition.is_empty() {
+            return Err(StoreError::Validation(
+                "the partition key value may not be empty".into(),
+            ));
+        }
+        let (lower, upper) = query::sort_bounds(query.sort.as_ref())?;
+        let txn = self.db.begin_read().map_err(backend)?;
+        match query.index {
+            Index::Primary => query::query_table(&txn, &query, lower, upper),
+            index => query::query_index(&txn, index, &query, lower, upper),
+        }
+    }
+
+    fn read_changes(
+        &self,
+        after: Option<SequenceNumber>,
+        limit: usize,
+    ) -> Result<Vec<ChangeRecord>, StoreError> {
+        let first = match after {
+            Some(SequenceNumber(u64::MAX)) => return Ok(Vec::new()),
+            Some(SequenceNumber(n)) => n + 1,
+            None => 0,
+        };
+        let txn = self.db.begin_read().map_err(backend)?;
+        let changes = txn.open_table(CHANGES).map_err(backend)?;
+        let mut records = Vec::new();
+        for entry in changes.range(first..).map_err(backend)?.take(limit) {
+            let (sequence, stored) = entry.map_err(backend)?;
+            let stored: StoredChange =
+                serde_json::from_slice(stored.value()).map_err(|e| corrupt("change", e))?;
+            records.push(stored.into_record(SequenceNumber(sequence.value())));
+        }
+        Ok(records)
+    }
+
+    fn trim_changes(&self, up_to: SequenceNumber) -> Result<u64, StoreError> {
+        let txn = self.db.begin_write().map_err(backend)?;
+        let removed = {
+            let mut changes = txn.open_table(CHANGES).map_err(backend)?;
+            let mut removed = 0;
+            for entry in changes
+                .extract_from_if(..=up_to.0, |_, _| true)
+                .map_err(backend)?
+            {
+                entry.map_err(backend)?;
+                removed += 1;
+            }
+            removed
+        };
+        txn.commit().map_err(backend)?;
+        Ok(removed)
+    }
+}
+
+/// The tables one write transaction changes, and the change records it has appended.
+struct Writer<'t> {
+    items: Table<'t, ItemKey, &'static [u8]>,
+    gsi1: Table<'t, IndexKey, ()>,
+    gsi2: Table<'t, IndexKey, ()>,
+    changes: Table<'t, u64, &'static [u8]>,
+    meta: Table<'t, &'static str, u64>,
+    next_sequence: u64,
+    now: DateTime<Utc>,
+    last: Option<SequenceNumber>,
+}
+
+impl<'t> Writer<'t> {
+    fn open(txn: &'t WriteTransaction) -> Result<Self, StoreError> {
+        let meta = txn.open_table(META).map_err(backend)?;
+        let next_sequence = meta
+            .get(META_NEXT_SEQUENCE)
+            .map_err(backend)?
+            .map(|g| g.value())
+            .unwrap_or(1);
+        Ok(Writer {
+            items: txn.open_table(ITEMS).map_err(backend)?,
+            gsi1: txn.open_table(GSI1).map_err(backend)?,
+            gsi2: txn.open_table(GSI2).map_err(backend)?,
+            changes: txn.open_table(CHANGES).map_err(backend)?,
+            meta,
+            next_sequence,
+            now: Utc::now(),
+            last: None,
+        })
+    }
+
+    fn current(&self, key: &Key) -> Result<Option<Item>, StoreError> {
+        read_item(&self.items, &key.pk, &key.sk)
+    }
+
+    fn put(&mut self, key: &Key, item: Item, old: Option<Item>) -> Result<(), StoreError> {
+        let encoded = serde_json::to_vec(&item)
+            .map_err(|e| StoreError::Backend(format!("encoding an item: {e}")))?;
+        self.items
+            .insert((key.pk.as_bytes(), key.sk.as_bytes()), encoded.as_slice())
+            .map_err(backend)?;
+        self.reindex(key, old.as_ref(), Some(&item))?;
+        // DynamoDB writes no stream record for a put that changes nothing.
+        match old {
+            Some(old) if items_equal(&old, &item) => Ok(()),
+            Some(old) => self.record(ChangeKind::Modify, key, Some(item), Some(old)),
+            None => self.record(ChangeKind::Insert, key, Some(item), None),
+        }
+    }
+
+    fn delete(&mut self, key: &Key, old: Option<Item>) -> Result<(), StoreError> {
+        let Some(old) = old else {
+            return Ok(());
+        };
+        self.items
+            .remove((key.pk.as_bytes(), key.sk.as_bytes()))
+            .map_err(backend)?;
+        self.reindex(key, Some(&old), None)?;
+        self.record(ChangeKind::Remove, key, None, Some(old))
+    }
+
+    fn reindex(
+        &mut self,
+        key: &Key,
+        old: Option<&Item>,
+        new: Option<&Item>,
+    ) -> Result<(), StoreError> {
+        for index in Index::GLOBAL_SECONDARY {
+            let before = old.and_then(|item| index_key(index, item));
+            let after = new.and_then(|item| index_key(index, item));
+            if before == after {
+                continue;
+            }
+            let table = match index {
+                Index::Gsi2 => &mut self.gsi2,
+                _ => &mut self.gsi1,
+            };
+            if let Some((pk, sk)) = before {
+                table
+                    .remove((
+                        pk.as_bytes(),
+                        sk.as_bytes(),
+                        key.pk.as_bytes(),
+                        key.sk.as_bytes(),
+                    ))
+                    .map_err(backend)?;
+            }
+            if let Some((pk, sk)) = after {
+                table
+                    .insert(
+                        (
+                            pk.as_bytes(),
+                            sk.as_bytes(),
+                            key.pk.as_bytes(),
+                            key.sk.as_bytes(),
+                        ),
+                        (),
+                    )
+                    .map_err(backend)?;
+            }
+        }
+        Ok(())
+    }
+
+    fn record(
+        &mut self,
+        event_name: ChangeKind,
+        key: &Key,
+        new_image: Option<Item>,
+        old_image: Option<Item>,
+    ) -> Result<(), StoreError> {
+        let keys = key.to_item();
+        let size = item_size(&keys)
+            + new_image.as_ref().map_or(0, item_size)
+            + old_image.as_ref().map_or(0, item_size);
+        let stored = StoredChange {
+            event_name,
+            keys,
+            new_image,
+            old_image,
+            created_at_ms: self.now.timestamp_millis(),
+            size_bytes: size as u64,
+        };
+        let encoded = serde_json::to_vec(&stored)
+            .map_err(|e| StoreError::Backend(format!("encoding a change: {e}")))?;
+        let sequence = self.next_sequence;
+        self.changes
+            .insert(sequence, encoded.as_slice())
+            .map_err(backend)?;
+        self.next_sequence = sequence.checked_add(1).ok_or_else(|| {
+            StoreError::Backend("the change log ran out of sequence numbers".into())
+        })?;
+        self.last = Some(SequenceNumber(sequence));
+        Ok(())
+    }
+
+    /// Saves the sequence counter; returns the last sequence number written, if any.
+    fn finish(mut self) -> Result<Option<SequenceNumber>, StoreError> {
+        if self.last.is_some() {
+            self.meta
+                .insert(META_NEXT_SEQUENCE, self.next_sequence)
+                .map_err(backend)?;
+        }
+        Ok(self.last)
+    }
+}
+
+#[derive(Serialize, Deserialize)]
+struct TokenRecord {
+    request: String,
+    committed_at_ms: u64,
+}
+
+fn forget_expired_tokens(
+    tokens: &mut Table<'_, &'static str, &'static [u8]>,
+    expiry: &mut Table<'_, (u64, &'static str), ()>,
+    now: u64,
+) -> Result<(), StoreError> {
+    let cutoff = now.saturating_sub(TOKEN_LIFETIME_MS);
+    let mut expired = Vec::new();
+    for entry in expiry
+        .extract_from_if(..(cutoff, ""), |_, _| true)
+        .map_err(backend)?
+    {
+        let (key, _) = entry.map_err(backend)?;
+        expired.push(key.value().1.to_string());
+    }
+    for token in expired {
+        tokens.remove(token.as_str()).map_err(backend)?;
+    }
+    Ok(())
+}
+
+fn read_item(
+    items: &impl ReadableTable<ItemKey, &'static [u8]>,
+    pk: &str,
+    sk: &str,
+) -> Result<Option<Item>, StoreError> {
+    match items.get((pk.as_bytes(), sk.as_bytes())).map_err(backend)? {
+        Some(value) => decode_item(value.value()).map(Some),
+        None => Ok(None),
+    }
+}
+
+fn decode_item(bytes: &[u8]) -> Result<Item, StoreError> {
+    serde_json::from_slice(bytes).map_err(|e| corrupt("item", e))
+}
+
+/// The item's keys in `index`; `None` (not indexed: sparse) unless it has both.
+fn index_key(index: Index, item: &Item) -> Option<(String, String)> {
+    let pk = key_string(item, index.partition_key()).ok().flatten()?;
+    let sk = key_string(item, index.sort_key()).ok().flatten()?;
+    Some((pk.to_string(), sk.to_string()))
+}
+
+fn check_key(key: &Key) -> Result<(), StoreError> {
+    if key.pk.is_empty() || key.sk.is_empty() {
+        return Err(StoreError::Validation(
+            "key attributes may not be empty".into(),
+        ));
+    }
+    Ok(())
+}
+
+fn now_ms() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
+        .unwrap_or(0)
+}
+
+fn backend(error: impl std::fmt::Display) -> StoreError {
+    StoreError::Backend(format!("embedded database: {error}"))
+}
+
+fn corrupt(what: &str, error: impl std::fmt::Display) -> StoreError {
+    StoreError::Backend(format!("a stored {what} cannot be read: {error}"))
+}

@@ -1,0 +1,154 @@
+//! Key builders of the single-table layout; `shared/store/README.md` documents every one.
+
+use chrono::{DateTime, SecondsFormat, Utc};
+use standing_domain::model::ComplaintStatus;
+use standing_domain::{AppealId, ComplaintId, ContractId, Direction, ReportId, SanctionId, UserId};
+
+/// A timestamp in a fixed-width form whose string order is time order.
+pub fn stamp(t: DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(SecondsFormat::Micros, true)
+}
+
+pub fn freelancer_pk(freelancer: &UserId) -> String {
+    format!("FL#{freelancer}")
+}
+
+pub fn contract_pk(contract: &ContractId) -> String {
+    format!("CONTRACT#{contract}")
+}
+pub const CONTRACT_SK: &str = "CONTRACT";
+
+/// GSI1 of a contract: who contracted with whom (complaints need it).
+pub fn pair_gsi1pk(client: &UserId, freelancer: &UserId) -> String {
+    format!("PAIR#{client}#{freelancer}")
+}
+
+/// Evidence of one ended contract in its freelancer's partition, sorted by end.
+pub fn evidence_prefix(ended_at: DateTime<Utc>, contract: &ContractId) -> String {
+    format!("EV#{}#{contract}#", stamp(ended_at))
+}
+pub fn evidence_contract_sk(ended_at: DateTime<Utc>, contract: &ContractId) -> String {
+    format!("{}0contract", evidence_prefix(ended_at, contract))
+}
+pub fn evidence_feedback_sk(
+    ended_at: DateTime<Utc>,
+    contract: &ContractId,
+    direction: Direction,
+) -> String {
+    let order = match direction {
+        Direction::Client => "1",
+        Direction::Freelancer => "2",
+    };
+    format!("{}{order}{direction}", evidence_prefix(ended_at, contract))
+}
+pub fn evidence_from(since: DateTime<Utc>) -> String {
+    format!("EV#{}", stamp(since))
+}
+pub const EVIDENCE_PREFIX: &str = "EV#";
+pub const EVIDENCE_END: &str = "EV#~";
+
+pub fn report_gsi1pk(report: &ReportId) -> String {
+    format!("REPORT#{report}")
+}
+pub const REPORT_GSI1SK: &str = "REPORT";
+
+pub fn complaint_sk(complaint: &ComplaintId) -> String {
+    format!("CP#{complaint}")
+}
+pub const COMPLAINT_PREFIX: &str = "CP#";
+pub fn complaint_ref_pk(complaint: &ComplaintId) -> String {
+    format!("COMPLAINT#{complaint}")
+}
+pub fn complaint_queue_gsi1pk(status: ComplaintStatus) -> String {
+    format!("COMPLAINTS#{status}")
+}
+pub fn claim_guard_sk(reporter: &UserId, claim_key: &str) -> String {
+    format!("GUARD#CLAIM#{reporter}#{claim_key}")
+}
+
+pub fn appeal_sk(appeal: &AppealId) -> String {
+    format!("AP#{appeal}")
+}
+pub const APPEAL_PREFIX: &str = "AP#";
+pub fn appeal_ref_pk(appeal: &AppealId) -> String {
+    format!("APPEAL#{appeal}")
+}
+pub const APPEALS_PENDING_GSI1PK: &str = "APPEALS#pending";
+pub fn appeal_guard_sk(sanction: &SanctionId) -> String {
+    format!("GUARD#APPEAL#{sanction}")
+}
+
+pub const REF_SK: &str = "REF";
+pub const STANDING_SK: &str = "STANDING";
+
+pub fn audit_sk(at: DateTime<Utc>, n: usize) -> String {
+    format!("AUDIT#{}#{n:03}", stamp(at))
+}
+pub const AUDIT_PREFIX: &str = "AUDIT#";
+
+pub fn notice_sk(kind: &str, subject: &str) -> String {
+    format!("NOTICE#{kind}#{subject}")
+}
+
+pub fn due_sk(sanction: &SanctionId, opens_at: DateTime<Utc>) -> String {
+    format!("DUE#{sanction}#{}", stamp(opens_at))
+}
+pub const DUE_GSI2PK: &str = "DUE";
+pub fn due_gsi2sk(opens_at: DateTime<Utc>, freelancer: &UserId, sanction: &SanctionId) -> String {
+    format!("{}#{freelancer}#{sanction}", stamp(opens_at))
+}
+/// Sorts after every `due_gsi2sk` whose time is at or before `until`.
+pub fn due_until(until: DateTime<Utc>) -> String {
+    format!("{}~", stamp(until))
+}
+
+/// The entity types; the stream filter passes only the evidence ones.
+pub mod entity {
+    pub const CONTRACT: &str = "contract";
+    pub const FEEDBACK: &str = "feedback";
+    pub const COMPLAINT: &str = "complaint";
+    pub const APPEAL: &str = "appeal";
+    pub const STANDING: &str = "standing";
+    pub const AUDIT: &str = "audit";
+    pub const NOTICE: &str = "notice";
+    pub const DUE: &str = "due";
+    pub const GUARD: &str = "guard";
+    pub const REF: &str = "ref";
+    /// Items whose stream records trigger a re-evaluation of `freelancer_id`.
+    pub const EVIDENCE: [&str; 5] = [CONTRACT, FEEDBACK, "report", COMPLAINT, APPEAL];
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stamps_sort_as_time_sorts() {
+        let a: DateTime<Utc> = "2026-01-02T03:04:05Z".parse().unwrap();
+        let b: DateTime<Utc> = "2026-01-02T03:04:05.5Z".parse().unwrap();
+        let c: DateTime<Utc> = "2026-11-02T00:00:00Z".parse().unwrap();
+        assert!(stamp(a) < stamp(b) && stamp(b) < stamp(c));
+        assert_eq!(stamp(a), "2026-01-02T03:04:05.000000Z");
+    }
+
+    #[test]
+    fn a_contracts_evidence_items_sort_together_contract_first() {
+        let t: DateTime<Utc> = "2026-01-02T03:04:05Z".parse().unwrap();
+        let c = ContractId::parse("c1").unwrap();
+        let contract = evidence_contract_sk(t, &c);
+        let client = evidence_feedback_sk(t, &c, Direction::Client);
+        let freelancer = evidence_feedback_sk(t, &c, Direction::Freelancer);
+        assert!(contract < client && client < freelancer);
+        assert!(client.starts_with(&evidence_prefix(t, &c)));
+        assert!(evidence_from(t) <= contract && contract.as_str() < EVIDENCE_END);
+    }
+
+    #[test]
+    fn a_due_date_at_the_cut_off_is_included_and_one_later_is_not() {
+        let t: DateTime<Utc> = "2026-06-01T00:00:00Z".parse().unwrap();
+        let f = UserId::parse("fl1").unwrap();
+        let s = SanctionId::parse("sn_1").unwrap();
+        assert!(due_gsi2sk(t, &f, &s) <= due_until(t));
+        assert!(due_gsi2sk(t + chrono::Duration::microseconds(1), &f, &s) > due_until(t));
+    }
+}

@@ -1,0 +1,847 @@
+//! The repository: Standing's ports implemented once over any [`Engine`], so DynamoDB and the
+//! embedded engine share every key, condition and transaction.
+
+mod items;
+pub mod keys;
+
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+use serde::de::DeserializeOwned;
+use serde_dynamo::Item;
+use standing_domain::model::{
+    Appeal, AuditEntry, Complaint, ComplaintStatus, Contract, Feedback, Notice, RuleId,
+};
+use standing_domain::ports::{
+    AppealStore, ComplaintStore, ContractFeedback, ContractStore, DueReinstatement, FeedbackStore,
+    StandingSnapshot, StandingStore, StoreResult, SweepStore, Versioned,
+};
+use standing_domain::{
+    AppealId, ComplaintId, ContractEvidence, ContractId, Direction, DomainError, ReportId,
+    SanctionId, UserId,
+};
+
+use crate::Condition;
+use crate::engine::{Engine, Key, Query, SortKeyCondition, TransactOp};
+use crate::error::StoreError;
+use crate::table::Index;
+pub use items::{Due, Envelope, Guard, Reference, from_item};
+use keys::entity;
+
+/// Standing's storage, over one engine.
+#[derive(Clone)]
+pub struct Repository {
+    engine: Arc<dyn Engine>,
+}
+
+impl std::fmt::Debug for Repository {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Repository")
+            .field("table", &self.engine.table_name())
+            .finish()
+    }
+}
+
+/// An engine failure as the domain sees it: nothing the caller can fix.
+fn unavailable(error: StoreError) -> DomainError {
+    DomainError::Unavailable(error.to_string())
+}
+
+/// Maps a failed conditional write; `what` says what the condition protected.
+fn on_condition(error: StoreError, conflict: impl FnOnce() -> DomainError) -> DomainError {
+    match error {
+        StoreError::ConditionFailed { .. } => conflict(),
+        other => unavailable(other),
+    }
+}
+
+/// Maps a canceled transaction to the error of the first operation that failed.
+fn on_transaction(error: StoreError, explain: impl Fn(usize) -> DomainError) -> DomainError {
+    match &error {
+        StoreError::TransactionCanceled { .. } => match error.failed_operations().first() {
+            Some(i) if !error.is_retryable() => explain(*i),
+            _ => DomainError::Conflict(
+                "another change to the same records happened at the same time; try again".into(),
+            ),
+        },
+        _ => unavailable(error),
+    }
+}
+
+fn stale(what: &str) -> DomainError {
+    DomainError::Conflict(format!(
+        "the {what} changed since it was read; read it again and retry"
+    ))
+}
+
+/// An item's `entity_type`.
+fn entity_of(item: &Item) -> Option<&str> {
+    match item.get(crate::table::ENTITY_TYPE_ATTRIBUTE) {
+        Some(serde_dynamo::AttributeValue::S(s)) => Some(s.as_str()),
+        _ => None,
+    }
+}
+
+fn put(item: Item, condition: Condition) -> TransactOp {
+    TransactOp::Put { item, condition }
+}
+
+fn expect_version(expected: Option<u64>) -> Condition {
+    match expected {
+        Some(v) => Condition::VersionEquals(v),
+        None => Condition::NotExists,
+    }
+}
+
+fn next_version(expected: Option<u64>) -> u64 {
+    expected.map_or(1, |v| v + 1)
+}
+
+impl Repository {
+    pub fn new(engine: Arc<dyn Engine>) -> Self {
+        Self { engine }
+    }
+
+    pub fn engine(&self) -> &Arc<dyn Engine> {
+        &self.engine
+    }
+
+    async fn get_envelope<T: DeserializeOwned>(
+        &self,
+        pk: String,
+        sk: &str,
+    ) -> StoreResult<Option<Envelope<T>>> {
+        let out = self
+            .engine
+            .get(Key::new(pk, sk))
+            .await
+            .map_err(unavailable)?;
+        self.engine.capacity().record(out.capacity);
+        out.item.map(from_item).transpose().map_err(unavailable)
+    }
+
+    /// Every page of a query.
+    async fn query_all(&self, query: Query) -> StoreResult<Vec<Item>> {
+        let mut items = Vec::new();
+        let mut start = None;
+        loop {
+            let page = self
+                .engine
+                .query(query.clone().start_after(start))
+                .await
+                .map_err(unavailable)?;
+            self.engine.capacity().record(page.capacity);
+            items.extend(page.items);
+            match page.last_evaluated_key {
+                Some(key) => start = Some(key),
+                None => return Ok(items),
+            }
+        }
+    }
+
+    async fn query_values<T: DeserializeOwned>(
+        &self,
+        query: Query,
+    ) -> StoreResult<Vec<Versioned<T>>> {
+        self.query_all(query)
+            .await?
+            .into_iter()
+            .map(|item| {
+                from_item::<T>(item)
+                    .map(|e| Versioned {
+                        value: e.data,
+                        version: e.version,
+                    })
+                    .map_err(unavailable)
+            })
+            .collect()
+    }
+
+    async fn put_one(&self, item: Item, condition: Condition) -> Result<(), StoreError> {
+        let out = self.engine.put(item, condition).await?;
+        self.engine.capacity().record(out.capacity);
+        Ok(())
+    }
+
+    async fn transact(&self, ops: Vec<TransactOp>) -> Result<(), StoreError> {
+        let out = self.engine.transact_write(ops, None).await?;
+        self.engine.capacity().record(out.capacity);
+        Ok(())
+    }
+
+    /// Follows a reference item to the item it names.
+    async fn follow<T: DeserializeOwned>(
+        &self,
+        ref_pk: String,
+    ) -> StoreResult<Option<Versioned<T>>> {
+        let Some(reference) = self.get_envelope::<Reference>(ref_pk, keys::REF_SK).await? else {
+            return Ok(None);
+        };
+        Ok(self
+            .get_envelope::<T>(reference.data.pk, &reference.data.sk)
+            .await?
+            .map(|e| Versioned {
+                value: e.data,
+                version: e.version,
+            }))
+    }
+
+    fn reference(ref_pk: String, pk: &str, sk: &str) -> Result<Item, StoreError> {
+        Envelope::new(
+            ref_pk,
+            keys::REF_SK.to_owned(),
+            entity::REF,
+            1,
+            Reference {
+                pk: pk.to_owned(),
+                sk: sk.to_owned(),
+            },
+        )
+        .to_item()
+    }
+
+    fn feedback_item(contract: &Contract, feedback: &Feedback, version: u64) -> StoreResult<Item> {
+        let ended = contract.ended_at.ok_or_else(|| {
+            DomainError::Conflict("feedback can only be stored on an ended contract".into())
+        })?;
+        let mut envelope = Envelope::new(
+            keys::freelancer_pk(&contract.freelancer_id),
+            keys::evidence_feedback_sk(ended, &contract.contract_id, feedback.direction),
+            entity::FEEDBACK,
+            version,
+            feedback,
+        )
+        .for_freelancer(&contract.freelancer_id);
+        if let Some(report) = &feedback.report {
+            envelope = envelope.gsi1(
+                keys::report_gsi1pk(&report.report_id),
+                keys::REPORT_GSI1SK.to_owned(),
+            );
+        }
+        envelope.to_item().map_err(unavailable)
+    }
+
+    fn complaint_item(complaint: &Complaint, version: u64) -> Result<Item, StoreError> {
+        Envelope::new(
+            keys::freelancer_pk(&complaint.freelancer_id),
+            keys::complaint_sk(&complaint.complaint_id),
+            entity::COMPLAINT,
+            version,
+            complaint,
+        )
+        .for_freelancer(&complaint.freelancer_id)
+        .gsi1(
+            keys::complaint_queue_gsi1pk(complaint.status()),
+            format!(
+                "{}#{}",
+                keys::stamp(complaint.filed_at),
+                complaint.complaint_id
+            ),
+        )
+        .to_item()
+    }
+
+    fn claim_guard(complaint: &Complaint) -> Key {
+        Key::new(
+            keys::freelancer_pk(&complaint.freelancer_id),
+            keys::claim_guard_sk(
+                &complaint.reporter,
+                &Complaint::claim_key(complaint.category, &complaint.claim),
+            ),
+        )
+    }
+
+    fn appeal_item(appeal: &Appeal, version: u64) -> Result<Item, StoreError> {
+        let mut envelope = Envelope::new(
+            keys::freelancer_pk(&appeal.freelancer_id),
+            keys::appeal_sk(&appeal.appeal_id),
+            entity::APPEAL,
+            version,
+            appeal,
+        )
+        .for_freelancer(&appeal.freelancer_id);
+        if appeal.is_pending() {
+            envelope = envelope.gsi1(
+                keys::APPEALS_PENDING_GSI1PK.to_owned(),
+                format!("{}#{}", keys::stamp(appeal.filed_at), appeal.appeal_id),
+            );
+        }
+        envelope.to_item()
+    }
+
+    fn appeal_guard(appeal: &Appeal) -> Key {
+        Key::new(
+            keys::freelancer_pk(&appeal.freelancer_id),
+            keys::appeal_guard_sk(&appeal.sanction.sanction_id),
+        )
+    }
+
+    fn guard_item(key: &Key, holds_for: &str) -> Result<Item, StoreError> {
+        Envelope::new(
+            key.pk.clone(),
+            key.sk.clone(),
+            entity::GUARD,
+            1,
+            Guard {
+                holds_for: holds_for.to_owned(),
+            },
+        )
+        .to_item()
+    }
+}
+
+impl ContractStore for Repository {
+    async fn get_contract(&self, id: &ContractId) -> StoreResult<Option<Versioned<Contract>>> {
+        Ok(self
+            .get_envelope::<Contract>(keys::contract_pk(id), keys::CONTRACT_SK)
+            .await?
+            .map(|e| Versioned {
+                value: e.data,
+                version: e.version,
+            }))
+    }
+
+    async fn put_contract(&self, contract: &Contract, expected: Option<u64>) -> StoreResult<()> {
+        let version = next_version(expected);
+        let old = match expected {
+            Some(_) => self
+                .get_contract(&contract.contract_id)
+                .await?
+                .map(|v| v.value),
+            None => None,
+        };
+        let canonical = Envelope::new(
+            keys::contract_pk(&contract.contract_id),
+            keys::CONTRACT_SK.to_owned(),
+            entity::CONTRACT,
+            version,
+            contract,
+        )
+        .for_freelancer(&contract.freelancer_id)
+        .gsi1(
+            keys::pair_gsi1pk(&contract.client_id, &contract.freelancer_id),
+            keys::contract_pk(&contract.contract_id),
+        )
+        .to_item()
+        .map_err(unavailable)?;
+        let mut ops = vec![put(canonical, expect_version(expected))];
+        let old_end = old.as_ref().and_then(|o| o.ended_at);
+        if let Some(old_end) = old_end.filter(|e| Some(*e) != contract.ended_at) {
+            ops.push(TransactOp::Delete {
+                key: Key::new(
+                    keys::freelancer_pk(&contract.freelancer_id),
+                    keys::evidence_contract_sk(old_end, &contract.contract_id),
+                ),
+                condition: Condition::None,
+            });
+        }
+        if let Some(ended) = contract.ended_at {
+            let copy = Envelope::new(
+                keys::freelancer_pk(&contract.freelancer_id),
+                keys::evidence_contract_sk(ended, &contract.contract_id),
+                entity::CONTRACT,
+                version,
+                contract,
+            )
+            .for_freelancer(&contract.freelancer_id)
+            .to_item()
+            .map_err(unavailable)?;
+            ops.push(put(copy, Condition::None));
+        }
+        self.transact(ops).await.map_err(|e| {
+            on_transaction(e, |_| match expected {
+                None => DomainError::Conflict(
+                    "the contract was registered at the same time by another request; read it and retry".into(),
+                ),
+                Some(_) => stale("contract"),
+            })
+        })
+    }
+
+    async fn has_contract_between(
+        &self,
+        client: &UserId,
+        freelancer: &UserId,
+    ) -> StoreResult<bool> {
+        let page = self
+            .engine
+            .query(Query::new(Index::Gsi1, keys::pair_gsi1pk(client, freelancer)).limit(1))
+            .await
+            .map_err(unavailable)?;
+        self.engine.capacity().record(page.capacity);
+        Ok(!page.items.is_empty())
+    }
+}
+
+impl FeedbackStore for Repository {
+    async fn contract_feedback(&self, contract: &ContractId) -> StoreResult<ContractFeedback> {
+        let Some(Versioned {
+            value: contract, ..
+        }) = self.get_contract(contract).await?
+        else {
+            return Ok(ContractFeedback::default());
+        };
+        let Some(ended) = contract.ended_at else {
+            return Ok(ContractFeedback::default());
+        };
+        let items = self
+            .query_all(
+                Query::new(Index::Primary, keys::freelancer_pk(&contract.freelancer_id)).sort(
+                    SortKeyCondition::BeginsWith(keys::evidence_prefix(
+                        ended,
+                        &contract.contract_id,
+                    )),
+                ),
+            )
+            .await?;
+        let mut out = ContractFeedback::default();
+        for item in items {
+            if entity_of(&item) != Some(entity::FEEDBACK) {
+                continue;
+            }
+            let e: Envelope<Feedback> = from_item(item).map_err(unavailable)?;
+            let v = Versioned {
+                value: e.data,
+                version: e.version,
+            };
+            match v.value.direction {
+                Direction::Client => out.client = Some(v),
+                Direction::Freelancer => out.freelancer = Some(v),
+            }
+        }
+        Ok(out)
+    }
+
+    async fn insert_feedback(&self, contract: &Contract, feedback: &Feedback) -> StoreResult<()> {
+        let item = Self::feedback_item(contract, feedback, 1)?;
+        self.put_one(item, Condition::NotExists).await.map_err(|e| {
+            on_condition(e, || {
+                DomainError::AlreadyExists(format!(
+                    "the {} feedback on this contract was already given; feedback is given once per contract",
+                    feedback.direction
+                ))
+            })
+        })
+    }
+
+    async fn update_feedback(
+        &self,
+        contract: &Contract,
+        feedback: &Feedback,
+        expected: u64,
+    ) -> StoreResult<()> {
+        let item = Self::feedback_item(contract, feedback, expected + 1)?;
+        self.put_one(item, Condition::VersionEquals(expected))
+            .await
+            .map_err(|e| on_condition(e, || stale("feedback")))
+    }
+
+    async fn feedback_by_report(
+        &self,
+        report: &ReportId,
+    ) -> StoreResult<Option<Versioned<Feedback>>> {
+        let page = self
+            .engine
+            .query(Query::new(Index::Gsi1, keys::report_gsi1pk(report)).limit(1))
+            .await
+            .map_err(unavailable)?;
+        self.engine.capacity().record(page.capacity);
+        let Some(item) = page.items.into_iter().next() else {
+            return Ok(None);
+        };
+        // The index is eventually consistent: read the item itself for its current version.
+        let key = Key::of_item(&item).map_err(unavailable)?;
+        Ok(self
+            .get_envelope::<Feedback>(key.pk, &key.sk)
+            .await?
+            .map(|e| Versioned {
+                value: e.data,
+                version: e.version,
+            }))
+    }
+}
+
+impl ComplaintStore for Repository {
+    async fn freelancer_complaints(
+        &self,
+        freelancer: &UserId,
+    ) -> StoreResult<Vec<Versioned<Complaint>>> {
+        self.query_values(
+            Query::new(Index::Primary, keys::freelancer_pk(freelancer)).sort(
+                SortKeyCondition::BeginsWith(keys::COMPLAINT_PREFIX.to_owned()),
+            ),
+        )
+        .await
+    }
+
+    async fn file_complaint(
+        &self,
+        complaint: &Complaint,
+        moved: &[Versioned<Complaint>],
+    ) -> StoreResult<()> {
+        let guard = Self::claim_guard(complaint);
+        let pk = keys::freelancer_pk(&complaint.freelancer_id);
+        let sk = keys::complaint_sk(&complaint.complaint_id);
+        let mut ops = vec![
+            put(
+                Self::guard_item(&guard, complaint.complaint_id.as_str()).map_err(unavailable)?,
+                Condition::NotExists,
+            ),
+            put(
+                Self::complaint_item(complaint, 1).map_err(unavailable)?,
+                Condition::NotExists,
+            ),
+            put(
+                Self::reference(keys::complaint_ref_pk(&complaint.complaint_id), &pk, &sk)
+                    .map_err(unavailable)?,
+                Condition::NotExists,
+            ),
+        ];
+        for m in moved {
+            ops.push(put(
+                Self::complaint_item(&m.value, m.version + 1).map_err(unavailable)?,
+                Condition::VersionEquals(m.version),
+            ));
+        }
+        self.transact(ops).await.map_err(|e| {
+            on_transaction(e, |i| match i {
+                0 => DomainError::AlreadyExists(
+                    "you already have an open complaint about this claim; it will be reviewed"
+                        .into(),
+                ),
+                1 | 2 => DomainError::Conflict(
+                    "this complaint was already filed; refresh and check the queue".into(),
+                ),
+                _ => stale("review case"),
+            })
+        })
+    }
+
+    async fn get_complaint(&self, id: &ComplaintId) -> StoreResult<Option<Versioned<Complaint>>> {
+        self.follow(keys::complaint_ref_pk(id)).await
+    }
+
+    async fn decide_complaint(&self, complaint: &Complaint, expected: u64) -> StoreResult<()> {
+        let ops = vec![
+            put(
+                Self::complaint_item(complaint, expected + 1).map_err(unavailable)?,
+                Condition::VersionEquals(expected),
+            ),
+            TransactOp::Delete {
+                key: Self::claim_guard(complaint),
+                condition: Condition::None,
+            },
+        ];
+        self.transact(ops)
+            .await
+            .map_err(|e| on_transaction(e, |_| stale("complaint")))
+    }
+
+    async fn complaint_queue(&self, status: ComplaintStatus) -> StoreResult<Vec<Complaint>> {
+        Ok(self
+            .query_values::<Complaint>(Query::new(
+                Index::Gsi1,
+                keys::complaint_queue_gsi1pk(status),
+            ))
+            .await?
+            .into_iter()
+            .map(|v| v.value)
+            .collect())
+    }
+}
+
+impl AppealStore for Repository {
+    async fn freelancer_appeals(&self, freelancer: &UserId) -> StoreResult<Vec<Versioned<Appeal>>> {
+        self.query_values(
+            Query::new(Index::Primary, keys::freelancer_pk(freelancer))
+                .sort(SortKeyCondition::BeginsWith(keys::APPEAL_PREFIX.to_owned())),
+        )
+        .await
+    }
+
+    async fn file_appeal(&self, appeal: &Appeal) -> StoreResult<()> {
+        let guard = Self::appeal_guard(appeal);
+        let pk = keys::freelancer_pk(&appeal.freelancer_id);
+        let sk = keys::appeal_sk(&appeal.appeal_id);
+        let ops = vec![
+            put(
+                Self::guard_item(&guard, appeal.appeal_id.as_str()).map_err(unavailable)?,
+                Condition::NotExists,
+            ),
+            put(
+                Self::appeal_item(appeal, 1).map_err(unavailable)?,
+                Condition::NotExists,
+            ),
+            put(
+                Self::reference(keys::appeal_ref_pk(&appeal.appeal_id), &pk, &sk)
+                    .map_err(unavailable)?,
+                Condition::NotExists,
+            ),
+        ];
+        self.transact(ops).await.map_err(|e| {
+            on_transaction(e, |i| match i {
+                0 => DomainError::Conflict(
+                    "an appeal against this sanction is already pending; wait for its decision"
+                        .into(),
+                ),
+                _ => DomainError::Conflict("this appeal was already filed".into()),
+            })
+        })
+    }
+
+    async fn get_appeal(&self, id: &AppealId) -> StoreResult<Option<Versioned<Appeal>>> {
+        self.follow(keys::appeal_ref_pk(id)).await
+    }
+
+    async fn save_appeal(&self, appeal: &Appeal, expected: u64) -> StoreResult<()> {
+        let item = Self::appeal_item(appeal, expected + 1).map_err(unavailable)?;
+        let mut ops = vec![put(item, Condition::VersionEquals(expected))];
+        if !appeal.is_pending() {
+            ops.push(TransactOp::Delete {
+                key: Self::appeal_guard(appeal),
+                condition: Condition::None,
+            });
+        }
+        self.transact(ops)
+            .await
+            .map_err(|e| on_transaction(e, |_| stale("appeal")))
+    }
+
+    async fn pending_appeals(&self) -> StoreResult<Vec<Appeal>> {
+        Ok(self
+            .query_values::<Appeal>(Query::new(Index::Gsi1, keys::APPEALS_PENDING_GSI1PK))
+            .await?
+            .into_iter()
+            .map(|v| v.value)
+            .collect())
+    }
+}
+
+impl StandingStore for Repository {
+    async fn evidence_since(
+        &self,
+        freelancer: &UserId,
+        since: DateTime<Utc>,
+    ) -> StoreResult<Vec<ContractEvidence>> {
+        let sort = if since == DateTime::<Utc>::MIN_UTC {
+            SortKeyCondition::BeginsWith(keys::EVIDENCE_PREFIX.to_owned())
+        } else {
+            SortKeyCondition::Between {
+                low: keys::evidence_from(since),
+                high: keys::EVIDENCE_END.to_owned(),
+            }
+        };
+        let items = self
+            .query_all(Query::new(Index::Primary, keys::freelancer_pk(freelancer)).sort(sort))
+            .await?;
+        let mut out: Vec<ContractEvidence> = Vec::new();
+        let mut feedback: Vec<Feedback> = Vec::new();
+        for item in items {
+            match entity_of(&item) {
+                Some(entity::CONTRACT) => {
+                    let e: Envelope<Contract> = from_item(item).map_err(unavailable)?;
+                    out.push(ContractEvidence {
+                        contract: e.data,
+                        client_feedback: None,
+                        freelancer_feedback_at: None,
+                    });
+                }
+                Some(entity::FEEDBACK) => {
+                    feedback.push(from_item::<Feedback>(item).map_err(unavailable)?.data)
+                }
+                _ => {}
+            }
+        }
+        for fb in feedback {
+            if let Some(ev) = out
+                .iter_mut()
+                .find(|e| e.contract.contract_id == fb.contract_id)
+            {
+                match fb.direction {
+                    Direction::Client => ev.client_feedback = Some(fb),
+                    Direction::Freelancer => ev.freelancer_feedback_at = Some(fb.submitted_at),
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    async fn get_standing(
+        &self,
+        freelancer: &UserId,
+    ) -> StoreResult<Option<Versioned<StandingSnapshot>>> {
+        Ok(self
+            .get_envelope::<StandingSnapshot>(keys::freelancer_pk(freelancer), keys::STANDING_SK)
+            .await?
+            .map(|e| Versioned {
+                value: e.data,
+                version: e.version,
+            }))
+    }
+
+    async fn save_standing(
+        &self,
+        snapshot: &StandingSnapshot,
+        audit: &[AuditEntry],
+        notices: &[Notice],
+        expected: Option<u64>,
+    ) -> StoreResult<()> {
+        let freelancer = &snapshot.freelancer_id;
+        let pk = keys::freelancer_pk(freelancer);
+        let standing = Envelope::new(
+            pk.clone(),
+            keys::STANDING_SK.to_owned(),
+            entity::STANDING,
+            next_version(expected),
+            snapshot,
+        )
+        .for_freelancer(freelancer)
+        .to_item()
+        .map_err(unavailable)?;
+        let mut ops = vec![put(standing, expect_version(expected))];
+        for (n, entry) in audit.iter().enumerate() {
+            let item = Envelope::new(
+                pk.clone(),
+                keys::audit_sk(entry.at, n),
+                entity::AUDIT,
+                1,
+                entry,
+            )
+            .for_freelancer(freelancer)
+            .to_item()
+            .map_err(unavailable)?;
+            ops.push(put(item, Condition::NotExists));
+        }
+        for notice in notices {
+            let item = Envelope::new(
+                pk.clone(),
+                keys::notice_sk(notice.kind.as_str(), &notice.subject),
+                entity::NOTICE,
+                1,
+                notice,
+            )
+            .for_freelancer(freelancer)
+            .to_item()
+            .map_err(unavailable)?;
+            ops.push(put(item, Condition::None));
+        }
+        // A due item per reinstatement window, written once: the sweep marks it notified.
+        for sanction in snapshot
+            .sanctions
+            .iter()
+            .filter(|s| s.rule == RuleId::QualityMultipleNegative)
+        {
+            let Some(opens_at) = sanction.appeal.reinstatement_opens_at else {
+                continue;
+            };
+            let sk = keys::due_sk(&sanction.sanction_id, opens_at);
+            if self.get_envelope::<Due>(pk.clone(), &sk).await?.is_some() {
+                continue;
+            }
+            let item = Envelope::new(
+                pk.clone(),
+                sk,
+                entity::DUE,
+                1,
+                Due {
+                    sanction_id: sanction.sanction_id.to_string(),
+                    opens_at,
+                    notified: false,
+                },
+            )
+            .for_freelancer(freelancer)
+            .gsi2(
+                keys::DUE_GSI2PK.to_owned(),
+                keys::due_gsi2sk(opens_at, freelancer, &sanction.sanction_id),
+            )
+            .to_item()
+            .map_err(unavailable)?;
+            ops.push(put(item, Condition::None));
+        }
+        self.transact(ops)
+            .await
+            .map_err(|e| on_transaction(e, |_| stale("standing")))
+    }
+
+    async fn audit_trail(&self, freelancer: &UserId) -> StoreResult<Vec<AuditEntry>> {
+        Ok(self
+            .query_values::<AuditEntry>(
+                Query::new(Index::Primary, keys::freelancer_pk(freelancer))
+                    .sort(SortKeyCondition::BeginsWith(keys::AUDIT_PREFIX.to_owned())),
+            )
+            .await?
+            .into_iter()
+            .map(|v| v.value)
+            .collect())
+    }
+}
+
+impl SweepStore for Repository {
+    async fn due_reinstatements(&self, until: DateTime<Utc>) -> StoreResult<Vec<DueReinstatement>> {
+        let items = self
+            .query_all(
+                Query::new(Index::Gsi2, keys::DUE_GSI2PK)
+                    .sort(SortKeyCondition::LessOrEqual(keys::due_until(until))),
+            )
+            .await?;
+        let mut out = Vec::new();
+        for item in items {
+            let e: Envelope<Due> = from_item(item).map_err(unavailable)?;
+            if e.data.notified {
+                continue;
+            }
+            let (Some(freelancer), Ok(sanction)) = (
+                e.freelancer_id
+                    .as_deref()
+                    .and_then(|f| UserId::parse(f).ok()),
+                SanctionId::parse(e.data.sanction_id.as_str()),
+            ) else {
+                continue;
+            };
+            out.push(DueReinstatement {
+                freelancer_id: freelancer,
+                sanction_id: sanction,
+                opens_at: e.data.opens_at,
+            });
+        }
+        Ok(out)
+    }
+
+    async fn mark_reinstatement_notified(
+        &self,
+        due: &DueReinstatement,
+        notice: &Notice,
+    ) -> StoreResult<()> {
+        let pk = keys::freelancer_pk(&due.freelancer_id);
+        let notified = Envelope::new(
+            pk.clone(),
+            keys::due_sk(&due.sanction_id, due.opens_at),
+            entity::DUE,
+            2,
+            Due {
+                sanction_id: due.sanction_id.to_string(),
+                opens_at: due.opens_at,
+                notified: true,
+            },
+        )
+        .for_freelancer(&due.freelancer_id)
+        .to_item()
+        .map_err(unavailable)?;
+        let notice_item = Envelope::new(
+            pk,
+            keys::notice_sk(notice.kind.as_str(), &notice.subject),
+            entity::NOTICE,
+            1,
+            notice,
+        )
+        .for_freelancer(&due.freelancer_id)
+        .to_item()
+        .map_err(unavailable)?;
+        self.transact(vec![
+            put(notified, Condition::None),
+            put(notice_item, Condition::None),
+        ])
+        .await
+        .map_err(|e| on_transaction(e, |_| stale("reinstatement notice")))
+    }
+}

@@ -1,0 +1,639 @@
+//! The repository's contract, run on both engines with the same bodies: each use case's writes
+//! and reads, conflicts, all-or-nothing changes, and the stream records the writes produce.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test support code
+
+use std::sync::Arc;
+
+use chrono::{DateTime, Duration, Utc};
+use standing_domain::fixtures::*;
+use standing_domain::model::ComplaintStatus;
+use standing_domain::ports::{
+    AppealStore, ComplaintStore, ContractStore, FeedbackStore, StandingStore, SweepStore,
+};
+use standing_domain::usecases::{appeals, complaints, contracts, feedback, standing, sweep};
+use standing_domain::*;
+use standing_store::{
+    DynamoDbEngine, EmbeddedEngine, EmbeddedOptions, Engine, Repository, create_table,
+};
+use standing_testkit::{DynamoDbLocal, TempDir, unique_table_name};
+
+/// A repository on a fresh store, and what keeps that store alive.
+struct Fixture {
+    repo: Repository,
+    embedded: Option<Arc<EmbeddedEngine>>,
+    dynamo: Option<(aws_sdk_dynamodb::Client, String)>,
+    _dir: Option<TempDir>,
+}
+
+async fn embedded() -> Fixture {
+    let dir = TempDir::new("repo").unwrap();
+    let engine = Arc::new(
+        EmbeddedEngine::open(dir.path().join("standing.redb"), EmbeddedOptions::default()).unwrap(),
+    );
+    Fixture {
+        repo: Repository::new(engine.clone() as Arc<dyn Engine>),
+        embedded: Some(engine),
+        dynamo: None,
+        _dir: Some(dir),
+    }
+}
+
+async fn dynamodb() -> Fixture {
+    let local = DynamoDbLocal::shared().unwrap();
+    let client = local.dynamodb_client();
+    let table = unique_table_name("repo");
+    create_table(&client, &table).await.unwrap();
+    let engine = Arc::new(DynamoDbEngine::new(client.clone(), table.clone()));
+    Fixture {
+        repo: Repository::new(engine),
+        embedded: None,
+        dynamo: Some((client, table)),
+        _dir: None,
+    }
+}
+
+macro_rules! on_both_engines {
+    ($($name:ident),+ $(,)?) => {
+        mod on_embedded {
+            $(#[tokio::test] async fn $name() { super::$name(super::embedded().await).await; })+
+        }
+        mod on_dynamodb_local {
+            $(#[tokio::test] async fn $name() { super::$name(super::dynamodb().await).await; })+
+        }
+    };
+}
+
+on_both_engines!(
+    a_registered_contract_and_its_feedback_read_back_as_written,
+    a_second_feedback_in_one_direction_is_refused_by_the_store_itself,
+    a_write_at_a_stale_version_is_refused_with_a_conflict,
+    complaints_open_a_case_guard_the_claim_and_leave_the_queue_when_decided,
+    a_complaint_whose_case_update_is_stale_is_not_written_at_all,
+    one_appeal_per_sanction_is_pending_and_a_decision_frees_the_next,
+    an_evaluation_writes_standing_audit_and_notices_once_and_a_replay_writes_nothing,
+    the_daily_sweep_notices_an_open_reinstatement_window_once,
+    the_evidence_read_is_a_key_range_by_contract_end,
+);
+
+fn service() -> Actor {
+    actor("svc", &[Role::Service])
+}
+
+fn register_cmd(client: &str, ended: Option<DateTime<Utc>>) -> contracts::RegisterContract {
+    contracts::RegisterContract {
+        client_id: user(client),
+        freelancer_id: user("fl1"),
+        started_at: ended.unwrap_or(day(0)) - Duration::days(30),
+        ended_at: ended,
+        total_charged_minor: 50_000,
+        currency: Currency::parse("USD").unwrap(),
+    }
+}
+
+fn cid(id: &str) -> ContractId {
+    ContractId::parse(id).unwrap()
+}
+
+fn negative_feedback() -> feedback::SubmitFeedback {
+    let mut public = public(1);
+    public.comment = Comment::parse("missed every deadline").unwrap();
+    feedback::SubmitFeedback {
+        public,
+        private: Some(model::PrivatePart {
+            reason_ended: ReasonEnded::QualityIssues,
+            recommend: Some(Recommend::parse(1).unwrap()),
+            dissatisfied_with: [Area::Performance].into_iter().collect(),
+            note: None,
+        }),
+    }
+}
+
+/// Registers contract `id` with `client`, ended at `ended`, and leaves negative feedback at `ended + 1 day`.
+async fn negative_contract_in(repo: &Repository, id: &str, client: &str, ended: DateTime<Utc>) {
+    let clock = FixedClock::at(ended + Duration::days(1));
+    contracts::register(repo, &service(), cid(id), register_cmd(client, Some(ended)))
+        .await
+        .unwrap();
+    feedback::submit(
+        repo,
+        &clock,
+        &policy(),
+        &actor(client, &[Role::Client]),
+        &cid(id),
+        negative_feedback(),
+    )
+    .await
+    .unwrap();
+}
+
+async fn a_registered_contract_and_its_feedback_read_back_as_written(f: Fixture) {
+    let repo = &f.repo;
+    let clock = FixedClock::at(day(2));
+    let contract = contracts::register(
+        repo,
+        &service(),
+        cid("c1"),
+        register_cmd("cl1", Some(day(1))),
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        repo.get_contract(&cid("c1"))
+            .await
+            .unwrap()
+            .map(|v| v.value),
+        Some(contract.clone())
+    );
+    assert!(
+        repo.has_contract_between(&user("cl1"), &user("fl1"))
+            .await
+            .unwrap()
+    );
+    assert!(
+        !repo
+            .has_contract_between(&user("cl2"), &user("fl1"))
+            .await
+            .unwrap()
+    );
+
+    let client = actor("cl1", &[Role::Client]);
+    let freelancer = actor("fl1", &[Role::Freelancer]);
+    feedback::submit(
+        repo,
+        &clock,
+        &policy(),
+        &client,
+        &cid("c1"),
+        negative_feedback(),
+    )
+    .await
+    .unwrap();
+    let own = feedback::SubmitFeedback {
+        public: public(4),
+        private: None,
+    };
+    feedback::submit(repo, &clock, &policy(), &freelancer, &cid("c1"), own)
+        .await
+        .unwrap();
+
+    let stored = repo.contract_feedback(&cid("c1")).await.unwrap();
+    let client_fb = stored.client.unwrap();
+    assert_eq!(client_fb.version, 1);
+    assert_eq!(
+        client_fb.value.private.as_ref().map(|p| p.reason_ended),
+        Some(ReasonEnded::QualityIssues)
+    );
+    assert_eq!(
+        client_fb.value.current().public.comment.as_str(),
+        "missed every deadline"
+    );
+    assert_eq!(
+        stored.freelancer.map(|v| v.value.submitted_at),
+        Some(day(2))
+    );
+
+    // Both left feedback: revealed; the freelancer sees the client's public part, never its private part.
+    let view = feedback::view_contract(repo, &clock, &policy(), &freelancer, &cid("c1"))
+        .await
+        .unwrap();
+    let seen = view.client.unwrap();
+    assert!(seen.revealed && seen.private.is_none());
+
+    if let Some(engine) = &f.embedded {
+        let changes = engine.read_changes(None, 100).await.unwrap();
+        let feedback_inserts = changes
+            .iter()
+            .filter(|c| {
+                c.new_image.as_ref().and_then(|i| i.get("entity_type"))
+                    == Some(&standing_store::AttributeValue::S("feedback".into()))
+            })
+            .count();
+        assert_eq!(feedback_inserts, 2);
+        assert!(changes.iter().all(|c| {
+            c.new_image
+                .as_ref()
+                .is_some_and(|i| i.contains_key("freelancer_id"))
+        }));
+    }
+    if let Some((client, table)) = &f.dynamo {
+        let local = DynamoDbLocal::shared().unwrap();
+        let records = standing_testkit::read_stream_records(
+            client,
+            &local.streams_client(),
+            table,
+            4,
+            std::time::Duration::from_secs(10),
+        )
+        .await
+        .unwrap();
+        let feedback_inserts = records
+            .iter()
+            .filter(|r| {
+                r.dynamodb()
+                    .and_then(|d| d.new_image())
+                    .and_then(|i| i.get("entity_type"))
+                    .and_then(|v| v.as_s().ok())
+                    .is_some_and(|s| s == "feedback")
+            })
+            .count();
+        assert_eq!(feedback_inserts, 2, "{records:?}");
+    }
+}
+
+async fn a_second_feedback_in_one_direction_is_refused_by_the_store_itself(f: Fixture) {
+    let repo = &f.repo;
+    let contract = contracts::register(
+        repo,
+        &service(),
+        cid("c1"),
+        register_cmd("cl1", Some(day(1))),
+    )
+    .await
+    .unwrap();
+    let fb = client_feedback("c1", "cl1", 5, ReasonEnded::Other, &[], day(2));
+    repo.insert_feedback(&contract, &fb).await.unwrap();
+    let again = repo.insert_feedback(&contract, &fb).await;
+    assert!(
+        matches!(again, Err(DomainError::AlreadyExists(_))),
+        "{again:?}"
+    );
+}
+
+async fn a_write_at_a_stale_version_is_refused_with_a_conflict(f: Fixture) {
+    let repo = &f.repo;
+    let contract = contracts::register(
+        repo,
+        &service(),
+        cid("c1"),
+        register_cmd("cl1", Some(day(1))),
+    )
+    .await
+    .unwrap();
+    let mut fb = client_feedback("c1", "cl1", 5, ReasonEnded::Other, &[], day(2));
+    repo.insert_feedback(&contract, &fb).await.unwrap();
+    fb.change.requested_at = Some(day(3));
+    repo.update_feedback(&contract, &fb, 1).await.unwrap();
+    let stale = repo.update_feedback(&contract, &fb, 1).await;
+    assert!(matches!(stale, Err(DomainError::Conflict(_))), "{stale:?}");
+    let stale_contract = repo.put_contract(&contract, None).await;
+    assert!(
+        matches!(stale_contract, Err(DomainError::Conflict(_))),
+        "{stale_contract:?}"
+    );
+}
+
+fn complaint_cmd(claim_text: &str) -> complaints::FileComplaint {
+    complaints::FileComplaint {
+        category: ComplaintCategory::Certification,
+        claim: claim(claim_text),
+        statement: Statement::parse("the registry has no such certificate").unwrap(),
+        evidence: vec![EvidenceText::parse("https://registry.example/none").unwrap()],
+    }
+}
+
+async fn complaints_open_a_case_guard_the_claim_and_leave_the_queue_when_decided(f: Fixture) {
+    let repo = &f.repo;
+    let clock = FixedClock::at(day(5));
+    for (c, client) in [("c1", "cl1"), ("c2", "cl2")] {
+        contracts::register(repo, &service(), cid(c), register_cmd(client, Some(day(1))))
+            .await
+            .unwrap();
+    }
+    let cl1 = actor("cl1", &[Role::Client]);
+    let cl2 = actor("cl2", &[Role::Client]);
+    let first = complaints::file(
+        repo,
+        &clock,
+        &policy(),
+        &cl1,
+        &user("fl1"),
+        complaint_cmd("AWS SA"),
+    )
+    .await
+    .unwrap();
+    assert_eq!(first.status(), ComplaintStatus::Open);
+    // The store's guard refuses a duplicate even when the rule check is bypassed.
+    let mut dup = first.clone();
+    dup.complaint_id = ComplaintId::parse("dup").unwrap();
+    assert!(matches!(
+        repo.file_complaint(&dup, &[]).await,
+        Err(DomainError::AlreadyExists(_))
+    ));
+
+    clock.advance(Duration::hours(1));
+    let second = complaints::file(
+        repo,
+        &clock,
+        &policy(),
+        &cl2,
+        &user("fl1"),
+        complaint_cmd("AWS SA"),
+    )
+    .await
+    .unwrap();
+    assert_eq!(second.status(), ComplaintStatus::UnderReview);
+    let stored_first = repo
+        .get_complaint(&first.complaint_id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(stored_first.value.status(), ComplaintStatus::UnderReview);
+    assert_eq!(stored_first.version, 2);
+
+    let reviewer = actor("rev1", &[Role::Reviewer]);
+    let queue = complaints::queue(repo, &reviewer, ComplaintStatus::UnderReview)
+        .await
+        .unwrap();
+    let ids: Vec<_> = queue.iter().map(|c| c.complaint_id.clone()).collect();
+    assert_eq!(
+        ids,
+        vec![first.complaint_id.clone(), second.complaint_id.clone()],
+        "oldest first"
+    );
+    assert!(
+        complaints::queue(repo, &reviewer, ComplaintStatus::Open)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+
+    let decision = complaints::DecideComplaint {
+        outcome: ComplaintOutcome::Substantiated,
+        terms_clause: TermsClause::parse("ToS 4.2").unwrap(),
+        note: Note::parse("no such certificate").unwrap(),
+    };
+    complaints::decide(
+        repo,
+        &clock,
+        &policy(),
+        &reviewer,
+        &first.complaint_id,
+        decision,
+    )
+    .await
+    .unwrap();
+    let queue = complaints::queue(repo, &reviewer, ComplaintStatus::Decided)
+        .await
+        .unwrap();
+    assert_eq!(queue.len(), 1);
+    // The guard is freed: the same reporter may complain about the same claim again.
+    clock.advance(Duration::hours(1));
+    complaints::file(
+        repo,
+        &clock,
+        &policy(),
+        &cl1,
+        &user("fl1"),
+        complaint_cmd("AWS SA"),
+    )
+    .await
+    .unwrap();
+}
+
+async fn a_complaint_whose_case_update_is_stale_is_not_written_at_all(f: Fixture) {
+    let repo = &f.repo;
+    let clock = FixedClock::at(day(5));
+    contracts::register(
+        repo,
+        &service(),
+        cid("c1"),
+        register_cmd("cl1", Some(day(1))),
+    )
+    .await
+    .unwrap();
+    let first = complaints::file(
+        repo,
+        &clock,
+        &policy(),
+        &actor("cl1", &[Role::Client]),
+        &user("fl1"),
+        complaint_cmd("A"),
+    )
+    .await
+    .unwrap();
+    let mut moved = first.clone();
+    moved.under_review_since = Some(day(6));
+    let mut new = complaint("k-new", "cl2", "A", day(6));
+    new.under_review_since = Some(day(6));
+    let stale = [standing_domain::ports::Versioned {
+        value: moved,
+        version: 7,
+    }];
+    let result = repo.file_complaint(&new, &stale).await;
+    assert!(
+        matches!(result, Err(DomainError::Conflict(_))),
+        "{result:?}"
+    );
+    assert!(
+        repo.get_complaint(&new.complaint_id)
+            .await
+            .unwrap()
+            .is_none(),
+        "nothing of the transaction was written"
+    );
+    assert_eq!(
+        repo.freelancer_complaints(&user("fl1"))
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
+}
+
+async fn one_appeal_per_sanction_is_pending_and_a_decision_frees_the_next(f: Fixture) {
+    let repo = &f.repo;
+    for (i, client) in ["cl1", "cl2", "cl3"].iter().enumerate() {
+        negative_contract_in(repo, &format!("c{i}"), client, day(10 * (i as i64 + 1))).await;
+    }
+    let clock = FixedClock::at(day(40));
+    let e = standing::reevaluate(repo, &clock, &policy(), &user("fl1"))
+        .await
+        .unwrap();
+    assert_eq!(e.standing, Standing::BlockedNewWork);
+    let sanction = e.sanctions[0].sanction_id.clone();
+    let me = actor("fl1", &[Role::Freelancer]);
+    let contest = || appeals::FileAppeal {
+        sanction_id: sanction.clone(),
+        kind: AppealKind::Contest,
+        statement: Statement::parse("the third client never paid").unwrap(),
+    };
+    let appeal = appeals::file(repo, &clock, &policy(), &me, &user("fl1"), contest())
+        .await
+        .unwrap();
+    let again = appeals::file(repo, &clock, &policy(), &me, &user("fl1"), contest()).await;
+    assert!(matches!(again, Err(DomainError::Conflict(_))), "{again:?}");
+    // The store's guard holds even when the rule check is bypassed.
+    let mut twin = appeal.clone();
+    twin.appeal_id = AppealId::parse("twin").unwrap();
+    assert!(matches!(
+        repo.file_appeal(&twin).await,
+        Err(DomainError::Conflict(_))
+    ));
+
+    let reviewer = actor("rev1", &[Role::Reviewer]);
+    assert_eq!(appeals::pending(repo, &reviewer).await.unwrap().len(), 1);
+    let decide = appeals::DecideAppeal {
+        outcome: AppealOutcome::Denied,
+        note: Note::parse("upheld").unwrap(),
+    };
+    appeals::decide(repo, &clock, &reviewer, &appeal.appeal_id, decide)
+        .await
+        .unwrap();
+    assert!(appeals::pending(repo, &reviewer).await.unwrap().is_empty());
+    assert!(
+        repo.file_appeal(&twin).await.is_ok(),
+        "the decision freed the sanction's guard"
+    );
+}
+
+async fn an_evaluation_writes_standing_audit_and_notices_once_and_a_replay_writes_nothing(
+    f: Fixture,
+) {
+    let repo = &f.repo;
+    for (i, client) in ["cl1", "cl2", "cl3"].iter().enumerate() {
+        negative_contract_in(repo, &format!("c{i}"), client, day(10 * (i as i64 + 1))).await;
+    }
+    let clock = FixedClock::at(day(40));
+    let first = standing::reevaluate(repo, &clock, &policy(), &user("fl1"))
+        .await
+        .unwrap();
+    assert_eq!(first.changes.len(), 1);
+    let stored = repo.get_standing(&user("fl1")).await.unwrap().unwrap();
+    assert_eq!(stored.version, 1);
+    assert_eq!(stored.value.standing, Standing::BlockedNewWork);
+    assert_eq!(repo.audit_trail(&user("fl1")).await.unwrap().len(), 1);
+
+    clock.advance(Duration::minutes(5));
+    let replay = standing::reevaluate(repo, &clock, &policy(), &user("fl1"))
+        .await
+        .unwrap();
+    assert!(replay.changes.is_empty());
+    assert_eq!(
+        repo.get_standing(&user("fl1"))
+            .await
+            .unwrap()
+            .unwrap()
+            .version,
+        1,
+        "a replay writes nothing"
+    );
+    assert_eq!(repo.audit_trail(&user("fl1")).await.unwrap().len(), 1);
+
+    // Once revealed, a reviewer removes one negative: the block is reversed automatically.
+    clock.set(day(45));
+    let freelancer = actor("fl1", &[Role::Freelancer]);
+    let report = feedback::report(
+        repo,
+        &clock,
+        &policy(),
+        &freelancer,
+        &cid("c2"),
+        feedback::ReportFeedback {
+            reason: ReportReason::Manipulation,
+            details: Note::parse("a competitor").unwrap(),
+        },
+    )
+    .await
+    .unwrap();
+    let reviewer = actor("rev1", &[Role::Reviewer]);
+    let decision = feedback::DecideReport {
+        outcome: ReportOutcome::Removed,
+        note: Note::parse("fake").unwrap(),
+    };
+    feedback::decide_report(repo, &clock, &reviewer, &report.report_id, decision)
+        .await
+        .unwrap();
+    let after = standing::reevaluate(repo, &clock, &policy(), &user("fl1"))
+        .await
+        .unwrap();
+    assert_eq!(after.standing, Standing::Good);
+    let trail = standing::audit(repo, &reviewer, &user("fl1"))
+        .await
+        .unwrap();
+    assert_eq!(
+        trail.iter().map(|a| a.action.as_str()).collect::<Vec<_>>(),
+        vec!["imposed", "lifted"]
+    );
+    assert_eq!(trail[1].before, Standing::BlockedNewWork);
+    assert_eq!(trail[1].after, Standing::Good);
+}
+
+async fn the_daily_sweep_notices_an_open_reinstatement_window_once(f: Fixture) {
+    let repo = &f.repo;
+    for (i, client) in ["cl1", "cl2", "cl3"].iter().enumerate() {
+        negative_contract_in(repo, &format!("c{i}"), client, day(10 * (i as i64 + 1))).await;
+    }
+    let clock = FixedClock::at(day(40));
+    let e = standing::reevaluate(repo, &clock, &policy(), &user("fl1"))
+        .await
+        .unwrap();
+    let opens = e.sanctions[0].appeal.reinstatement_opens_at.unwrap();
+    clock.set(opens - Duration::days(1));
+    assert_eq!(
+        sweep::daily_check(repo, &clock, &policy())
+            .await
+            .unwrap()
+            .reinstatement_notices,
+        0
+    );
+    clock.set(opens + Duration::hours(1));
+    assert_eq!(
+        sweep::daily_check(repo, &clock, &policy())
+            .await
+            .unwrap()
+            .reinstatement_notices,
+        1
+    );
+    assert_eq!(
+        sweep::daily_check(repo, &clock, &policy())
+            .await
+            .unwrap()
+            .reinstatement_notices,
+        0
+    );
+    assert!(
+        repo.due_reinstatements(opens + Duration::days(1))
+            .await
+            .unwrap()
+            .is_empty()
+    );
+}
+
+async fn the_evidence_read_is_a_key_range_by_contract_end(f: Fixture) {
+    let repo = &f.repo;
+    for (id, end) in [("old", day(-900)), ("mid", day(100)), ("new", day(300))] {
+        contracts::register(repo, &service(), cid(id), register_cmd("cl1", Some(end)))
+            .await
+            .unwrap();
+    }
+    contracts::register(repo, &service(), cid("active"), register_cmd("cl1", None))
+        .await
+        .unwrap();
+    let since = repo.evidence_since(&user("fl1"), day(0)).await.unwrap();
+    let ids: Vec<&str> = since
+        .iter()
+        .map(|e| e.contract.contract_id.as_str())
+        .collect();
+    assert_eq!(ids, vec!["mid", "new"]);
+    let all = repo
+        .evidence_since(&user("fl1"), DateTime::<Utc>::MIN_UTC)
+        .await
+        .unwrap();
+    assert_eq!(all.len(), 3, "active contracts carry no evidence yet");
+    // Ending the active contract moves it into the evidence range.
+    contracts::register(
+        repo,
+        &service(),
+        cid("active"),
+        register_cmd("cl1", Some(day(350))),
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        repo.evidence_since(&user("fl1"), day(0))
+            .await
+            .unwrap()
+            .len(),
+        3
+    );
+}
