@@ -59,9 +59,10 @@ pub struct ContractFeedback {
 }
 
 pub trait FeedbackStore: Send + Sync {
+    /// Both sides' feedback on this (already loaded) contract.
     fn contract_feedback(
         &self,
-        contract: &ContractId,
+        contract: &Contract,
     ) -> impl Future<Output = StoreResult<ContractFeedback>> + Send;
 
     /// Refused with `AlreadyExists` when this direction's feedback exists.

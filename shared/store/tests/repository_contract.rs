@@ -176,7 +176,7 @@ async fn a_registered_contract_and_its_feedback_read_back_as_written(f: Fixture)
         .await
         .unwrap();
 
-    let stored = repo.contract_feedback(&cid("c1")).await.unwrap();
+    let stored = repo.contract_feedback(&contract).await.unwrap();
     let client_fb = stored.client.unwrap();
     assert_eq!(client_fb.version, 1);
     assert_eq!(

@@ -39,8 +39,8 @@ pub async fn register<S: ContractStore + FeedbackStore>(
     };
     let existing = store.get_contract(&contract.contract_id).await?;
     let has_feedback = match &existing {
-        Some(_) => {
-            let fb = store.contract_feedback(&contract.contract_id).await?;
+        Some(old) => {
+            let fb = store.contract_feedback(&old.value).await?;
             fb.client.is_some() || fb.freelancer.is_some()
         }
         None => false,

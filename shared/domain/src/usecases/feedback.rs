@@ -166,7 +166,7 @@ pub async fn submit<S: ContractStore + FeedbackStore>(
         _ => {}
     }
     rule::check_window(&contract, now, policy)?;
-    let both = store.contract_feedback(contract_id).await?;
+    let both = store.contract_feedback(&contract).await?;
     let existing = match direction {
         Direction::Client => both.client.as_ref(),
         Direction::Freelancer => both.freelancer.as_ref(),
@@ -212,7 +212,7 @@ pub async fn view_contract<S: ContractStore + FeedbackStore>(
         Some(side) if !actor.has(crate::Role::Reviewer) => Viewer::Party(side),
         _ => Viewer::Reviewer,
     };
-    let both = store.contract_feedback(contract_id).await?;
+    let both = store.contract_feedback(&contract).await?;
     let revealed = revealed_at(&contract, &both, policy).is_some_and(|t| clock.now() >= t);
     let side = |f: &Option<Versioned<Feedback>>, d: Direction| {
         f.as_ref()
@@ -235,7 +235,7 @@ async fn client_feedback_for<S: ContractStore + FeedbackStore>(
 ) -> Result<(Contract, ContractFeedback, Versioned<Feedback>), DomainError> {
     let contract = load_contract(store, contract_id).await?;
     access::require_party(actor, &contract, side, doing)?;
-    let both = store.contract_feedback(contract_id).await?;
+    let both = store.contract_feedback(&contract).await?;
     let client = found(
         both.client.clone(),
         "client feedback on contract",

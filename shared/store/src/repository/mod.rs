@@ -116,7 +116,6 @@ impl Repository {
             .get(Key::new(pk, sk))
             .await
             .map_err(unavailable)?;
-        self.engine.capacity().record(out.capacity);
         out.item.map(from_item).transpose().map_err(unavailable)
     }
 
@@ -130,7 +129,6 @@ impl Repository {
                 .query(query.clone().start_after(start))
                 .await
                 .map_err(unavailable)?;
-            self.engine.capacity().record(page.capacity);
             items.extend(page.items);
             match page.last_evaluated_key {
                 Some(key) => start = Some(key),
@@ -158,14 +156,12 @@ impl Repository {
     }
 
     async fn put_one(&self, item: Item, condition: Condition) -> Result<(), StoreError> {
-        let out = self.engine.put(item, condition).await?;
-        self.engine.capacity().record(out.capacity);
+        self.engine.put(item, condition).await?;
         Ok(())
     }
 
     async fn transact(&self, ops: Vec<TransactOp>) -> Result<(), StoreError> {
-        let out = self.engine.transact_write(ops, None).await?;
-        self.engine.capacity().record(out.capacity);
+        self.engine.transact_write(ops, None).await?;
         Ok(())
     }
 
@@ -368,19 +364,12 @@ impl ContractStore for Repository {
             .query(Query::new(Index::Gsi1, keys::pair_gsi1pk(client, freelancer)).limit(1))
             .await
             .map_err(unavailable)?;
-        self.engine.capacity().record(page.capacity);
         Ok(!page.items.is_empty())
     }
 }
 
 impl FeedbackStore for Repository {
-    async fn contract_feedback(&self, contract: &ContractId) -> StoreResult<ContractFeedback> {
-        let Some(Versioned {
-            value: contract, ..
-        }) = self.get_contract(contract).await?
-        else {
-            return Ok(ContractFeedback::default());
-        };
+    async fn contract_feedback(&self, contract: &Contract) -> StoreResult<ContractFeedback> {
         let Some(ended) = contract.ended_at else {
             return Ok(ContractFeedback::default());
         };
@@ -445,7 +434,6 @@ impl FeedbackStore for Repository {
             .query(Query::new(Index::Gsi1, keys::report_gsi1pk(report)).limit(1))
             .await
             .map_err(unavailable)?;
-        self.engine.capacity().record(page.capacity);
         let Some(item) = page.items.into_iter().next() else {
             return Ok(None);
         };
