@@ -1,0 +1,5 @@
+//! The SAM template cannot drift from the code: the table against the store's one definition,
+//! the stream filter against the store's evidence entity types.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test support code
+
+mod table;
