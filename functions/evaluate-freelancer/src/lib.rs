@@ -1,0 +1,353 @@
+//! evaluate-freelancer: re-evaluates freelancers whose evidence changed (the table's stream) and
+//! serves the reads of the outcome: standing, eligibility, profile and audit trail.
+
+use aws_lambda_events::event::dynamodb::Event as StreamEvent;
+use aws_lambda_events::event::streams::DynamoDbEventResponse;
+use lambda_http::{Body, LambdaEvent, Request, RequestExt, Response, service_fn};
+use standing_domain::PolicyConfig;
+use standing_domain::UserId;
+use standing_domain::ports::{AppealStore, Clock, ComplaintStore, StandingStore};
+use standing_domain::usecases::standing;
+use standing_lambda::{
+    ApiError, Incoming, Method, Outgoing, Route, StatusCode, actor, batch_item_failures,
+    changed_freelancers, http_response, json, respond, route,
+};
+
+/// What this function does for each of its routes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Op {
+    Standing,
+    Eligibility,
+    Profile,
+    Audit,
+}
+
+/// The routes this function serves (api.md, "evaluate-freelancer").
+pub const ROUTES: &[Route<Op>] = &[
+    Route::new(
+        Method::GET,
+        "/freelancers/{freelancer_id}/standing",
+        Op::Standing,
+    ),
+    Route::new(
+        Method::GET,
+        "/freelancers/{freelancer_id}/eligibility",
+        Op::Eligibility,
+    ),
+    Route::new(
+        Method::GET,
+        "/freelancers/{freelancer_id}/profile",
+        Op::Profile,
+    ),
+    Route::new(Method::GET, "/freelancers/{freelancer_id}/audit", Op::Audit),
+];
+
+/// Handles one HTTP request. Never fails: every error is the contract's error response.
+pub async fn handle_http<S>(
+    store: &S,
+    clock: &impl Clock,
+    policy: &PolicyConfig,
+    request: Request,
+) -> Response<Body>
+where
+    S: StandingStore + ComplaintStore + AppealStore,
+{
+    respond(dispatch(store, clock, policy, &request).await)
+}
+
+async fn dispatch<S>(
+    store: &S,
+    clock: &impl Clock,
+    policy: &PolicyConfig,
+    request: &Request,
+) -> Result<Response<Body>, ApiError>
+where
+    S: StandingStore + ComplaintStore + AppealStore,
+{
+    let (op, params) = route(ROUTES, request)?;
+    let actor = actor(request)?;
+    let freelancer: UserId = params.get("freelancer_id")?;
+    let response = match op {
+        Op::Standing => json(
+            StatusCode::OK,
+            &standing::standing(store, clock, policy, &actor, &freelancer).await?,
+        ),
+        Op::Eligibility => json(
+            StatusCode::OK,
+            &standing::eligibility(store, clock, policy, &actor, &freelancer).await?,
+        ),
+        // Anyone signed in: the profile holds public data only.
+        Op::Profile => json(
+            StatusCode::OK,
+            &standing::profile(store, clock, policy, &freelancer).await?,
+        ),
+        Op::Audit => json(
+            StatusCode::OK,
+            &standing::audit(store, &actor, &freelancer).await?,
+        ),
+    };
+    Ok(response)
+}
+
+/// Handles one batch of the table's stream: each freelancer named by an evidence record is
+/// re-evaluated once; those whose evaluation fails are reported by the sequence number of their
+/// first record, so Lambda retries from there while the others commit.
+pub async fn handle_stream<S>(
+    store: &S,
+    clock: &impl Clock,
+    policy: &PolicyConfig,
+    event: LambdaEvent<StreamEvent>,
+) -> DynamoDbEventResponse
+where
+    S: StandingStore + ComplaintStore + AppealStore,
+{
+    let changed = changed_freelancers(&event.payload);
+    let mut failed = Vec::new();
+    for change in changed {
+        match standing::reevaluate(store, clock, policy, &change.freelancer_id).await {
+            Ok(evaluation) => tracing::info!(
+                freelancer = %change.freelancer_id,
+                standing = %evaluation.standing,
+                "re-evaluated"
+            ),
+            Err(e) => {
+                tracing::error!(
+                    freelancer = %change.freelancer_id,
+                    sequence_number = %change.sequence_number,
+                    error = %e,
+                    "re-evaluation failed; reporting the record for retry"
+                );
+                failed.push(change.sequence_number);
+            }
+        }
+    }
+    batch_item_failures(failed)
+}
+
+/// One invocation, whichever its source: API Gateway or the stream.
+pub async fn handle<S>(
+    store: &S,
+    clock: &impl Clock,
+    policy: &PolicyConfig,
+    event: LambdaEvent<Incoming>,
+) -> Result<Outgoing, lambda_http::Error>
+where
+    S: StandingStore + ComplaintStore + AppealStore,
+{
+    let LambdaEvent { payload, context } = event;
+    match payload {
+        Incoming::Http(request) => {
+            let request = (*request).with_lambda_context(context);
+            let response = handle_http(store, clock, policy, request).await;
+            Ok(Outgoing::Http(Box::new(http_response(response))))
+        }
+        Incoming::Stream(batch) => Ok(Outgoing::Stream(
+            handle_stream(store, clock, policy, LambdaEvent::new(batch, context)).await,
+        )),
+        Incoming::Schedule(_) => Err(
+            "evaluate-freelancer has no schedule: a scheduled event was routed here by mistake"
+                .into(),
+        ),
+    }
+}
+
+/// Serves invocations until the runtime stops. `main` calls it with the store built once.
+pub async fn run_with<S>(
+    store: S,
+    clock: impl Clock,
+    policy: PolicyConfig,
+) -> Result<(), lambda_http::Error>
+where
+    S: StandingStore + ComplaintStore + AppealStore,
+{
+    let (store, clock, policy) = (&store, &clock, &policy);
+    lambda_http::lambda_runtime::run(service_fn(move |event: LambdaEvent<Incoming>| async move {
+        handle(store, clock, policy, event).await
+    }))
+    .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use lambda_http::Context;
+    use standing_lambda::testing::{FixedClock, NoStore, body_json, fixtures, request};
+
+    const FREELANCER: Option<(&str, &str)> = Some(("fl-1", "[freelancer]"));
+
+    async fn call(request: Request) -> (u16, serde_json::Value) {
+        let response = handle_http(
+            &NoStore,
+            &FixedClock::default(),
+            &PolicyConfig::default(),
+            request,
+        )
+        .await;
+        assert_eq!(response.headers()["content-type"], "application/json");
+        (response.status().as_u16(), body_json(&response))
+    }
+
+    fn stream_batch() -> StreamEvent {
+        serde_json::from_str(fixtures::STREAM_BATCH).unwrap()
+    }
+
+    #[tokio::test]
+    async fn when_every_evaluation_fails_each_freelancer_is_reported_by_its_first_record() {
+        let response = handle_stream(
+            &NoStore,
+            &FixedClock::default(),
+            &PolicyConfig::default(),
+            LambdaEvent::new(stream_batch(), Context::default()),
+        )
+        .await;
+        assert_eq!(
+            serde_json::to_value(response).unwrap(),
+            serde_json::json!({"batchItemFailures": [
+                {"itemIdentifier": "4100000000000000000001"},
+                {"itemIdentifier": "4100000000000000000003"}
+            ]})
+        );
+    }
+
+    #[tokio::test]
+    async fn a_batch_with_no_evidence_records_reports_no_failures() {
+        let mut batch = stream_batch();
+        batch.records.retain(|r| {
+            r.change
+                .new_image
+                .get("entity_type")
+                .is_some_and(|t| serde_json::to_value(t).unwrap()["S"] == "standing")
+        });
+        assert_eq!(batch.records.len(), 1);
+        let response = handle_stream(
+            &NoStore,
+            &FixedClock::default(),
+            &PolicyConfig::default(),
+            LambdaEvent::new(batch, Context::default()),
+        )
+        .await;
+        assert!(response.batch_item_failures.is_empty());
+    }
+
+    #[tokio::test]
+    async fn the_stream_fixture_arrives_as_a_stream_invocation_and_answers_in_its_shape() {
+        let incoming: Incoming = serde_json::from_str(fixtures::STREAM_BATCH).unwrap();
+        let out = handle(
+            &NoStore,
+            &FixedClock::default(),
+            &PolicyConfig::default(),
+            LambdaEvent::new(incoming, Context::default()),
+        )
+        .await
+        .unwrap();
+        let wire = serde_json::to_value(out).unwrap();
+        assert_eq!(wire["batchItemFailures"].as_array().unwrap().len(), 2);
+    }
+
+    #[tokio::test]
+    async fn an_http_invocation_answers_in_api_gateways_response_shape() {
+        let event = standing_lambda::testing::apigw_event(
+            "GET",
+            "/freelancers/fl-1/nothing",
+            FREELANCER,
+            None,
+        );
+        let incoming: Incoming = serde_json::from_value(event).unwrap();
+        let out = handle(
+            &NoStore,
+            &FixedClock::default(),
+            &PolicyConfig::default(),
+            LambdaEvent::new(incoming, Context::default()),
+        )
+        .await
+        .unwrap();
+        let wire = serde_json::to_value(out).unwrap();
+        assert_eq!(wire["statusCode"], 404);
+        assert_eq!(wire["headers"]["content-type"], "application/json");
+        let body: serde_json::Value = serde_json::from_str(wire["body"].as_str().unwrap()).unwrap();
+        assert_eq!(body["error"]["code"], "not_found");
+    }
+
+    #[tokio::test]
+    async fn a_scheduled_event_is_refused_as_misrouted() {
+        let incoming: Incoming = serde_json::from_str(fixtures::SCHEDULED_EVENT).unwrap();
+        let out = handle(
+            &NoStore,
+            &FixedClock::default(),
+            &PolicyConfig::default(),
+            LambdaEvent::new(incoming, Context::default()),
+        )
+        .await;
+        assert!(out.is_err());
+    }
+
+    #[tokio::test]
+    async fn the_reads_are_routed_and_authenticated_before_the_store() {
+        for route in ["standing", "eligibility", "profile"] {
+            let path = format!("/freelancers/fl-1/{route}");
+            assert_eq!(
+                call(request("GET", &path, FREELANCER, None)).await.0,
+                503,
+                "{route}"
+            );
+            assert_eq!(
+                call(request("GET", &path, None, None)).await.0,
+                401,
+                "{route}"
+            );
+        }
+    }
+
+    #[tokio::test]
+    async fn the_audit_trail_is_refused_to_a_non_reviewer_and_served_to_a_reviewer() {
+        let (status, body) =
+            call(request("GET", "/freelancers/fl-1/audit", FREELANCER, None)).await;
+        assert_eq!(status, 403);
+        assert_eq!(body["error"]["code"], "forbidden");
+        let reviewer = Some(("rev-1", "[reviewer]"));
+        assert_eq!(
+            call(request("GET", "/freelancers/fl-1/audit", reviewer, None))
+                .await
+                .0,
+            503
+        );
+    }
+
+    #[tokio::test]
+    async fn another_freelancers_standing_is_refused_before_the_store() {
+        let (status, body) = call(request(
+            "GET",
+            "/freelancers/fl-2/standing",
+            FREELANCER,
+            None,
+        ))
+        .await;
+        assert_eq!(status, 403);
+        assert_eq!(body["error"]["code"], "forbidden");
+    }
+
+    #[tokio::test]
+    async fn a_malformed_freelancer_id_is_400_and_a_write_method_is_405() {
+        let (status, body) = call(request(
+            "GET",
+            "/freelancers/a%20b/standing",
+            FREELANCER,
+            None,
+        ))
+        .await;
+        assert_eq!(status, 400);
+        assert_eq!(body["error"]["details"]["field"], "freelancer_id");
+        let (status, body) = call(request(
+            "POST",
+            "/freelancers/fl-1/standing",
+            FREELANCER,
+            Some("{}"),
+        ))
+        .await;
+        assert_eq!(status, 405);
+        assert_eq!(
+            body["error"]["details"]["allow"],
+            serde_json::json!(["GET"])
+        );
+    }
+}

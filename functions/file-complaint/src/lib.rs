@@ -1,0 +1,294 @@
+//! file-complaint: background complaints, the reviewers' queue and decisions.
+//! HTTP ↔ the `complaints` use cases; every decision is the domain's.
+
+use lambda_http::{Body, LambdaEvent, Request, RequestExt, Response, service_fn};
+use standing_domain::model::ComplaintStatus;
+use standing_domain::ports::{Clock, ComplaintStore, ContractStore};
+use standing_domain::usecases::complaints;
+use standing_domain::{ComplaintId, PolicyConfig, UserId};
+use standing_lambda::{
+    ApiError, Incoming, Method, Outgoing, Route, StatusCode, actor, http_response, json,
+    parse_body, query_choice, respond, route,
+};
+
+/// What this function does for each of its routes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Op {
+    File,
+    Queue,
+    Decide,
+}
+
+/// The routes this function serves (api.md, "file-complaint").
+pub const ROUTES: &[Route<Op>] = &[
+    Route::new(
+        Method::POST,
+        "/freelancers/{freelancer_id}/complaints",
+        Op::File,
+    ),
+    Route::new(Method::GET, "/complaints", Op::Queue),
+    Route::new(
+        Method::POST,
+        "/complaints/{complaint_id}/decision",
+        Op::Decide,
+    ),
+];
+
+/// Handles one HTTP request. Never fails: every error is the contract's error response.
+pub async fn handle_http<S>(
+    store: &S,
+    clock: &impl Clock,
+    policy: &PolicyConfig,
+    request: Request,
+) -> Response<Body>
+where
+    S: ContractStore + ComplaintStore,
+{
+    respond(dispatch(store, clock, policy, &request).await)
+}
+
+async fn dispatch<S>(
+    store: &S,
+    clock: &impl Clock,
+    policy: &PolicyConfig,
+    request: &Request,
+) -> Result<Response<Body>, ApiError>
+where
+    S: ContractStore + ComplaintStore,
+{
+    let (op, params) = route(ROUTES, request)?;
+    let actor = actor(request)?;
+    let response = match op {
+        Op::File => {
+            let freelancer: UserId = params.get("freelancer_id")?;
+            let cmd = parse_body(request)?;
+            let filed = complaints::file(store, clock, policy, &actor, &freelancer, cmd).await?;
+            json(StatusCode::CREATED, &filed)
+        }
+        Op::Queue => {
+            let status = query_choice(request, "status", ComplaintStatus::ALL, None)?;
+            json(
+                StatusCode::OK,
+                &complaints::queue(store, &actor, status).await?,
+            )
+        }
+        Op::Decide => {
+            let id: ComplaintId = params.get("complaint_id")?;
+            let cmd = parse_body(request)?;
+            let decided = complaints::decide(store, clock, policy, &actor, &id, cmd).await?;
+            json(StatusCode::OK, &decided)
+        }
+    };
+    Ok(response)
+}
+
+/// One invocation: an API Gateway request (anything else was routed here by mistake).
+pub async fn handle<S>(
+    store: &S,
+    clock: &impl Clock,
+    policy: &PolicyConfig,
+    event: LambdaEvent<Incoming>,
+) -> Result<Outgoing, lambda_http::Error>
+where
+    S: ContractStore + ComplaintStore,
+{
+    let LambdaEvent { payload, context } = event;
+    match payload {
+        Incoming::Http(request) => {
+            let request = (*request).with_lambda_context(context);
+            let response = handle_http(store, clock, policy, request).await;
+            Ok(Outgoing::Http(Box::new(http_response(response))))
+        }
+        Incoming::Stream(_) | Incoming::Schedule(_) => {
+            Err("file-complaint serves HTTP only: a stream or scheduled event was routed here by mistake".into())
+        }
+    }
+}
+
+/// Serves invocations until the runtime stops. `main` calls it with the store built once.
+pub async fn run_with<S>(
+    store: S,
+    clock: impl Clock,
+    policy: PolicyConfig,
+) -> Result<(), lambda_http::Error>
+where
+    S: ContractStore + ComplaintStore,
+{
+    let (store, clock, policy) = (&store, &clock, &policy);
+    lambda_http::lambda_runtime::run(service_fn(move |event: LambdaEvent<Incoming>| async move {
+        handle(store, clock, policy, event).await
+    }))
+    .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use standing_lambda::testing::{FixedClock, NoStore, body_json, request};
+
+    const REVIEWER: Option<(&str, &str)> = Some(("rev-1", "[reviewer]"));
+    const CLIENT: Option<(&str, &str)> = Some(("cl-1", "[client]"));
+
+    async fn call(request: Request) -> (u16, serde_json::Value) {
+        let response = handle_http(
+            &NoStore,
+            &FixedClock::default(),
+            &PolicyConfig::default(),
+            request,
+        )
+        .await;
+        assert_eq!(response.headers()["content-type"], "application/json");
+        (response.status().as_u16(), body_json(&response))
+    }
+
+    #[tokio::test]
+    async fn the_queue_without_a_status_is_400_listing_the_statuses() {
+        let (status, body) = call(request("GET", "/complaints", REVIEWER, None)).await;
+        assert_eq!(status, 400);
+        assert_eq!(body["error"]["code"], "invalid_field");
+        assert_eq!(body["error"]["details"]["field"], "status");
+        assert_eq!(
+            body["error"]["message"],
+            "`status` is required: one of open, under_review, decided"
+        );
+    }
+
+    #[tokio::test]
+    async fn the_queue_with_an_unknown_status_is_400() {
+        let (status, body) =
+            call(request("GET", "/complaints?status=closed", REVIEWER, None)).await;
+        assert_eq!(status, 400);
+        assert_eq!(body["error"]["details"]["field"], "status");
+    }
+
+    #[tokio::test]
+    async fn the_queue_with_a_valid_status_reaches_the_store() {
+        for s in ["open", "under_review", "decided"] {
+            let (status, _) = call(request(
+                "GET",
+                &format!("/complaints?status={s}"),
+                REVIEWER,
+                None,
+            ))
+            .await;
+            assert_eq!(status, 503, "{s}");
+        }
+    }
+
+    #[tokio::test]
+    async fn the_queue_is_refused_to_a_caller_without_the_reviewer_role_before_the_store() {
+        let (status, body) = call(request("GET", "/complaints?status=open", CLIENT, None)).await;
+        assert_eq!(status, 403);
+        assert_eq!(body["error"]["code"], "forbidden");
+    }
+
+    #[tokio::test]
+    async fn a_complaint_without_a_claim_is_400_naming_the_field() {
+        let (status, body) = call(request(
+            "POST",
+            "/freelancers/fl-1/complaints",
+            CLIENT,
+            Some(r#"{"category":"degree","statement":"not true","evidence":["https://x"]}"#),
+        ))
+        .await;
+        assert_eq!(status, 400);
+        assert_eq!(body["error"]["details"]["field"], "claim");
+        assert_eq!(body["error"]["message"], "`claim` is required");
+    }
+
+    #[tokio::test]
+    async fn an_empty_piece_of_evidence_is_400_naming_its_position() {
+        let (status, body) = call(request(
+            "POST",
+            "/freelancers/fl-1/complaints",
+            CLIENT,
+            Some(r#"{"category":"degree","claim":"MSc","statement":"s","evidence":["ok","  "]}"#),
+        ))
+        .await;
+        assert_eq!(status, 400);
+        assert_eq!(body["error"]["details"]["field"], "evidence[1]");
+    }
+
+    #[tokio::test]
+    async fn a_decision_with_an_unknown_outcome_is_400() {
+        let (status, body) = call(request(
+            "POST",
+            "/complaints/cp_1/decision",
+            REVIEWER,
+            Some(r#"{"outcome":"maybe","terms_clause":"ToS 4.2"}"#),
+        ))
+        .await;
+        assert_eq!(status, 400);
+        assert_eq!(body["error"]["details"]["field"], "outcome");
+    }
+
+    #[tokio::test]
+    async fn a_malformed_freelancer_id_is_400_naming_the_parameter() {
+        let (status, body) = call(request(
+            "POST",
+            "/freelancers/fl%231/complaints",
+            CLIENT,
+            Some("{}"),
+        ))
+        .await;
+        assert_eq!(status, 400);
+        assert_eq!(body["error"]["details"]["field"], "freelancer_id");
+    }
+
+    #[tokio::test]
+    async fn unknown_paths_wrong_methods_and_missing_claims_are_404_405_and_401() {
+        assert_eq!(
+            call(request("GET", "/complaints/cp_1", REVIEWER, None))
+                .await
+                .0,
+            404
+        );
+        let response = handle_http(
+            &NoStore,
+            &FixedClock::default(),
+            &PolicyConfig::default(),
+            request("PUT", "/complaints", REVIEWER, None),
+        )
+        .await;
+        assert_eq!(response.status(), 405);
+        assert_eq!(response.headers()["allow"], "GET");
+        let (status, body) = call(request("GET", "/complaints?status=open", None, None)).await;
+        assert_eq!(status, 401);
+        assert_eq!(body["error"]["code"], "unauthenticated");
+    }
+
+    #[tokio::test]
+    async fn a_scheduled_event_is_refused_as_misrouted() {
+        let incoming: Incoming =
+            serde_json::from_str(standing_lambda::testing::fixtures::SCHEDULED_EVENT).unwrap();
+        let out = handle(
+            &NoStore,
+            &FixedClock::default(),
+            &PolicyConfig::default(),
+            LambdaEvent::new(incoming, lambda_http::Context::default()),
+        )
+        .await;
+        assert!(out.is_err());
+    }
+
+    #[tokio::test]
+    async fn a_query_with_characters_a_uri_cannot_hold_is_a_400_not_a_crash() {
+        let incoming: Incoming = serde_json::from_value(standing_lambda::testing::apigw_event(
+            "GET",
+            "/complaints?status=\"open\"",
+            REVIEWER,
+            None,
+        ))
+        .unwrap();
+        let out = handle(
+            &NoStore,
+            &FixedClock::default(),
+            &PolicyConfig::default(),
+            LambdaEvent::new(incoming, lambda_http::Context::default()),
+        )
+        .await
+        .unwrap();
+        let wire = serde_json::to_value(out).unwrap();
+        assert_eq!(wire["statusCode"], 400);
+    }
+}

@@ -1,0 +1,542 @@
+//! submit-feedback: contracts, feedback, change requests, responses and feedback reports.
+//! HTTP ↔ the `contracts` and `feedback` use cases; every decision is the domain's.
+
+use chrono::{DateTime, Utc};
+use lambda_http::{Body, LambdaEvent, Request, RequestExt, Response, service_fn};
+use serde::de::IgnoredAny;
+use serde::{Deserialize, Deserializer, Serialize};
+use standing_domain::model::Contract;
+use standing_domain::ports::{Clock, ContractStore, FeedbackStore};
+use standing_domain::usecases::feedback::ChangePublic;
+use standing_domain::usecases::{contracts, feedback};
+use standing_domain::{ContractId, Currency, PolicyConfig, ReportId, ResponseText, UserId};
+use standing_lambda::{
+    ApiError, Incoming, Method, Outgoing, Route, StatusCode, actor, http_response, json,
+    parse_body, parse_value, respond, route,
+};
+
+/// What this function does for each of its routes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Op {
+    RegisterContract,
+    SubmitFeedback,
+    ViewFeedback,
+    RequestChange,
+    ConsentChange,
+    ApplyChange,
+    Respond,
+    Report,
+    DecideReport,
+}
+
+/// The routes this function serves (api.md, "submit-feedback").
+pub const ROUTES: &[Route<Op>] = &[
+    Route::new(
+        Method::PUT,
+        "/contracts/{contract_id}",
+        Op::RegisterContract,
+    ),
+    Route::new(
+        Method::POST,
+        "/contracts/{contract_id}/feedback",
+        Op::SubmitFeedback,
+    ),
+    Route::new(
+        Method::GET,
+        "/contracts/{contract_id}/feedback",
+        Op::ViewFeedback,
+    ),
+    Route::new(
+        Method::POST,
+        "/contracts/{contract_id}/feedback/client/change-request",
+        Op::RequestChange,
+    ),
+    Route::new(
+        Method::POST,
+        "/contracts/{contract_id}/feedback/client/change-consent",
+        Op::ConsentChange,
+    ),
+    Route::new(
+        Method::PATCH,
+        "/contracts/{contract_id}/feedback/client",
+        Op::ApplyChange,
+    ),
+    Route::new(
+        Method::PUT,
+        "/contracts/{contract_id}/feedback/client/response",
+        Op::Respond,
+    ),
+    Route::new(
+        Method::POST,
+        "/contracts/{contract_id}/feedback/client/report",
+        Op::Report,
+    ),
+    Route::new(
+        Method::POST,
+        "/feedback-reports/{report_id}/decision",
+        Op::DecideReport,
+    ),
+];
+
+/// Handles one HTTP request. Never fails: every error is the contract's error response.
+pub async fn handle_http<S>(
+    store: &S,
+    clock: &impl Clock,
+    policy: &PolicyConfig,
+    request: Request,
+) -> Response<Body>
+where
+    S: ContractStore + FeedbackStore,
+{
+    respond(dispatch(store, clock, policy, &request).await)
+}
+
+async fn dispatch<S>(
+    store: &S,
+    clock: &impl Clock,
+    policy: &PolicyConfig,
+    request: &Request,
+) -> Result<Response<Body>, ApiError>
+where
+    S: ContractStore + FeedbackStore,
+{
+    let (op, params) = route(ROUTES, request)?;
+    let actor = actor(request)?;
+    let contract_id = || params.get::<ContractId>("contract_id");
+    let response = match op {
+        Op::RegisterContract => {
+            let id = contract_id()?;
+            let contract = contracts::register(store, &actor, id, parse_body(request)?).await?;
+            json(StatusCode::OK, &ContractView::from(contract))
+        }
+        Op::SubmitFeedback => {
+            let (id, cmd) = (contract_id()?, parse_body(request)?);
+            let view = feedback::submit(store, clock, policy, &actor, &id, cmd).await?;
+            json(StatusCode::CREATED, &view)
+        }
+        Op::ViewFeedback => {
+            let view =
+                feedback::view_contract(store, clock, policy, &actor, &contract_id()?).await?;
+            json(StatusCode::OK, &view)
+        }
+        Op::RequestChange => {
+            // The route takes no body; whatever is sent is not read.
+            let state = feedback::request_change(store, clock, &actor, &contract_id()?).await?;
+            json(StatusCode::CREATED, &state)
+        }
+        Op::ConsentChange => {
+            let id = contract_id()?;
+            let ConsentBody { consent } = parse_body(request)?;
+            let state =
+                feedback::consent_change(store, clock, policy, &actor, &id, consent).await?;
+            json(StatusCode::OK, &state)
+        }
+        Op::ApplyChange => {
+            let (id, cmd) = (contract_id()?, change_public(parse_body(request)?)?);
+            let view = feedback::apply_change(store, clock, policy, &actor, &id, cmd).await?;
+            json(StatusCode::OK, &view)
+        }
+        Op::Respond => {
+            let id = contract_id()?;
+            let ResponseBody { text } = parse_body(request)?;
+            let response = feedback::respond(store, clock, policy, &actor, &id, text).await?;
+            json(StatusCode::CREATED, &response)
+        }
+        Op::Report => {
+            let (id, cmd) = (contract_id()?, parse_body(request)?);
+            let report = feedback::report(store, clock, policy, &actor, &id, cmd).await?;
+            json(StatusCode::CREATED, &report)
+        }
+        Op::DecideReport => {
+            let report_id: ReportId = params.get("report_id")?;
+            let cmd = parse_body(request)?;
+            let decided = feedback::decide_report(store, clock, &actor, &report_id, cmd).await?;
+            json(StatusCode::OK, &decided)
+        }
+    };
+    Ok(response)
+}
+
+/// `POST .../change-consent`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ConsentBody {
+    consent: bool,
+}
+
+/// `PUT .../response`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ResponseBody {
+    text: ResponseText,
+}
+
+/// `PATCH .../feedback/client`: `public` is read only when `private` is absent, so that a body
+/// naming `private` is refused as such (422) whatever its public part looks like.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PatchBody {
+    #[serde(default)]
+    public: Option<serde_json::Value>,
+    #[serde(default)]
+    private: Present,
+}
+
+/// Whether a key was in the body at all, whatever its value (`null` included).
+#[derive(Debug, Default)]
+struct Present(bool);
+
+impl<'de> Deserialize<'de> for Present {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        IgnoredAny::deserialize(deserializer)?;
+        Ok(Present(true))
+    }
+}
+
+fn change_public(body: PatchBody) -> Result<ChangePublic, ApiError> {
+    if body.private.0 {
+        return Ok(ChangePublic {
+            public: None,
+            touches_private: true,
+        });
+    }
+    let public = match body.public {
+        None | Some(serde_json::Value::Null) => None,
+        Some(value) => Some(parse_value(value, "public")?),
+    };
+    Ok(ChangePublic {
+        public,
+        touches_private: false,
+    })
+}
+
+/// A contract in the shape it is registered with (`total_charged_minor`, `currency`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ContractView {
+    pub contract_id: ContractId,
+    pub client_id: UserId,
+    pub freelancer_id: UserId,
+    pub started_at: DateTime<Utc>,
+    pub ended_at: Option<DateTime<Utc>>,
+    pub total_charged_minor: u64,
+    pub currency: Currency,
+}
+
+impl From<Contract> for ContractView {
+    fn from(c: Contract) -> Self {
+        Self {
+            contract_id: c.contract_id,
+            client_id: c.client_id,
+            freelancer_id: c.freelancer_id,
+            started_at: c.started_at,
+            ended_at: c.ended_at,
+            total_charged_minor: c.total_charged.minor(),
+            currency: c.total_charged.currency(),
+        }
+    }
+}
+
+/// One invocation: an API Gateway request (anything else was routed here by mistake).
+pub async fn handle<S>(
+    store: &S,
+    clock: &impl Clock,
+    policy: &PolicyConfig,
+    event: LambdaEvent<Incoming>,
+) -> Result<Outgoing, lambda_http::Error>
+where
+    S: ContractStore + FeedbackStore,
+{
+    let LambdaEvent { payload, context } = event;
+    match payload {
+        Incoming::Http(request) => {
+            let request = (*request).with_lambda_context(context);
+            let response = handle_http(store, clock, policy, request).await;
+            Ok(Outgoing::Http(Box::new(http_response(response))))
+        }
+        Incoming::Stream(_) | Incoming::Schedule(_) => {
+            Err("submit-feedback serves HTTP only: a stream or scheduled event was routed here by mistake".into())
+        }
+    }
+}
+
+/// Serves invocations until the runtime stops. `main` calls it with the store built once.
+pub async fn run_with<S>(
+    store: S,
+    clock: impl Clock,
+    policy: PolicyConfig,
+) -> Result<(), lambda_http::Error>
+where
+    S: ContractStore + FeedbackStore,
+{
+    let (store, clock, policy) = (&store, &clock, &policy);
+    lambda_http::lambda_runtime::run(service_fn(move |event: LambdaEvent<Incoming>| async move {
+        handle(store, clock, policy, event).await
+    }))
+    .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use standing_lambda::testing::{FixedClock, NoStore, body_json, request};
+
+    const CLIENT: Option<(&str, &str)> = Some(("client-1", "[client]"));
+    const SCORES: &str = r#"{"skills":5,"quality":5,"availability":5,"deadlines":5,"communication":5,"cooperation":5}"#;
+
+    async fn call(request: Request) -> (u16, serde_json::Value) {
+        let response = handle_http(
+            &NoStore,
+            &FixedClock::default(),
+            &PolicyConfig::default(),
+            request,
+        )
+        .await;
+        assert_eq!(response.headers()["content-type"], "application/json");
+        (response.status().as_u16(), body_json(&response))
+    }
+
+    fn feedback_body(skills: &str) -> String {
+        format!(
+            r#"{{"public":{{"scores":{},"comment":"ok"}},"private":{{"reason_ended":"completed_successfully"}}}}"#,
+            SCORES.replace(r#""skills":5"#, &format!(r#""skills":{skills}"#))
+        )
+    }
+
+    #[tokio::test]
+    async fn every_route_of_the_contract_is_served_by_this_function() {
+        let paths = [
+            ("PUT", "/contracts/c-1"),
+            ("POST", "/contracts/c-1/feedback"),
+            ("GET", "/contracts/c-1/feedback"),
+            ("POST", "/contracts/c-1/feedback/client/change-request"),
+            ("POST", "/contracts/c-1/feedback/client/change-consent"),
+            ("PATCH", "/contracts/c-1/feedback/client"),
+            ("PUT", "/contracts/c-1/feedback/client/response"),
+            ("POST", "/contracts/c-1/feedback/client/report"),
+            ("POST", "/feedback-reports/rp_1/decision"),
+        ];
+        for (method, path) in paths {
+            let method: Method = method.parse().unwrap();
+            assert!(
+                standing_lambda::router::match_route(ROUTES, &method, path).is_ok(),
+                "{method} {path}"
+            );
+        }
+    }
+
+    #[tokio::test]
+    async fn an_unknown_path_is_404_not_found() {
+        let (status, body) = call(request("GET", "/contracts", CLIENT, None)).await;
+        assert_eq!(status, 404);
+        assert_eq!(body["error"]["code"], "not_found");
+    }
+
+    #[tokio::test]
+    async fn a_wrong_method_is_405_with_the_allowed_methods() {
+        let response = handle_http(
+            &NoStore,
+            &FixedClock::default(),
+            &PolicyConfig::default(),
+            request("DELETE", "/contracts/c-1/feedback", CLIENT, None),
+        )
+        .await;
+        assert_eq!(response.status(), 405);
+        assert_eq!(response.headers()["allow"], "POST, GET");
+        assert_eq!(body_json(&response)["error"]["code"], "method_not_allowed");
+    }
+
+    #[tokio::test]
+    async fn a_request_without_claims_is_401_even_with_a_bad_body() {
+        let (status, body) =
+            call(request("POST", "/contracts/c-1/feedback", None, Some("{"))).await;
+        assert_eq!(status, 401);
+        assert_eq!(body["error"]["code"], "unauthenticated");
+    }
+
+    #[tokio::test]
+    async fn malformed_json_is_400_invalid_json() {
+        let (status, body) = call(request(
+            "POST",
+            "/contracts/c-1/feedback",
+            CLIENT,
+            Some(r#"{"public": "#),
+        ))
+        .await;
+        assert_eq!(status, 400);
+        assert_eq!(body["error"]["code"], "invalid_json");
+    }
+
+    #[tokio::test]
+    async fn a_score_out_of_range_is_400_invalid_field_naming_its_path() {
+        let body_text = feedback_body("0");
+        let (status, body) = call(request(
+            "POST",
+            "/contracts/c-1/feedback",
+            CLIENT,
+            Some(&body_text),
+        ))
+        .await;
+        assert_eq!(status, 400);
+        assert_eq!(body["error"]["code"], "invalid_field");
+        assert_eq!(body["error"]["details"]["field"], "public.scores.skills");
+        assert_eq!(
+            body["error"]["message"],
+            "`public.scores.skills` must be a whole number from 1 to 5 (got 0)"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_body_over_64_kib_is_413() {
+        let big = format!(r#"{{"text":"{}"}}"#, "a".repeat(70 * 1024));
+        let (status, body) = call(request(
+            "PUT",
+            "/contracts/c-1/feedback/client/response",
+            Some(("fl-1", "[freelancer]")),
+            Some(&big),
+        ))
+        .await;
+        assert_eq!(status, 413);
+        assert_eq!(body["error"]["code"], "payload_too_large");
+    }
+
+    #[tokio::test]
+    async fn a_malformed_contract_id_in_the_path_is_400_naming_the_parameter() {
+        let (status, body) = call(request("GET", "/contracts/a%20b/feedback", CLIENT, None)).await;
+        assert_eq!(status, 400);
+        assert_eq!(body["error"]["details"]["field"], "contract_id");
+    }
+
+    #[tokio::test]
+    async fn a_malformed_report_id_in_the_path_is_400_naming_the_parameter() {
+        let (status, body) = call(request(
+            "POST",
+            "/feedback-reports/rp%231/decision",
+            Some(("rev-1", "[reviewer]")),
+            Some(r#"{"outcome":"kept"}"#),
+        ))
+        .await;
+        assert_eq!(status, 400);
+        assert_eq!(body["error"]["details"]["field"], "report_id");
+    }
+
+    #[tokio::test]
+    async fn consent_must_be_a_boolean() {
+        let (status, body) = call(request(
+            "POST",
+            "/contracts/c-1/feedback/client/change-consent",
+            Some(("fl-1", "[freelancer]")),
+            Some(r#"{"consent":"yes"}"#),
+        ))
+        .await;
+        assert_eq!(status, 400);
+        assert_eq!(body["error"]["details"]["field"], "consent");
+        assert_eq!(
+            body["error"]["message"],
+            r#"`consent` must be a boolean (got string "yes")"#
+        );
+    }
+
+    #[tokio::test]
+    async fn a_contract_registration_with_a_negative_amount_is_400_naming_the_field() {
+        let (status, body) = call(request(
+            "PUT",
+            "/contracts/c-1",
+            Some(("svc", "[service]")),
+            Some(
+                r#"{"client_id":"cl-1","freelancer_id":"fl-1","started_at":"2026-01-01T00:00:00Z","total_charged_minor":-5,"currency":"EUR"}"#,
+            ),
+        ))
+        .await;
+        assert_eq!(status, 400);
+        assert_eq!(body["error"]["details"]["field"], "total_charged_minor");
+    }
+
+    #[tokio::test]
+    async fn a_report_with_an_unknown_reason_lists_the_reasons() {
+        let (status, body) = call(request(
+            "POST",
+            "/contracts/c-1/feedback/client/report",
+            Some(("fl-1", "[freelancer]")),
+            Some(r#"{"reason":"rude"}"#),
+        ))
+        .await;
+        assert_eq!(status, 400);
+        assert_eq!(body["error"]["details"]["field"], "reason");
+        let message = body["error"]["message"].as_str().unwrap();
+        assert!(message.contains("`coercion_or_extortion`"), "{message}");
+    }
+
+    #[test]
+    fn a_patch_naming_private_touches_private_whatever_else_it_says() {
+        for body in [
+            r#"{"private":{"note":"x"}}"#,
+            r#"{"private":null}"#,
+            r#"{"public":"not even an object","private":{}}"#,
+        ] {
+            let parsed: PatchBody = serde_json::from_str(body).unwrap();
+            let cmd = change_public(parsed).unwrap();
+            assert!(cmd.touches_private, "{body}");
+            assert!(cmd.public.is_none());
+        }
+    }
+
+    #[test]
+    fn a_patch_with_only_public_is_parsed_and_errors_are_named_under_public() {
+        let ok: PatchBody = serde_json::from_str(&format!(
+            r#"{{"public":{{"scores":{SCORES},"comment":"better"}}}}"#
+        ))
+        .unwrap();
+        let cmd = change_public(ok).unwrap();
+        assert!(!cmd.touches_private);
+        assert_eq!(cmd.public.unwrap().comment.as_str(), "better");
+
+        let bad: PatchBody = serde_json::from_str(r#"{"public":{"comment":"x"}}"#).unwrap();
+        let e = change_public(bad).unwrap_err();
+        assert_eq!(e.details()["field"], "public.scores");
+
+        let empty: PatchBody = serde_json::from_str("{}").unwrap();
+        let cmd = change_public(empty).unwrap();
+        assert!(cmd.public.is_none() && !cmd.touches_private);
+    }
+
+    #[tokio::test]
+    async fn a_valid_request_that_reaches_an_unavailable_store_is_a_503_without_internals() {
+        let (status, body) = call(request("GET", "/contracts/c-1/feedback", CLIENT, None)).await;
+        assert_eq!(status, 503);
+        assert_eq!(body["error"]["code"], "unavailable");
+        assert!(!body.to_string().contains("NoStore"));
+    }
+
+    #[tokio::test]
+    async fn the_aws_fixture_invocation_is_parsed_and_answered_in_api_gateways_shape() {
+        let incoming: Incoming =
+            serde_json::from_str(standing_lambda::testing::fixtures::HTTP_POST_FEEDBACK).unwrap();
+        let out = handle(
+            &NoStore,
+            &FixedClock::default(),
+            &PolicyConfig::default(),
+            LambdaEvent::new(incoming, lambda_http::Context::default()),
+        )
+        .await
+        .unwrap();
+        let wire = serde_json::to_value(out).unwrap();
+        // Authenticated, routed and parsed: only the (absent) store is left to answer.
+        assert_eq!(wire["statusCode"], 503, "{wire}");
+        assert_eq!(wire["headers"]["content-type"], "application/json");
+        assert_eq!(wire["isBase64Encoded"], false);
+    }
+
+    #[tokio::test]
+    async fn a_stream_batch_is_refused_as_misrouted() {
+        let incoming: Incoming =
+            serde_json::from_str(standing_lambda::testing::fixtures::STREAM_BATCH).unwrap();
+        let out = handle(
+            &NoStore,
+            &FixedClock::default(),
+            &PolicyConfig::default(),
+            LambdaEvent::new(incoming, lambda_http::Context::default()),
+        )
+        .await;
+        assert!(out.is_err());
+    }
+}

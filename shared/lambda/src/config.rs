@@ -1,0 +1,203 @@
+//! Configuration, read once at init from the environment, and the tracing set up from it.
+
+use standing_domain::{PolicyConfig, PolicyError};
+use tracing_subscriber::EnvFilter;
+
+/// The table used when `STANDING_TABLE` is not set.
+pub const DEFAULT_TABLE: &str = "standing";
+
+/// How log lines are written: Lambda's advanced logging controls set `AWS_LAMBDA_LOG_FORMAT`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogFormat {
+    /// One JSON object per line, with the invocation's `requestId` from the runtime's span.
+    Json,
+    /// Plain text lines.
+    Text,
+}
+
+/// Everything a function reads from its environment.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Config {
+    /// `STANDING_TABLE`: the single table's name.
+    pub table: String,
+    /// `STANDING_POLICY`: the rule book's numbers (`{}` or unset: the rule book's defaults).
+    pub policy: PolicyConfig,
+    /// `AWS_LAMBDA_LOG_FORMAT`: `JSON` for JSON lines, anything else for text.
+    pub log_format: LogFormat,
+    /// `RUST_LOG` if set, else `AWS_LAMBDA_LOG_LEVEL`, else `info`.
+    pub log_filter: String,
+}
+
+/// Why a function cannot start: each says which variable to fix and how.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ConfigError {
+    #[error(
+        "STANDING_TABLE must be a DynamoDB table name: 3 to 255 letters, digits, `_`, `-` or `.` (got {0:?})"
+    )]
+    Table(String),
+    #[error("STANDING_POLICY is not a valid policy: {0}")]
+    Policy(#[from] PolicyError),
+}
+
+impl Config {
+    /// Reads the process environment.
+    pub fn from_env() -> Result<Self, ConfigError> {
+        Self::from_lookup(|name| std::env::var(name).ok())
+    }
+
+    /// Reads variables through `var`, so tests need not touch the process environment.
+    pub fn from_lookup(var: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        let table = var("STANDING_TABLE").unwrap_or_else(|| DEFAULT_TABLE.to_owned());
+        if !is_table_name(&table) {
+            return Err(ConfigError::Table(table));
+        }
+        let policy = match var("STANDING_POLICY") {
+            Some(json) if !json.trim().is_empty() => PolicyConfig::from_json(&json)?,
+            _ => PolicyConfig::default(),
+        };
+        let log_format = match var("AWS_LAMBDA_LOG_FORMAT") {
+            Some(format) if format.eq_ignore_ascii_case("json") => LogFormat::Json,
+            _ => LogFormat::Text,
+        };
+        let log_filter = var("RUST_LOG")
+            .filter(|f| !f.trim().is_empty())
+            .or_else(|| var("AWS_LAMBDA_LOG_LEVEL").map(|level| lambda_level(&level).to_owned()))
+            .unwrap_or_else(|| "info".to_owned());
+        Ok(Self {
+            table,
+            policy,
+            log_format,
+            log_filter,
+        })
+    }
+}
+
+fn is_table_name(name: &str) -> bool {
+    (3..=255).contains(&name.len())
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.'))
+}
+
+/// Lambda's level names (`TRACE` … `FATAL`) as tracing filter directives.
+fn lambda_level(level: &str) -> &'static str {
+    match level.to_ascii_lowercase().as_str() {
+        "trace" => "trace",
+        "debug" => "debug",
+        "warn" => "warn",
+        "error" | "fatal" => "error",
+        _ => "info",
+    }
+}
+
+/// Installs the global subscriber. A second call keeps the first subscriber, so tests and the
+/// local stack (several handlers in one process) may call it freely.
+pub fn init_tracing(config: &Config) {
+    let filter = EnvFilter::try_new(&config.log_filter).unwrap_or_else(|_| EnvFilter::new("info"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_target(false)
+        .with_ansi(false);
+    // The runtime opens a span per invocation carrying `requestId`; the JSON lines carry it in
+    // `span`, which is what CloudWatch Logs Insights queries by.
+    let installed = match config.log_format {
+        LogFormat::Json => builder
+            .json()
+            .flatten_event(true)
+            .with_current_span(true)
+            .with_span_list(false)
+            .try_init(),
+        LogFormat::Text => builder.try_init(),
+    };
+    if installed.is_err() {
+        tracing::debug!("a tracing subscriber was already installed; keeping it");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn config(vars: &[(&str, &str)]) -> Result<Config, ConfigError> {
+        let vars: HashMap<String, String> = vars
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect();
+        Config::from_lookup(|name| vars.get(name).cloned())
+    }
+
+    #[test]
+    fn an_empty_environment_gives_the_default_table_the_rule_book_and_text_logs() {
+        let c = config(&[]).unwrap();
+        assert_eq!(c.table, "standing");
+        assert_eq!(c.policy, PolicyConfig::default());
+        assert_eq!(c.log_format, LogFormat::Text);
+        assert_eq!(c.log_filter, "info");
+    }
+
+    #[test]
+    fn an_empty_policy_object_means_the_rule_book_defaults() {
+        let c = config(&[("STANDING_POLICY", "{}")]).unwrap();
+        assert_eq!(c.policy, PolicyConfig::default());
+    }
+
+    #[test]
+    fn a_policy_overrides_only_the_numbers_it_names() {
+        let c = config(&[(
+            "STANDING_POLICY",
+            r#"{"version":"pilot-2","feedback_window_days":21}"#,
+        )])
+        .unwrap();
+        assert_eq!(c.policy.version, "pilot-2");
+        assert_eq!(c.policy.feedback_window_days, 21);
+        assert_eq!(
+            c.policy.quality_window_days,
+            PolicyConfig::default().quality_window_days
+        );
+    }
+
+    #[test]
+    fn a_broken_policy_stops_the_function_with_a_sentence_naming_the_variable() {
+        let err = config(&[("STANDING_POLICY", r#"{"feedback_windw_days":21}"#)]).unwrap_err();
+        assert!(matches!(err, ConfigError::Policy(_)));
+        let sentence = err.to_string();
+        assert!(sentence.starts_with("STANDING_POLICY is not a valid policy"));
+        assert!(sentence.contains("feedback_windw_days"), "{sentence}");
+    }
+
+    #[test]
+    fn a_table_name_dynamodb_would_refuse_stops_the_function() {
+        assert!(matches!(
+            config(&[("STANDING_TABLE", "")]),
+            Err(ConfigError::Table(_))
+        ));
+        assert!(matches!(
+            config(&[("STANDING_TABLE", "my table")]),
+            Err(ConfigError::Table(_))
+        ));
+        assert_eq!(
+            config(&[("STANDING_TABLE", "Standing-prod.v2")])
+                .unwrap()
+                .table,
+            "Standing-prod.v2"
+        );
+    }
+
+    #[test]
+    fn lambdas_json_log_format_and_level_are_honoured_and_rust_log_wins() {
+        let c = config(&[
+            ("AWS_LAMBDA_LOG_FORMAT", "JSON"),
+            ("AWS_LAMBDA_LOG_LEVEL", "FATAL"),
+        ])
+        .unwrap();
+        assert_eq!(c.log_format, LogFormat::Json);
+        assert_eq!(c.log_filter, "error");
+        let c = config(&[
+            ("AWS_LAMBDA_LOG_LEVEL", "DEBUG"),
+            ("RUST_LOG", "standing=trace"),
+        ])
+        .unwrap();
+        assert_eq!(c.log_filter, "standing=trace");
+    }
+}

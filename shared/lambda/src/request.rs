@@ -1,0 +1,469 @@
+//! Request parsing: JSON bodies into the use cases' commands, naming the failing field, and
+//! query parameters from closed vocabularies.
+
+use crate::error::ApiError;
+use lambda_http::aws_lambda_events::query_map::QueryMap;
+use lambda_http::{Request, RequestExt};
+use serde::de::DeserializeOwned;
+use serde_json::error::Category;
+use std::fmt::Display;
+
+/// The largest body accepted: far above any command of the contract, far below Lambda's limit.
+pub const MAX_BODY_BYTES: usize = 64 * 1024;
+
+/// Parses the JSON body into `T`: 413 `payload_too_large` over [`MAX_BODY_BYTES`], 400
+/// `invalid_json` when it is not UTF-8 JSON (or not an object where one is due), 400
+/// `invalid_field` naming the path of a missing or malformed field (`public.scores.skills`).
+pub fn parse_body<T: DeserializeOwned>(request: &Request) -> Result<T, ApiError> {
+    let bytes: &[u8] = request.body().as_ref();
+    if bytes.len() > MAX_BODY_BYTES {
+        return Err(ApiError::PayloadTooLarge {
+            size: bytes.len(),
+            limit: MAX_BODY_BYTES,
+        });
+    }
+    let Ok(text) = std::str::from_utf8(bytes) else {
+        return Err(invalid_json(
+            "the request body is not UTF-8 text; send a JSON object",
+        ));
+    };
+    if text.trim().is_empty() {
+        return Err(invalid_json(
+            "the request body is empty; send a JSON object",
+        ));
+    }
+    // Every command is an object; serde would otherwise read a struct from an array too.
+    if !text.trim_start().starts_with('{') {
+        return Err(invalid_json(
+            "the request body must be a JSON object (`{...}`)",
+        ));
+    }
+    let mut deserializer = serde_json::Deserializer::from_str(text);
+    let value =
+        serde_path_to_error::deserialize(&mut deserializer).map_err(|e| from_path_error(e, ""))?;
+    deserializer.end().map_err(syntax_error)?;
+    Ok(value)
+}
+
+/// Parses a part of a body already read as JSON; `at` prefixes the field paths it reports.
+pub fn parse_value<T: DeserializeOwned>(value: serde_json::Value, at: &str) -> Result<T, ApiError> {
+    serde_path_to_error::deserialize(value).map_err(|e| from_path_error(e, at))
+}
+
+/// The query parameter `name`, which must be one of `choices` (compared by their wire names).
+/// When absent, `default` is used, or the parameter is reported as required.
+pub fn query_choice<T: Copy + Display>(
+    request: &Request,
+    name: &str,
+    choices: &[T],
+    default: Option<T>,
+) -> Result<T, ApiError> {
+    let expected = || {
+        choices
+            .iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let parsed;
+    let query = match request.query_string_parameters_ref() {
+        Some(query) => query,
+        None => {
+            // Built without the API Gateway extension (a plain http::Request): read the URI.
+            parsed = request
+                .uri()
+                .query()
+                .unwrap_or("")
+                .parse::<QueryMap>()
+                .unwrap_or_default();
+            &parsed
+        }
+    };
+    match query.first(name) {
+        None => default.ok_or_else(|| {
+            ApiError::invalid_field(name, format!("is required: one of {}", expected()))
+        }),
+        Some(raw) => choices
+            .iter()
+            .copied()
+            .find(|c| c.to_string() == raw)
+            .ok_or_else(|| {
+                ApiError::invalid_field(
+                    name,
+                    format!("must be one of {} (got {raw:?})", expected()),
+                )
+            }),
+    }
+}
+
+fn invalid_json(message: impl Into<String>) -> ApiError {
+    ApiError::InvalidJson {
+        message: message.into(),
+        line: None,
+        column: None,
+    }
+}
+
+fn syntax_error(e: serde_json::Error) -> ApiError {
+    ApiError::InvalidJson {
+        message: format!("the request body is not valid JSON: {}", bare_message(&e)),
+        line: (e.line() > 0).then_some(e.line()),
+        column: (e.line() > 0).then_some(e.column()),
+    }
+}
+
+/// serde_json's message without its " at line L column C" suffix (kept apart, in details).
+fn bare_message(e: &serde_json::Error) -> String {
+    let text = e.to_string();
+    if e.line() == 0 {
+        return text;
+    }
+    let suffix = format!(" at line {} column {}", e.line(), e.column());
+    text.strip_suffix(&suffix).unwrap_or(&text).to_owned()
+}
+
+fn from_path_error(e: serde_path_to_error::Error<serde_json::Error>, at: &str) -> ApiError {
+    let path = e.path().to_string();
+    let inner = e.into_inner();
+    match inner.classify() {
+        Category::Syntax | Category::Eof | Category::Io => syntax_error(inner),
+        Category::Data => data_error(at, &path, &bare_message(&inner)),
+    }
+}
+
+fn join_path(at: &str, path: &str, field: &str) -> String {
+    [at, if path == "." { "" } else { path }, field]
+        .iter()
+        .filter(|s| !s.is_empty())
+        .copied()
+        .collect::<Vec<_>>()
+        .join(".")
+}
+
+/// Turns serde's wording into the contract's: the field's full path and a problem phrased as
+/// what to send ("must be …", "is required"). Messages from the domain's parsers are already
+/// phrased that way and pass through.
+fn data_error(at: &str, path: &str, message: &str) -> ApiError {
+    if let Some(rest) = message.strip_prefix("missing field ") {
+        return ApiError::invalid_field(join_path(at, path, unquote(rest)), "is required");
+    }
+    if let Some(rest) = message.strip_prefix("unknown field ") {
+        let (name, expected) = rest.split_once(", ").unwrap_or((rest, ""));
+        // The path already ends at the unknown key.
+        let name = unquote(name);
+        let field = if path == name || path.ends_with(&format!(".{name}")) {
+            join_path(at, path, "")
+        } else {
+            join_path(at, path, name)
+        };
+        let problem = match expected {
+            "there are no fields" | "" => "is not accepted here".to_owned(),
+            expected => format!("is not accepted here; {expected}"),
+        };
+        return ApiError::invalid_field(field, problem);
+    }
+    let field = join_path(at, path, "");
+    if field.is_empty() {
+        // The body parsed, but is not an object at all (`[]`, `"text"`, `42`).
+        return invalid_json(format!(
+            "the request body must be a JSON object ({})",
+            message
+        ));
+    }
+    let problem = if let Some(rest) = message.strip_prefix("unknown variant ") {
+        let (got, expected) = rest.split_once(", expected ").unwrap_or((rest, ""));
+        format!("must be {expected} (got {got})")
+    } else if let Some((got, expected)) = message
+        .strip_prefix("invalid type: ")
+        .or_else(|| message.strip_prefix("invalid value: "))
+        .and_then(|rest| rest.split_once(", expected "))
+    {
+        format!("must be {} (got {got})", in_json_words(expected))
+    } else if let Some((got, expected)) = message
+        .strip_prefix("invalid length ")
+        .and_then(|rest| rest.split_once(", expected "))
+    {
+        format!("must be {expected} (got length {got})")
+    } else {
+        message.to_owned()
+    };
+    let problem = if field.ends_with("_at") && !problem.contains("RFC 3339") {
+        format!("{problem}; send an RFC 3339 timestamp such as 2026-01-31T17:00:00Z")
+    } else {
+        problem
+    };
+    ApiError::invalid_field(field, problem)
+}
+
+/// serde names Rust types ("u64", "struct PublicPart", "a sequence"); say it in JSON's words.
+fn in_json_words(expected: &str) -> String {
+    let whole = |max: u64| format!("a whole number from 0 to {max}");
+    match expected {
+        "u8" => whole(u8::MAX.into()),
+        "u16" => whole(u16::MAX.into()),
+        "u32" => whole(u32::MAX.into()),
+        "u64" | "usize" => whole(u64::MAX),
+        "i8" | "i16" | "i32" | "i64" | "isize" => "a whole number".to_owned(),
+        "f32" | "f64" => "a number".to_owned(),
+        "a sequence" => "an array".to_owned(),
+        "a map" => "an object".to_owned(),
+        other if other.starts_with("struct ") => "an object".to_owned(),
+        other => other.to_owned(),
+    }
+}
+
+fn unquote(s: &str) -> &str {
+    s.trim().trim_matches('`')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::{DateTime, Utc};
+    use lambda_http::Body;
+    use serde::Deserialize;
+    use standing_domain::{ComplaintCategory, Scores, UserId};
+
+    #[derive(Debug, Deserialize)]
+    #[serde(deny_unknown_fields)]
+    #[allow(dead_code)]
+    struct Public {
+        scores: Scores,
+        comment: String,
+    }
+
+    #[derive(Debug, Deserialize)]
+    #[serde(deny_unknown_fields)]
+    #[allow(dead_code)]
+    struct Command {
+        public: Public,
+        #[serde(default)]
+        category: Option<ComplaintCategory>,
+        #[serde(default)]
+        evidence: Vec<String>,
+        #[serde(default)]
+        client_id: Option<UserId>,
+        #[serde(default)]
+        started_at: Option<DateTime<Utc>>,
+    }
+
+    const SCORES: &str = r#"{"skills":5,"quality":5,"availability":5,"deadlines":5,"communication":5,"cooperation":5}"#;
+
+    fn request(body: impl Into<Body>) -> Request {
+        let mut r = Request::new(body.into());
+        *r.method_mut() = lambda_http::http::Method::POST;
+        r
+    }
+
+    fn parse(body: &str) -> Result<Command, ApiError> {
+        parse_body(&request(body.to_owned()))
+    }
+
+    fn field_error(body: &str) -> (String, String) {
+        match parse(body) {
+            Err(ApiError::Domain(standing_domain::DomainError::InvalidField {
+                field,
+                problem,
+            })) => (field, problem),
+            other => panic!("expected invalid_field, got {other:?}"),
+        }
+    }
+
+    fn body_with(extra: &str) -> String {
+        format!(r#"{{"public":{{"scores":{SCORES},"comment":"fine"}}{extra}}}"#)
+    }
+
+    #[test]
+    fn a_well_formed_body_parses_into_the_command() {
+        let cmd = parse(&body_with(r#","category":"degree""#)).unwrap();
+        assert_eq!(cmd.category, Some(ComplaintCategory::Degree));
+    }
+
+    #[test]
+    fn a_score_out_of_range_names_its_full_path_and_the_range() {
+        let body = body_with("").replace(r#""skills":5"#, r#""skills":9"#);
+        let (field, problem) = field_error(&body);
+        assert_eq!(field, "public.scores.skills");
+        assert_eq!(problem, "must be a whole number from 1 to 5 (got 9)");
+    }
+
+    #[test]
+    fn a_missing_field_is_named_with_its_path_and_said_to_be_required() {
+        let (field, problem) = field_error(&format!(r#"{{"public":{{"scores":{SCORES}}}}}"#));
+        assert_eq!(field, "public.comment");
+        assert_eq!(problem, "is required");
+        let (field, _) = field_error("{}");
+        assert_eq!(field, "public");
+    }
+
+    #[test]
+    fn an_unknown_field_is_named_and_the_accepted_ones_listed() {
+        let (field, problem) = field_error(&body_with(r#","privat":{}"#));
+        assert_eq!(field, "privat");
+        assert!(
+            problem.starts_with("is not accepted here; expected one of"),
+            "{problem}"
+        );
+        assert!(problem.contains("`public`"), "{problem}");
+    }
+
+    #[test]
+    fn a_wrong_type_says_what_to_send_instead() {
+        let (field, problem) = field_error(&body_with(r#","evidence":"one link""#));
+        assert_eq!(field, "evidence");
+        assert_eq!(problem, r#"must be an array (got string "one link")"#);
+        let (field, problem) = field_error(&body_with(r#","evidence":["a", 7]"#));
+        assert_eq!(field, "evidence[1]");
+        assert_eq!(problem, "must be a string (got integer `7`)");
+        let (field, problem) = field_error(r#"{"public": "nice"}"#);
+        assert_eq!(field, "public");
+        assert_eq!(problem, r#"must be an object (got string "nice")"#);
+    }
+
+    #[test]
+    fn a_negative_amount_is_refused_in_words_not_rust_types() {
+        #[derive(Debug, Deserialize)]
+        #[allow(dead_code)]
+        struct Money {
+            total_charged_minor: u64,
+        }
+        let e = parse_body::<Money>(&request(r#"{"total_charged_minor": -5}"#)).unwrap_err();
+        assert_eq!(
+            e.message(),
+            "`total_charged_minor` must be a whole number from 0 to 18446744073709551615 (got integer `-5`)"
+        );
+    }
+
+    #[test]
+    fn an_unknown_vocabulary_word_lists_the_accepted_words() {
+        let (field, problem) = field_error(&body_with(r#","category":"diploma""#));
+        assert_eq!(field, "category");
+        assert!(
+            problem.starts_with("must be one of `job_position`"),
+            "{problem}"
+        );
+        assert!(problem.ends_with("(got `diploma`)"), "{problem}");
+    }
+
+    #[test]
+    fn a_malformed_id_carries_the_ids_own_rule() {
+        let (field, problem) = field_error(&body_with(r#","client_id":"a#b""#));
+        assert_eq!(field, "client_id");
+        assert!(problem.contains("letters, digits"), "{problem}");
+    }
+
+    #[test]
+    fn a_malformed_timestamp_says_which_format_to_use() {
+        let (field, problem) = field_error(&body_with(r#","started_at":"yesterday""#));
+        assert_eq!(field, "started_at");
+        assert!(problem.contains("RFC 3339"), "{problem}");
+    }
+
+    #[test]
+    fn malformed_json_is_invalid_json_with_its_position() {
+        match parse(r#"{"public": "#) {
+            Err(ApiError::InvalidJson { message, line, .. }) => {
+                assert!(
+                    message.starts_with("the request body is not valid JSON"),
+                    "{message}"
+                );
+                assert!(!message.contains(" at line "), "{message}");
+                assert_eq!(line, Some(1));
+            }
+            other => panic!("{other:?}"),
+        }
+        assert!(matches!(
+            parse(&format!("{} trailing", body_with(""))),
+            Err(ApiError::InvalidJson { .. })
+        ));
+    }
+
+    #[test]
+    fn an_empty_body_or_one_that_is_not_an_object_is_invalid_json() {
+        assert!(matches!(parse(""), Err(ApiError::InvalidJson { .. })));
+        assert!(matches!(parse("  \n"), Err(ApiError::InvalidJson { .. })));
+        match parse("[1, 2]") {
+            Err(ApiError::InvalidJson { message, .. }) => {
+                assert!(message.contains("must be a JSON object"), "{message}")
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_body_that_is_not_utf8_is_invalid_json() {
+        let r = request(vec![b'{', 0xff, b'}']);
+        assert!(matches!(
+            parse_body::<Command>(&r),
+            Err(ApiError::InvalidJson { .. })
+        ));
+    }
+
+    #[test]
+    fn a_body_over_64_kib_is_refused_before_it_is_read() {
+        let big = format!(r#"{{"comment":"{}"}}"#, "x".repeat(MAX_BODY_BYTES));
+        match parse(&big) {
+            Err(e @ ApiError::PayloadTooLarge { .. }) => assert_eq!(e.status(), 413),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_part_parsed_later_reports_paths_under_its_prefix() {
+        let value: serde_json::Value =
+            serde_json::from_str(&format!(r#"{{"scores":{SCORES}}}"#)).unwrap();
+        match parse_value::<Public>(value, "public") {
+            Err(ApiError::Domain(standing_domain::DomainError::InvalidField { field, .. })) => {
+                assert_eq!(field, "public.comment")
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[derive(Debug, Clone, Copy, PartialEq)]
+    enum Status {
+        Open,
+        Decided,
+    }
+
+    impl Display for Status {
+        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str(match self {
+                Status::Open => "open",
+                Status::Decided => "decided",
+            })
+        }
+    }
+
+    fn with_query(query: &str) -> Request {
+        let mut r = Request::new(Body::Empty);
+        *r.uri_mut() = format!("https://api.example.com/complaints?{query}")
+            .parse()
+            .unwrap();
+        r
+    }
+
+    #[test]
+    fn a_query_choice_accepts_its_words_and_names_the_parameter_otherwise() {
+        let all = [Status::Open, Status::Decided];
+        assert_eq!(
+            query_choice(&with_query("status=decided"), "status", &all, None),
+            Ok(Status::Decided)
+        );
+        let missing = query_choice(&with_query(""), "status", &all, None).unwrap_err();
+        assert_eq!(missing.details()["field"], "status");
+        assert_eq!(
+            missing.message(),
+            "`status` is required: one of open, decided"
+        );
+        let bad = query_choice(&with_query("status=closed"), "status", &all, None).unwrap_err();
+        assert_eq!(
+            bad.message(),
+            r#"`status` must be one of open, decided (got "closed")"#
+        );
+        assert_eq!(
+            query_choice(&with_query(""), "status", &all, Some(Status::Open)),
+            Ok(Status::Open)
+        );
+    }
+}
