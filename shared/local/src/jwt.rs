@@ -1,0 +1,365 @@
+//! HS256 JSON Web Tokens: what the local stack accepts in place of API Gateway's JWT authorizer,
+//! and what `standing token` mints. Only HS256 is accepted, whatever the header asks for.
+
+use std::collections::BTreeMap;
+
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use chrono::{DateTime, Utc};
+use hmac::{Hmac, Mac};
+use serde_json::{Map, Value, json};
+use sha2::Sha256;
+
+type HmacSha256 = Hmac<Sha256>;
+
+/// The environment variable holding the signing secret.
+pub const SECRET_ENV: &str = "STANDING_JWT_SECRET";
+
+/// What tokens are signed and checked with: the UTF-8 bytes of [`SECRET_ENV`], keyed once.
+#[derive(Clone)]
+pub struct Secret(HmacSha256);
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Secret(..)")
+    }
+}
+
+impl Secret {
+    pub fn new(secret: impl Into<Vec<u8>>) -> Option<Self> {
+        let bytes = secret.into();
+        if bytes.is_empty() {
+            return None;
+        }
+        HmacSha256::new_from_slice(&bytes).ok().map(Self)
+    }
+
+    /// The secret from [`SECRET_ENV`], if it is set and not empty.
+    pub fn from_env() -> Option<Self> {
+        std::env::var(SECRET_ENV).ok().and_then(Self::new)
+    }
+
+    /// A fresh random secret for one session: 32 random bytes as 64 hex digits, so that it can
+    /// be pasted into a shell.
+    pub fn random() -> std::io::Result<(Self, String)> {
+        let mut bytes = [0u8; 32];
+        getrandom::fill(&mut bytes)
+            .map_err(|e| std::io::Error::other(format!("no randomness for a secret: {e}")))?;
+        let text: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+        let secret = Self::new(text.clone())
+            .ok_or_else(|| std::io::Error::other("a random secret could not be keyed"))?;
+        Ok((secret, text))
+    }
+
+    fn mac(&self) -> HmacSha256 {
+        self.0.clone()
+    }
+}
+
+/// Why a token was refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TokenError {
+    Missing,
+    NotBearer,
+    Malformed,
+    Algorithm,
+    Signature,
+    NoExpiry,
+    Expired,
+    NotYetValid,
+}
+
+impl TokenError {
+    /// What the 401 body says: a sentence a person can act on.
+    pub fn sentence(self) -> &'static str {
+        match self {
+            Self::Missing => {
+                "this route needs a signed-in caller: send `Authorization: Bearer <JWT>`"
+            }
+            Self::NotBearer => "the Authorization header must be `Bearer <JWT>`",
+            Self::Malformed => "the token is not a JWT (three base64url parts separated by dots)",
+            Self::Algorithm => {
+                "the token must be signed with HS256; no other algorithm is accepted"
+            }
+            Self::Signature => {
+                "the token's signature does not match this stack's secret; get a new token"
+            }
+            Self::NoExpiry => "the token has no expiry (`exp`); get a token that expires",
+            Self::Expired => "the token has expired; get a new token",
+            Self::NotYetValid => "the token is not valid yet (`nbf` is in the future)",
+        }
+    }
+}
+
+impl std::fmt::Display for TokenError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.sentence())
+    }
+}
+
+impl std::error::Error for TokenError {}
+
+/// The claims of a verified token, as JSON.
+pub type Claims = Map<String, Value>;
+
+/// Verifies `token` with `secret` at wall time `now`: HS256 only, a matching signature, an
+/// `exp` after `now`, an `nbf` (if any) not after `now`.
+pub fn verify(token: &str, secret: &Secret, now: DateTime<Utc>) -> Result<Claims, TokenError> {
+    let mut parts = token.split('.');
+    let (Some(header), Some(payload), Some(signature), None) =
+        (parts.next(), parts.next(), parts.next(), parts.next())
+    else {
+        return Err(TokenError::Malformed);
+    };
+    let header: Value = decode_json(header)?;
+    // `crit` names extensions the verifier must understand; this one understands none.
+    if header.get("alg").and_then(Value::as_str) != Some("HS256") || header.get("crit").is_some() {
+        return Err(TokenError::Algorithm);
+    }
+    let signature = URL_SAFE_NO_PAD
+        .decode(signature)
+        .map_err(|_| TokenError::Malformed)?;
+    let mut mac = secret.mac();
+    mac.update(&token.as_bytes()[..header_and_payload_len(token)]);
+    mac.verify_slice(&signature)
+        .map_err(|_| TokenError::Signature)?;
+
+    let Value::Object(claims) = decode_json(payload)? else {
+        return Err(TokenError::Malformed);
+    };
+    let at = now.timestamp();
+    match claims.get("exp").map(numeric_date) {
+        None => return Err(TokenError::NoExpiry),
+        Some(None) => return Err(TokenError::Malformed),
+        Some(Some(exp)) if exp <= at => return Err(TokenError::Expired),
+        Some(Some(_)) => {}
+    }
+    match claims.get("nbf").map(numeric_date) {
+        Some(None) => return Err(TokenError::Malformed),
+        Some(Some(nbf)) if nbf > at => return Err(TokenError::NotYetValid),
+        _ => {}
+    }
+    Ok(claims)
+}
+
+/// Signs `claims` with HS256.
+pub fn sign(claims: &Claims, secret: &Secret) -> String {
+    let header = URL_SAFE_NO_PAD.encode(br#"{"alg":"HS256","typ":"JWT"}"#);
+    let payload = URL_SAFE_NO_PAD.encode(Value::Object(claims.clone()).to_string());
+    let signing_input = format!("{header}.{payload}");
+    let mut mac = secret.mac();
+    mac.update(signing_input.as_bytes());
+    let signature = URL_SAFE_NO_PAD.encode(mac.finalize().into_bytes());
+    format!("{signing_input}.{signature}")
+}
+
+/// The claims `standing token` puts in a token: `sub`, `roles` (a JSON array), `iat`, `exp`,
+/// and an issuer and audience naming the local stack.
+pub fn local_claims(sub: &str, roles: &[String], now: DateTime<Utc>, ttl_secs: u64) -> Claims {
+    let iat = now.timestamp();
+    let exp = iat.saturating_add(i64::try_from(ttl_secs).unwrap_or(i64::MAX));
+    let Value::Object(claims) = json!({
+        "iss": "standing-local",
+        "aud": "standing",
+        "sub": sub,
+        "roles": roles,
+        "iat": iat,
+        "exp": exp,
+    }) else {
+        return Claims::new();
+    };
+    claims
+}
+
+/// The claims as API Gateway's JWT authorizer hands them to a function: every value a string,
+/// an array as `"[a b]"`.
+pub fn gateway_claims(claims: &Claims) -> BTreeMap<String, String> {
+    claims
+        .iter()
+        .map(|(name, value)| (name.clone(), gateway_value(value)))
+        .collect()
+}
+
+fn gateway_value(value: &Value) -> String {
+    match value {
+        Value::String(s) => s.clone(),
+        Value::Array(items) => {
+            let words: Vec<String> = items.iter().map(gateway_value).collect();
+            format!("[{}]", words.join(" "))
+        }
+        Value::Null => String::new(),
+        other => other.to_string(),
+    }
+}
+
+fn header_and_payload_len(token: &str) -> usize {
+    token.rfind('.').unwrap_or(0)
+}
+
+fn decode_json(part: &str) -> Result<Value, TokenError> {
+    let bytes = URL_SAFE_NO_PAD
+        .decode(part)
+        .map_err(|_| TokenError::Malformed)?;
+    serde_json::from_slice(&bytes).map_err(|_| TokenError::Malformed)
+}
+
+/// A NumericDate: seconds since the epoch, possibly fractional (truncated).
+fn numeric_date(value: &Value) -> Option<i64> {
+    match value {
+        Value::Number(n) => n
+            .as_i64()
+            .or_else(|| n.as_f64().filter(|f| f.is_finite()).map(|f| f as i64)),
+        _ => None,
+    }
+}
+
+/// The token of an `Authorization` header value.
+pub fn bearer(header: Option<&str>) -> Result<&str, TokenError> {
+    let value = header.ok_or(TokenError::Missing)?.trim();
+    let (scheme, token) = value.split_once(' ').ok_or(TokenError::NotBearer)?;
+    if !scheme.eq_ignore_ascii_case("bearer") {
+        return Err(TokenError::NotBearer);
+    }
+    let token = token.trim();
+    if token.is_empty() {
+        return Err(TokenError::NotBearer);
+    }
+    Ok(token)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn secret() -> Secret {
+        Secret::new("test-secret").unwrap()
+    }
+
+    fn now() -> DateTime<Utc> {
+        "2026-11-24T09:00:00Z".parse().unwrap()
+    }
+
+    fn roles(r: &[&str]) -> Vec<String> {
+        r.iter().map(|s| (*s).to_owned()).collect()
+    }
+
+    #[test]
+    fn a_token_signed_with_the_secret_verifies_and_keeps_its_claims() {
+        let token = sign(
+            &local_claims("fl-1", &roles(&["freelancer"]), now(), 60),
+            &secret(),
+        );
+        let claims = verify(&token, &secret(), now()).unwrap();
+        assert_eq!(claims["sub"], "fl-1");
+        assert_eq!(claims["roles"], json!(["freelancer"]));
+    }
+
+    #[test]
+    fn another_secret_a_changed_payload_and_a_truncated_token_are_refused() {
+        let token = sign(&local_claims("fl-1", &[], now(), 60), &secret());
+        let other = Secret::new("other").unwrap();
+        assert_eq!(verify(&token, &other, now()), Err(TokenError::Signature));
+
+        let parts: Vec<&str> = token.split('.').collect();
+        let forged_payload = URL_SAFE_NO_PAD
+            .encode(json!({"sub": "admin", "exp": now().timestamp() + 60}).to_string());
+        let forged = format!("{}.{}.{}", parts[0], forged_payload, parts[2]);
+        assert_eq!(
+            verify(&forged, &secret(), now()),
+            Err(TokenError::Signature)
+        );
+
+        assert_eq!(
+            verify(&format!("{}.{}", parts[0], parts[1]), &secret(), now()),
+            Err(TokenError::Malformed)
+        );
+        assert_eq!(
+            verify(&format!("{token}.x"), &secret(), now()),
+            Err(TokenError::Malformed)
+        );
+        assert_eq!(verify("", &secret(), now()), Err(TokenError::Malformed));
+    }
+
+    #[test]
+    fn any_algorithm_but_hs256_is_refused_even_with_a_valid_looking_signature() {
+        let claims = local_claims("fl-1", &[], now(), 60);
+        let payload = URL_SAFE_NO_PAD.encode(Value::Object(claims).to_string());
+        for header in [
+            r#"{"alg":"none","typ":"JWT"}"#,
+            r#"{"alg":"HS512"}"#,
+            r#"{"alg":"RS256"}"#,
+            r#"{"typ":"JWT"}"#,
+            r#"{"alg":"HS256","crit":["b64"]}"#,
+        ] {
+            let header = URL_SAFE_NO_PAD.encode(header);
+            let input = format!("{header}.{payload}");
+            let mut mac = secret().mac();
+            mac.update(input.as_bytes());
+            let signature = URL_SAFE_NO_PAD.encode(mac.finalize().into_bytes());
+            assert_eq!(
+                verify(&format!("{input}.{signature}"), &secret(), now()),
+                Err(TokenError::Algorithm)
+            );
+            assert_eq!(
+                verify(&format!("{input}."), &secret(), now()),
+                Err(TokenError::Algorithm)
+            );
+        }
+    }
+
+    #[test]
+    fn expiry_is_checked_against_the_time_given_and_is_required() {
+        let token = sign(&local_claims("fl-1", &[], now(), 60), &secret());
+        let later = now() + chrono::Duration::seconds(60);
+        assert_eq!(verify(&token, &secret(), later), Err(TokenError::Expired));
+
+        let mut no_exp = local_claims("fl-1", &[], now(), 60);
+        no_exp.remove("exp");
+        assert_eq!(
+            verify(&sign(&no_exp, &secret()), &secret(), now()),
+            Err(TokenError::NoExpiry)
+        );
+
+        let mut text_exp = local_claims("fl-1", &[], now(), 60);
+        text_exp.insert("exp".into(), json!("tomorrow"));
+        assert_eq!(
+            verify(&sign(&text_exp, &secret()), &secret(), now()),
+            Err(TokenError::Malformed)
+        );
+
+        let mut future = local_claims("fl-1", &[], now(), 60);
+        future.insert("nbf".into(), json!(now().timestamp() + 30));
+        assert_eq!(
+            verify(&sign(&future, &secret()), &secret(), now()),
+            Err(TokenError::NotYetValid)
+        );
+    }
+
+    #[test]
+    fn claims_are_rendered_as_api_gateway_renders_them() {
+        let claims = local_claims("fl-1", &roles(&["client", "reviewer"]), now(), 60);
+        let rendered = gateway_claims(&claims);
+        assert_eq!(rendered["roles"], "[client reviewer]");
+        assert_eq!(rendered["sub"], "fl-1");
+        assert_eq!(rendered["exp"], (now().timestamp() + 60).to_string());
+    }
+
+    #[test]
+    fn the_bearer_scheme_is_read_case_insensitively_and_anything_else_is_refused() {
+        assert_eq!(bearer(Some("Bearer abc")), Ok("abc"));
+        assert_eq!(bearer(Some("bearer  abc ")), Ok("abc"));
+        assert_eq!(bearer(None), Err(TokenError::Missing));
+        assert_eq!(bearer(Some("Basic abc")), Err(TokenError::NotBearer));
+        assert_eq!(bearer(Some("Bearer")), Err(TokenError::NotBearer));
+        assert_eq!(bearer(Some("Bearer ")), Err(TokenError::NotBearer));
+    }
+
+    #[test]
+    fn a_random_secret_is_64_hex_digits_and_differs_each_time() {
+        let (_, a) = Secret::random().unwrap();
+        let (_, b) = Secret::random().unwrap();
+        assert_eq!(a.len(), 64);
+        assert!(a.bytes().all(|c| c.is_ascii_hexdigit()));
+        assert_ne!(a, b);
+    }
+}

@@ -1,0 +1,74 @@
+//! `standing`: see `standing help` and the crate's documentation.
+
+use std::io::Write;
+use std::process::ExitCode;
+
+use standing_local::cli::{self, Command, USAGE};
+use standing_local::server::say;
+use standing_local::{serve, token};
+
+fn main() -> ExitCode {
+    let command = match cli::parse(std::env::args_os().skip(1)) {
+        Ok(command) => command,
+        Err(e) => {
+            complain(&format!("standing: {e}\n\n{USAGE}"));
+            return ExitCode::from(2);
+        }
+    };
+    match command {
+        Command::Help => {
+            say(USAGE);
+            ExitCode::SUCCESS
+        }
+        Command::Token(options) => match token::run(&options) {
+            Ok(token) => {
+                say(&token);
+                ExitCode::SUCCESS
+            }
+            Err(e) => {
+                complain(&format!("standing token: {e}"));
+                ExitCode::FAILURE
+            }
+        },
+        Command::Serve(options) => {
+            init_tracing();
+            let runtime = match tokio::runtime::Builder::new_multi_thread()
+                .enable_all()
+                .build()
+            {
+                Ok(runtime) => runtime,
+                Err(e) => {
+                    complain(&format!(
+                        "standing serve: cannot start the async runtime: {e}"
+                    ));
+                    return ExitCode::FAILURE;
+                }
+            };
+            match runtime.block_on(serve::run(options)) {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(e) => {
+                    complain(&format!("standing serve: {e}"));
+                    ExitCode::FAILURE
+                }
+            }
+        }
+    }
+}
+
+/// Diagnostics go to standard error: warnings and errors of every part, and the stack's own
+/// notes; `RUST_LOG` widens it (`RUST_LOG=info` shows each function's log lines too).
+fn init_tracing() {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn,standing_local=info"));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_target(false)
+        .with_ansi(false)
+        .try_init();
+}
+
+fn complain(text: &str) {
+    let mut err = std::io::stderr().lock();
+    let _ = writeln!(err, "{text}");
+}

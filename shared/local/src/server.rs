@@ -1,0 +1,318 @@
+//! The HTTP front: routes each request as API Gateway would (404/405 first, then the JWT
+//! check, then the function), answers the `/_dev/*` routes, writes one access line per request,
+//! and stops gracefully: no new connections, in-flight requests finished.
+
+use std::convert::Infallible;
+use std::io::Write;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use chrono::{DateTime, SecondsFormat, Utc};
+use http_body_util::{BodyExt, Full, Limited};
+use hyper::body::{Bytes, Incoming};
+use hyper::server::conn::http1;
+use hyper::service::service_fn;
+use hyper_util::rt::{TokioIo, TokioTimer};
+use hyper_util::server::graceful::GracefulShutdown;
+use lambda_http::http::header::{HeaderValue, WWW_AUTHENTICATE};
+use lambda_http::http::{Method, StatusCode};
+use lambda_http::{Body, Request, Response};
+use serde::Deserialize;
+use serde_json::json;
+use standing_domain::ports::Clock;
+use standing_lambda::router::match_route;
+use standing_lambda::{ApiError, Route, parse_body};
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+
+use crate::clock::{ClockError, StackClock};
+use crate::functions::{DevOp, Functions, Routed, Target};
+use crate::gateway;
+use crate::jwt::{self, Secret};
+use crate::schedule::Schedule;
+
+/// API Gateway's payload limit.
+pub const MAX_REQUEST_BYTES: usize = 10 * 1024 * 1024;
+/// How long in-flight requests get to finish once the stack is asked to stop.
+const GRACE: Duration = Duration::from_secs(30);
+
+pub type HttpResponse = hyper::Response<Full<Bytes>>;
+
+/// Everything a request may need.
+pub struct App {
+    pub routes: Vec<Route<Routed>>,
+    pub functions: Functions,
+    pub secret: Secret,
+    pub clock: Arc<StackClock>,
+    pub schedule: Arc<Schedule>,
+}
+
+impl App {
+    pub fn new(
+        routes: Vec<Route<Routed>>,
+        functions: Functions,
+        secret: Secret,
+        clock: Arc<StackClock>,
+        schedule: Arc<Schedule>,
+    ) -> Self {
+        Self {
+            routes,
+            functions,
+            secret,
+            clock,
+            schedule,
+        }
+    }
+
+    async fn respond(&self, request: hyper::Request<Incoming>, peer: SocketAddr) -> Response<Body> {
+        let received_at = Utc::now();
+        let (parts, body) = request.into_parts();
+        let path = parts.uri.path().to_owned();
+        let Routed { target, template } = match match_route(&self.routes, &parts.method, &path) {
+            Ok((routed, _)) => *routed,
+            Err(e) => return e.into_response(),
+        };
+        let authorization = parts
+            .headers
+            .get(lambda_http::http::header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok());
+        let claims = match jwt::bearer(authorization)
+            .and_then(|token| jwt::verify(token, &self.secret, received_at))
+        {
+            Ok(claims) => jwt::gateway_claims(&claims),
+            Err(e) => return unauthenticated(e),
+        };
+        let body = match read_body(body, &parts.headers).await {
+            Ok(body) => body,
+            Err(response) => return *response,
+        };
+        let request_id = crate::ids::uuid();
+        let event = gateway::event(&gateway::Incoming {
+            parts: &parts,
+            body: &body,
+            peer,
+            template,
+            claims: Some(&claims),
+            request_id: &request_id,
+            received_at,
+        });
+        let request = match gateway::request(&event) {
+            Ok(request) => request,
+            Err(e) => return internal(&e),
+        };
+        match target {
+            Target::Function(name) => {
+                let function = Arc::clone(self.functions.http(name));
+                // A panicking function fails its invocation, not the stack.
+                match tokio::spawn(async move { function.call(request).await }).await {
+                    Ok(Ok(response)) => response,
+                    Ok(Err(e)) => internal(&e.to_string()),
+                    Err(e) => internal(&format!("the function panicked: {e}")),
+                }
+            }
+            Target::Dev(op) => self.dev(op, &request).await,
+        }
+    }
+
+    async fn dev(&self, op: DevOp, request: &Request) -> Response<Body> {
+        match op {
+            DevOp::Clock => {
+                let moved = parse_body::<ClockMove>(request).and_then(|m| self.move_clock(m));
+                match moved {
+                    Ok(now) => standing_lambda::json(
+                        StatusCode::OK,
+                        &json!({ "now": now.to_rfc3339_opts(SecondsFormat::Millis, true) }),
+                    ),
+                    Err(e) => e.into_response(),
+                }
+            }
+            DevOp::Tick => match self.schedule.tick().await {
+                Ok(report) => standing_lambda::json(StatusCode::OK, &report),
+                Err(e) => internal(&e.to_string()),
+            },
+        }
+    }
+
+    fn move_clock(&self, change: ClockMove) -> Result<DateTime<Utc>, ApiError> {
+        let moved = match (change.advance_days, change.now) {
+            (Some(days), None) => self.clock.advance_days(days),
+            (None, Some(now)) => self.clock.set(now),
+            _ => {
+                return Err(ApiError::invalid_field(
+                    "advance_days",
+                    "or `now` must be given, and not both: send {\"advance_days\": N} or {\"now\": \"RFC 3339 time\"}",
+                ));
+            }
+        };
+        moved.map_err(|e| match e {
+            ClockError::AdvanceOutOfRange => ApiError::invalid_field(
+                "advance_days",
+                format_args!("must be between 0 and {}", crate::clock::MAX_ADVANCE_DAYS),
+            ),
+            ClockError::NowOutOfRange => {
+                ApiError::invalid_field("now", "must be between the years 2000 and 2999")
+            }
+            other => ApiError::Domain(standing_domain::DomainError::Unavailable(other.to_string())),
+        })
+    }
+
+    /// One request, start to end, with its access line.
+    async fn handle(&self, request: hyper::Request<Incoming>, peer: SocketAddr) -> HttpResponse {
+        let started = Instant::now();
+        let method = request.method().clone();
+        let path = request.uri().path().to_owned();
+        let response = to_hyper(self.respond(request, peer).await);
+        access_line(
+            &method,
+            &path,
+            response.status(),
+            started.elapsed(),
+            &self.clock,
+        );
+        response
+    }
+}
+
+/// `POST /_dev/clock`'s body.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ClockMove {
+    advance_days: Option<u32>,
+    now: Option<DateTime<Utc>>,
+}
+
+async fn read_body(
+    body: Incoming,
+    headers: &lambda_http::http::HeaderMap,
+) -> Result<Bytes, Box<Response<Body>>> {
+    let declared = headers
+        .get(lambda_http::http::header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<usize>().ok());
+    let too_large = |size: usize| {
+        Box::new(
+            ApiError::PayloadTooLarge {
+                size,
+                limit: MAX_REQUEST_BYTES,
+            }
+            .into_response(),
+        )
+    };
+    if let Some(size) = declared.filter(|s| *s > MAX_REQUEST_BYTES) {
+        return Err(too_large(size));
+    }
+    match Limited::new(body, MAX_REQUEST_BYTES).collect().await {
+        Ok(collected) => Ok(collected.to_bytes()),
+        Err(e) if e.is::<http_body_util::LengthLimitError>() => {
+            Err(too_large(MAX_REQUEST_BYTES.saturating_add(1)))
+        }
+        Err(e) => Err(Box::new(
+            ApiError::InvalidJson {
+                message: format!("the request body could not be read: {e}"),
+                line: None,
+                column: None,
+            }
+            .into_response(),
+        )),
+    }
+}
+
+fn unauthenticated(error: jwt::TokenError) -> Response<Body> {
+    let mut response = ApiError::Unauthenticated(error.sentence()).into_response();
+    response
+        .headers_mut()
+        .insert(WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+    response
+}
+
+/// A failed invocation, as API Gateway answers it: 500, in the contract's error shape.
+fn internal(cause: &str) -> Response<Body> {
+    tracing::error!(%cause, "a function invocation failed");
+    standing_lambda::json(
+        StatusCode::INTERNAL_SERVER_ERROR,
+        &json!({"error": {
+            "code": "internal",
+            "message": "the request failed inside the service; see the stack's log, and please report it",
+            "details": {},
+        }}),
+    )
+}
+
+fn to_hyper(response: Response<Body>) -> HttpResponse {
+    let (parts, bytes) = gateway::response_bytes(response);
+    hyper::Response::from_parts(parts, Full::new(Bytes::from(bytes)))
+}
+
+/// One line per request on standard output: time, method, path, status, milliseconds.
+fn access_line(
+    method: &Method,
+    path: &str,
+    status: StatusCode,
+    took: Duration,
+    clock: &StackClock,
+) {
+    let stamp = Utc::now().to_rfc3339_opts(SecondsFormat::Millis, true);
+    let dev = if clock.is_dev() {
+        format!(
+            " (stack time {})",
+            clock.now().to_rfc3339_opts(SecondsFormat::Secs, true)
+        )
+    } else {
+        String::new()
+    };
+    say(&format!(
+        "{stamp} {method} {path} {} {}ms{dev}",
+        status.as_u16(),
+        took.as_millis()
+    ));
+}
+
+/// Writes a line to standard output; a closed stdout is not a reason to fail a request.
+pub fn say(line: &str) {
+    let mut out = std::io::stdout().lock();
+    let _ = writeln!(out, "{line}");
+    let _ = out.flush();
+}
+
+/// Serves `listener` until `stop` turns true, then lets in-flight requests finish.
+pub async fn serve(listener: TcpListener, app: Arc<App>, mut stop: watch::Receiver<bool>) {
+    let graceful = GracefulShutdown::new();
+    loop {
+        tokio::select! {
+            accepted = listener.accept() => {
+                let (stream, peer) = match accepted {
+                    Ok(accepted) => accepted,
+                    Err(e) => {
+                        // Out of file descriptors and the like: wait, then accept again.
+                        tracing::warn!(error = %e, "accepting a connection failed");
+                        tokio::time::sleep(Duration::from_millis(50)).await;
+                        continue;
+                    }
+                };
+                let app = Arc::clone(&app);
+                let service = service_fn(move |request| {
+                    let app = Arc::clone(&app);
+                    async move { Ok::<_, Infallible>(app.handle(request, peer).await) }
+                });
+                let connection = http1::Builder::new()
+                    .timer(TokioTimer::new())
+                    .serve_connection(TokioIo::new(stream), service);
+                let connection = graceful.watch(connection);
+                tokio::spawn(async move {
+                    if let Err(e) = connection.await {
+                        tracing::debug!(error = %e, "connection closed with an error");
+                    }
+                });
+            }
+            _ = stop.changed() => break,
+        }
+    }
+    drop(listener);
+    tokio::select! {
+        _ = graceful.shutdown() => {}
+        _ = tokio::time::sleep(GRACE) => {
+            tracing::warn!(seconds = GRACE.as_secs(), "requests still running after the grace period were cut off");
+        }
+    }
+}

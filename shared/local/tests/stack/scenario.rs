@@ -1,0 +1,94 @@
+//! The writes of the quality rule's scenario, through the HTTP API.
+
+use chrono::{Duration, Utc};
+use serde_json::{Value, json};
+
+use crate::support::{Reply, Stack, token};
+
+/// Registers an ended contract between `client` and `freelancer`.
+pub fn ended_contract(stack: &Stack, contract: &str, client: &str, freelancer: &str) -> Reply {
+    ended_contract_at(
+        stack,
+        contract,
+        client,
+        freelancer,
+        Utc::now() - Duration::days(1),
+    )
+}
+
+pub fn ended_contract_at(
+    stack: &Stack,
+    contract: &str,
+    client: &str,
+    freelancer: &str,
+    ended_at: chrono::DateTime<Utc>,
+) -> Reply {
+    let body = json!({
+        "client_id": client,
+        "freelancer_id": freelancer,
+        "started_at": ended_at - Duration::days(30),
+        "ended_at": ended_at,
+        "total_charged_minor": 50_000,
+        "currency": "USD",
+    });
+    stack.put(
+        &format!("/contracts/{contract}"),
+        Some(&token("marketplace", &["service"])),
+        &body,
+    )
+}
+
+/// The client's feedback, with every public score at `score`.
+pub fn feedback(stack: &Stack, contract: &str, client: &str, score: u8) -> Reply {
+    let reason = if score <= 2 {
+        "lacked_skills"
+    } else {
+        "completed_successfully"
+    };
+    let body = json!({
+        "public": {
+            "scores": {
+                "skills": score, "quality": score, "availability": score,
+                "deadlines": score, "communication": score, "cooperation": score,
+            },
+            "comment": "Delivered little of what was agreed.",
+        },
+        "private": {"reason_ended": reason, "recommend": 0},
+    });
+    stack.post(
+        &format!("/contracts/{contract}/feedback"),
+        Some(&token(client, &["client"])),
+        &body,
+    )
+}
+
+/// Three ended contracts with three distinct clients, each with negative feedback: enough for
+/// the quality block.
+pub fn three_negative_feedbacks(stack: &Stack, freelancer: &str) {
+    for n in 1..=3 {
+        let contract = format!("{freelancer}-k{n}");
+        let client = format!("{freelancer}-cl{n}");
+        let registered = ended_contract(stack, &contract, &client, freelancer);
+        assert_eq!(registered.status, 200, "{:?}", registered.body);
+        let given = feedback(stack, &contract, &client, 1);
+        assert_eq!(given.status, 201, "{:?}", given.body);
+    }
+}
+
+/// The freelancer's standing, as they read it.
+pub fn standing(stack: &Stack, freelancer: &str) -> Value {
+    let reply = stack.get(
+        &format!("/freelancers/{freelancer}/standing"),
+        Some(&token(freelancer, &["freelancer"])),
+    );
+    assert_eq!(reply.status, 200, "{:?}", reply.body);
+    reply.body
+}
+
+/// The freelancer's standing once an evaluation from the stream has stored a block. (A
+/// freelancer never evaluated is evaluated on the fly, at version 0, without the stream.)
+pub fn stored_block(stack: &Stack, freelancer: &str) -> Option<Value> {
+    let s = standing(stack, freelancer);
+    (s["standing"] == "blocked_new_work" && s["version"].as_u64().is_some_and(|v| v >= 1))
+        .then_some(s)
+}
