@@ -500,33 +500,6 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn a_valid_request_that_reaches_an_unavailable_store_is_a_503_without_internals() {
-        let (status, body) = call(request("GET", "/contracts/c-1/feedback", CLIENT, None)).await;
-        assert_eq!(status, 503);
-        assert_eq!(body["error"]["code"], "unavailable");
-        assert!(!body.to_string().contains("NoStore"));
-    }
-
-    #[tokio::test]
-    async fn the_aws_fixture_invocation_is_parsed_and_answered_in_api_gateways_shape() {
-        let incoming: Incoming =
-            serde_json::from_str(standing_lambda::testing::fixtures::HTTP_POST_FEEDBACK).unwrap();
-        let out = handle(
-            &NoStore,
-            &FixedClock::default(),
-            &PolicyConfig::default(),
-            LambdaEvent::new(incoming, lambda_http::Context::default()),
-        )
-        .await
-        .unwrap();
-        let wire = serde_json::to_value(out).unwrap();
-        // Authenticated, routed and parsed: only the (absent) store is left to answer.
-        assert_eq!(wire["statusCode"], 503, "{wire}");
-        assert_eq!(wire["headers"]["content-type"], "application/json");
-        assert_eq!(wire["isBase64Encoded"], false);
-    }
-
-    #[tokio::test]
     async fn a_stream_batch_is_refused_as_misrouted() {
         let incoming: Incoming =
             serde_json::from_str(standing_lambda::testing::fixtures::STREAM_BATCH).unwrap();

@@ -1,6 +1,21 @@
 //! Test support for the function crates (feature `testing`): a store that must never be reached,
-//! a fixed clock, and requests in the exact shape API Gateway's HTTP API sends.
+//! a fixed clock, and requests in the exact shape API Gateway's HTTP API sends. With the feature
+//! (not in this crate's own unit tests): invocations read and answered through JSON as Lambda
+//! does them ([`invoke`]), the real stores on fresh storage ([`stores`]), their changes as the
+//! stream events Lambda delivers ([`stream`]), arrangements through the domain's use cases
+//! ([`arrange`]) and a fake Lambda Runtime API for running a function's binary ([`runtime_api`]).
 #![allow(clippy::expect_used, clippy::panic)] // a malformed fixture is a bug in the test itself
+
+#[cfg(feature = "testing")]
+pub mod arrange;
+#[cfg(feature = "testing")]
+pub mod invoke;
+#[cfg(feature = "testing")]
+pub mod runtime_api;
+#[cfg(feature = "testing")]
+pub mod stores;
+#[cfg(feature = "testing")]
+pub mod stream;
 
 use crate::events::Incoming;
 use chrono::{DateTime, Utc};

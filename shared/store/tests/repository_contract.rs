@@ -72,6 +72,7 @@ on_both_engines!(
     one_appeal_per_sanction_is_pending_and_a_decision_frees_the_next,
     an_evaluation_writes_standing_audit_and_notices_once_and_a_replay_writes_nothing,
     the_daily_sweep_notices_an_open_reinstatement_window_once,
+    a_lifted_blocks_reinstatement_window_is_withdrawn_before_the_sweep_announces_it,
     the_evidence_read_is_a_key_range_by_contract_end,
 );
 
@@ -596,6 +597,55 @@ async fn the_daily_sweep_notices_an_open_reinstatement_window_once(f: Fixture) {
             .await
             .unwrap()
             .is_empty()
+    );
+}
+
+async fn a_lifted_blocks_reinstatement_window_is_withdrawn_before_the_sweep_announces_it(
+    f: Fixture,
+) {
+    // GIVEN a block, contested at once and the contest granted
+    let repo = &f.repo;
+    for (i, client) in ["cl1", "cl2", "cl3"].iter().enumerate() {
+        negative_contract_in(repo, &format!("c{i}"), client, day(10 * (i as i64 + 1))).await;
+    }
+    let clock = FixedClock::at(day(40));
+    let e = standing::reevaluate(repo, &clock, &policy(), &user("fl1"))
+        .await
+        .unwrap();
+    let opens = e.sanctions[0].appeal.reinstatement_opens_at.unwrap();
+    let contest = appeals::FileAppeal {
+        sanction_id: e.sanctions[0].sanction_id.clone(),
+        kind: AppealKind::Contest,
+        statement: Statement::parse("the third client never paid").unwrap(),
+    };
+    let me = actor("fl1", &[Role::Freelancer]);
+    let appeal = appeals::file(repo, &clock, &policy(), &me, &user("fl1"), contest)
+        .await
+        .unwrap();
+    let granted = appeals::DecideAppeal {
+        outcome: AppealOutcome::Granted,
+        note: Note::parse("the contracts were misattributed").unwrap(),
+    };
+    let reviewer = actor("rev1", &[Role::Reviewer]);
+    clock.set(day(41));
+    appeals::decide(repo, &clock, &reviewer, &appeal.appeal_id, granted)
+        .await
+        .unwrap();
+    assert_eq!(repo.due_reinstatements(opens).await.unwrap().len(), 1);
+    // WHEN the evaluation lifts the block
+    let lifted = standing::reevaluate(repo, &clock, &policy(), &user("fl1"))
+        .await
+        .unwrap();
+    assert!(lifted.sanctions.is_empty());
+    // THEN its reinstatement window is no longer due, and the sweep announces nothing
+    assert!(repo.due_reinstatements(opens).await.unwrap().is_empty());
+    clock.set(opens + Duration::hours(1));
+    assert_eq!(
+        sweep::daily_check(repo, &clock, &policy())
+            .await
+            .unwrap()
+            .reinstatement_notices,
+        0
     );
 }
 

@@ -81,8 +81,10 @@ pub fn appeal_guard_sk(sanction: &SanctionId) -> String {
 pub const REF_SK: &str = "REF";
 pub const STANDING_SK: &str = "STANDING";
 
-pub fn audit_sk(at: DateTime<Utc>, n: usize) -> String {
-    format!("AUDIT#{}#{n:03}", stamp(at))
+/// Ordered by time, then by position within one evaluation; the sanction and action make two
+/// evaluations that change different things at the same instant write different items.
+pub fn audit_sk(at: DateTime<Utc>, n: usize, sanction: &SanctionId, action: &str) -> String {
+    format!("AUDIT#{}#{n:03}#{sanction}#{action}", stamp(at))
 }
 pub const AUDIT_PREFIX: &str = "AUDIT#";
 
@@ -91,8 +93,9 @@ pub fn notice_sk(kind: &str, subject: &str) -> String {
 }
 
 pub fn due_sk(sanction: &SanctionId, opens_at: DateTime<Utc>) -> String {
-    format!("DUE#{sanction}#{}", stamp(opens_at))
+    format!("{DUE_PREFIX}{sanction}#{}", stamp(opens_at))
 }
+pub const DUE_PREFIX: &str = "DUE#";
 pub const DUE_GSI2PK: &str = "DUE";
 pub fn due_gsi2sk(opens_at: DateTime<Utc>, freelancer: &UserId, sanction: &SanctionId) -> String {
     format!("{}#{freelancer}#{sanction}", stamp(opens_at))

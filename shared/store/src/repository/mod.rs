@@ -690,7 +690,7 @@ impl StandingStore for Repository {
         for (n, entry) in audit.iter().enumerate() {
             let item = Envelope::new(
                 pk.clone(),
-                keys::audit_sk(entry.at, n),
+                keys::audit_sk(entry.at, n, &entry.sanction_id, &entry.action),
                 entity::AUDIT,
                 1,
                 entry,
@@ -714,16 +714,39 @@ impl StandingStore for Repository {
             ops.push(put(item, Condition::None));
         }
         // A due item per reinstatement window, written once: the sweep marks it notified.
-        for sanction in snapshot
+        let windows: Vec<(&SanctionId, DateTime<Utc>)> = snapshot
             .sanctions
             .iter()
             .filter(|s| s.rule == RuleId::QualityMultipleNegative)
-        {
-            let Some(opens_at) = sanction.appeal.reinstatement_opens_at else {
-                continue;
-            };
-            let sk = keys::due_sk(&sanction.sanction_id, opens_at);
-            if self.get_envelope::<Due>(pk.clone(), &sk).await?.is_some() {
+            .filter_map(|s| Some((&s.sanction_id, s.appeal.reinstatement_opens_at?)))
+            .collect();
+        let dues: Vec<Envelope<Due>> = self
+            .query_all(
+                Query::new(Index::Primary, pk.clone())
+                    .sort(SortKeyCondition::BeginsWith(keys::DUE_PREFIX.to_owned())),
+            )
+            .await?
+            .into_iter()
+            .map(from_item)
+            .collect::<Result<_, _>>()
+            .map_err(unavailable)?;
+        // A window that no longer stands (its block was lifted, or a denial moved it) is
+        // withdrawn before the sweep announces it. Should the sweep mark it notified meanwhile
+        // (version 2), the condition fails and the evaluation retries.
+        for due in dues.iter().filter(|d| !d.data.notified) {
+            if !windows
+                .iter()
+                .any(|(id, opens_at)| keys::due_sk(id, *opens_at) == due.sk)
+            {
+                ops.push(TransactOp::Delete {
+                    key: Key::new(pk.clone(), due.sk.clone()),
+                    condition: Condition::VersionEquals(due.version),
+                });
+            }
+        }
+        for (sanction_id, opens_at) in windows {
+            let sk = keys::due_sk(sanction_id, opens_at);
+            if dues.iter().any(|d| d.sk == sk) {
                 continue;
             }
             let item = Envelope::new(
@@ -732,7 +755,7 @@ impl StandingStore for Repository {
                 entity::DUE,
                 1,
                 Due {
-                    sanction_id: sanction.sanction_id.to_string(),
+                    sanction_id: sanction_id.to_string(),
                     opens_at,
                     notified: false,
                 },
@@ -740,7 +763,7 @@ impl StandingStore for Repository {
             .for_freelancer(freelancer)
             .gsi2(
                 keys::DUE_GSI2PK.to_owned(),
-                keys::due_gsi2sk(opens_at, freelancer, &sanction.sanction_id),
+                keys::due_gsi2sk(opens_at, freelancer, sanction_id),
             )
             .to_item()
             .map_err(unavailable)?;

@@ -1,0 +1,200 @@
+//! The reads: `GET /freelancers/{id}/standing`, `/eligibility`, `/profile` and `/audit`, each
+//! to the callers the contract names.
+
+use super::*;
+use standing_lambda::testing::stores::EmbeddedStore;
+
+/// fl-bo under a quality block (three negative contracts from three clients, evaluated).
+async fn blocked() -> (EmbeddedStore, Functions, String) {
+    let store = EmbeddedStore::new();
+    let block = arrange::blocked(&store.repo, "fl-bo", ended()).await;
+    let functions = Functions::on(&store.repo);
+    (store, functions, block.sanction_id.to_string())
+}
+
+#[tokio::test]
+async fn the_freelancer_themself_reviewers_and_the_service_see_the_standing_with_its_reasons() {
+    let (_store, functions, sanction_id) = blocked().await;
+    for caller in [
+        FREELANCER,
+        REVIEWER,
+        SERVICE,
+        Some(("fl-bo", "[client freelancer]")),
+    ] {
+        let reply = functions.standing("fl-bo", caller).await;
+        assert_eq!(reply.status, 200, "{caller:?}");
+        assert_eq!(reply.body["standing"], "blocked_new_work");
+        assert_eq!(reply.body["version"], 1);
+        assert_eq!(
+            reply.body["sanctions"][0]["sanction_id"],
+            sanction_id.as_str()
+        );
+        assert!(
+            reply.body["sanctions"][0]["statement"]
+                .as_str()
+                .unwrap()
+                .starts_with("Blocked from new proposals")
+        );
+    }
+}
+
+#[tokio::test]
+async fn another_freelancer_or_a_client_may_not_see_a_standing() {
+    let (_store, functions, _) = blocked().await;
+    for caller in [
+        OTHER_FREELANCER,
+        CLIENT,
+        // fl-bo's id without the freelancer role.
+        Some(("fl-bo", "[client]")),
+    ] {
+        let reply = functions.standing("fl-bo", caller).await;
+        assert_eq!(
+            (reply.status, reply.code()),
+            (403, "forbidden"),
+            "{caller:?}"
+        );
+    }
+    let anonymous = functions.standing("fl-bo", None).await;
+    assert_eq!(
+        (anonymous.status, anonymous.code()),
+        (401, "unauthenticated")
+    );
+}
+
+#[tokio::test]
+async fn a_freelancer_never_evaluated_stands_good_at_version_zero() {
+    let store = EmbeddedStore::new();
+    let functions = Functions::on(&store.repo);
+    let reply = functions
+        .standing("fl-new", Some(("fl-new", "[freelancer]")))
+        .await;
+    assert_eq!(reply.status, 200);
+    assert_eq!(reply.body["standing"], "good");
+    assert_eq!(reply.body["sanctions"], serde_json::json!([]));
+    assert_eq!(reply.body["jss"], Value::Null);
+    assert_eq!(reply.body["version"], 0);
+}
+
+#[tokio::test]
+async fn eligibility_names_the_block_behind_every_no_and_lets_existing_work_go_on() {
+    let (_store, functions, sanction_id) = blocked().await;
+    for caller in [FREELANCER, SERVICE, REVIEWER] {
+        let reply = functions
+            .call("GET", "/freelancers/fl-bo/eligibility", caller, None)
+            .await;
+        assert_eq!(reply.status, 200, "{caller:?}");
+        let blocked = serde_json::json!({"allowed": false, "sanctions": [sanction_id]});
+        assert_eq!(reply.body["submit_proposal"], blocked);
+        assert_eq!(reply.body["accept_new_contract"], blocked);
+        assert_eq!(
+            reply.body["continue_existing_contract"],
+            serde_json::json!({"allowed": true, "sanctions": []})
+        );
+    }
+    let other = functions
+        .call(
+            "GET",
+            "/freelancers/fl-bo/eligibility",
+            OTHER_FREELANCER,
+            None,
+        )
+        .await;
+    assert_eq!((other.status, other.code()), (403, "forbidden"));
+}
+
+#[tokio::test]
+async fn the_profile_shows_anyone_signed_in_the_revealed_public_feedback_and_nothing_private() {
+    // GIVEN fl-bo's three negative feedbacks, given a day after their contracts ended
+    let (_store, functions, _) = blocked().await;
+    let profile = || functions.call("GET", "/freelancers/fl-bo/profile", OTHER_FREELANCER, None);
+
+    // WHEN the profile is read before the feedback window closes
+    let early = profile().await;
+    // THEN nothing is revealed yet, and the JSS does not count it either
+    assert_eq!(early.status, 200);
+    assert_eq!(early.body["freelancer_id"], "fl-bo");
+    assert_eq!(early.body["feedback"], serde_json::json!([]));
+    assert_eq!(early.body["jss"], Value::Null);
+
+    // WHEN it is read after the window closed, by anyone signed in
+    functions.clock.set(ended() + Duration::days(15));
+    for caller in [OTHER_FREELANCER, CLIENT, REVIEWER, SERVICE, FREELANCER] {
+        let late = functions
+            .call("GET", "/freelancers/fl-bo/profile", caller, None)
+            .await;
+        // THEN it holds the public parts, never the private ones
+        assert_eq!(late.status, 200, "{caller:?}");
+        let entries = late.body["feedback"].as_array().unwrap();
+        assert_eq!(entries.len(), 3, "{:?}", late.body);
+        assert!(
+            entries
+                .iter()
+                .all(|e| e["public"]["comment"] == "Missed every deadline.")
+        );
+        let text = late.body.to_string();
+        for private in [
+            "private",
+            "quality_issues",
+            "Would not hire again.",
+            "recommend",
+        ] {
+            assert!(!text.contains(private), "{private} leaked: {text}");
+        }
+        assert_eq!(late.body["jss"], 0);
+        assert_eq!(late.body["disputed_credentials"], serde_json::json!([]));
+    }
+    assert_eq!(profile_without_claims(&functions).await, 401);
+}
+
+async fn profile_without_claims(functions: &Functions) -> u16 {
+    functions
+        .call("GET", "/freelancers/fl-bo/profile", None, None)
+        .await
+        .status
+}
+
+#[tokio::test]
+async fn the_audit_trail_is_for_reviewers_with_every_change_of_standing() {
+    let (_store, functions, sanction_id) = blocked().await;
+    let audit = functions.audit("fl-bo").await.body;
+    let entries = audit.as_array().unwrap();
+    assert_eq!(entries.len(), 1, "{audit}");
+    let entry = &entries[0];
+    assert_eq!(entry["freelancer_id"], "fl-bo");
+    assert_eq!(entry["action"], "imposed");
+    assert_eq!(entry["sanction_id"], sanction_id.as_str());
+    assert_eq!(entry["rule"], "quality.multiple_negative");
+    assert_eq!(entry["before"], "good");
+    assert_eq!(entry["after"], "blocked_new_work");
+    assert_eq!(entry["actor"], "automated");
+    assert_eq!(
+        entry["evidence"]["contract_ids"],
+        serde_json::json!(["fl-bo-c1", "fl-bo-c2", "fl-bo-c3"])
+    );
+    assert!(
+        entry["reason"]
+            .as_str()
+            .unwrap()
+            .starts_with("Blocked from new proposals")
+    );
+
+    for caller in [FREELANCER, SERVICE, CLIENT] {
+        let reply = functions
+            .call("GET", "/freelancers/fl-bo/audit", caller, None)
+            .await;
+        assert_eq!(
+            (reply.status, reply.code()),
+            (403, "forbidden"),
+            "{caller:?}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_route_the_contract_does_not_have_is_404_not_found() {
+    let (_store, functions, _) = blocked().await;
+    let reply = functions
+        .call("GET", "/freelancers/fl-bo/sanctions", REVIEWER, None)
+        .await;
+    assert_eq!((reply.status, reply.code()), (404, "not_found"));
+}

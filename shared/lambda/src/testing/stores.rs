@@ -1,0 +1,210 @@
+//! The real stores on fresh storage: the embedded engine in its own temporary directory, and a
+//! fresh table (with its stream) on this test process's DynamoDB Local. Each keeps its engine
+//! at hand for the stream records the writes produced and for writes that bypass the repository.
+
+use aws_sdk_dynamodbstreams::types::Record;
+use serde_json::Value;
+use standing_domain::UserId;
+use standing_store::{
+    AttributeValue, Condition, DynamoDbEngine, EmbeddedEngine, EmbeddedOptions, Engine, Item,
+    Repository, SequenceNumber, create_table,
+};
+use standing_testkit::{DynamoDbLocal, TempDir, read_stream_records, unique_table_name};
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+/// A repository on a fresh embedded engine.
+pub struct EmbeddedStore {
+    pub repo: Repository,
+    pub engine: Arc<EmbeddedEngine>,
+    _dir: TempDir,
+}
+
+impl EmbeddedStore {
+    pub fn new() -> Self {
+        let dir = TempDir::new("function-test").expect("a temporary directory");
+        let engine =
+            EmbeddedEngine::open(dir.path().join("standing.redb"), EmbeddedOptions::default())
+                .expect("a fresh embedded engine opens");
+        let engine = Arc::new(engine);
+        Self {
+            repo: Repository::new(engine.clone()),
+            engine,
+            _dir: dir,
+        }
+    }
+
+    /// The position of the last change written, to read only what comes after it.
+    pub fn position(&self) -> Option<SequenceNumber> {
+        self.engine.latest_sequence_number()
+    }
+
+    /// Every change written after `after` (all of them when `None`) as one stream event in
+    /// Lambda's wire shape, built from the engine's change log.
+    pub async fn stream_event_after(&self, after: Option<SequenceNumber>) -> Value {
+        let changes = self
+            .engine
+            .read_changes(after, 10_000)
+            .await
+            .expect("the change log reads");
+        super::stream::event_from_changes(&changes, self.engine.stream_source())
+    }
+
+    /// Writes an item straight through the engine, as nothing in the application would.
+    pub async fn put_raw(&self, item: Item) {
+        self.engine
+            .put(item, Condition::None)
+            .await
+            .expect("the embedded engine takes the item");
+    }
+}
+
+impl Default for EmbeddedStore {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// A repository on a fresh table, created as the store defines it (stream included), on this
+/// test process's DynamoDB Local.
+pub struct DynamoDbLocalStore {
+    pub repo: Repository,
+    pub client: aws_sdk_dynamodb::Client,
+    pub streams: aws_sdk_dynamodbstreams::Client,
+    pub table: String,
+    /// `http://127.0.0.1:PORT`, for a process pointed at the same server.
+    pub endpoint: String,
+}
+
+impl DynamoDbLocalStore {
+    /// Starts DynamoDB Local on first use in the process (a few seconds); fails with what to
+    /// install when java or npm is missing.
+    pub async fn new(prefix: &str) -> Self {
+        let local = DynamoDbLocal::shared().unwrap_or_else(|e| panic!("DynamoDB Local: {e}"));
+        let client = local.dynamodb_client();
+        let table = unique_table_name(prefix);
+        create_table(&client, &table)
+            .await
+            .unwrap_or_else(|e| panic!("creating table {table}: {e}"));
+        Self {
+            repo: Repository::new(Arc::new(DynamoDbEngine::new(client.clone(), table.clone()))),
+            streams: local.streams_client(),
+            client,
+            table,
+            endpoint: local.endpoint().to_owned(),
+        }
+    }
+
+    /// The ARN of the table's stream, as the event source mapping names it in each record.
+    pub async fn stream_arn(&self) -> String {
+        self.client
+            .describe_table()
+            .table_name(&self.table)
+            .send()
+            .await
+            .expect("DescribeTable")
+            .table()
+            .and_then(|t| t.latest_stream_arn())
+            .expect("the table has a stream")
+            .to_owned()
+    }
+
+    /// The stream's records after `after` (from the start when `None`), once at least
+    /// `at_least` of them are there, read for real (GetShardIterator, GetRecords).
+    pub async fn stream_records_after(&self, after: Option<&str>, at_least: usize) -> Vec<Record> {
+        let shards = self
+            .streams
+            .describe_stream()
+            .stream_arn(self.stream_arn().await)
+            .send()
+            .await
+            .expect("DescribeStream")
+            .stream_description()
+            .map(|d| d.shards().len())
+            .unwrap_or(0);
+        // Lambda reads each shard in its own batches; one shard makes one ordered batch.
+        assert_eq!(shards, 1, "the test table's stream has {shards} shards");
+        let wanted = |r: &Record| after.is_none_or(|a| sequence_after(r, a));
+        // Records reach the stream shortly after the write; poll until enough have.
+        let deadline = Instant::now() + Duration::from_secs(60);
+        let mut records;
+        loop {
+            records = read_stream_records(
+                &self.client,
+                &self.streams,
+                &self.table,
+                at_least,
+                Duration::from_secs(1),
+            )
+            .await
+            .unwrap_or_else(|e| panic!("reading the stream of {}: {e}", self.table));
+            records.retain(wanted);
+            if records.len() >= at_least || Instant::now() > deadline {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+        assert!(
+            records.len() >= at_least,
+            "expected at least {at_least} stream records after {after:?}, got {}",
+            records.len()
+        );
+        records
+    }
+
+    /// Those records as the stream event Lambda delivers.
+    pub async fn stream_event_after(&self, after: Option<&str>, at_least: usize) -> Value {
+        let records = self.stream_records_after(after, at_least).await;
+        super::stream::event_from_stream_records(&records, &self.stream_arn().await)
+    }
+
+    /// Writes an item straight through the engine, as nothing in the application would.
+    pub async fn put_raw(&self, item: Item) {
+        self.repo
+            .engine()
+            .put(item, Condition::None)
+            .await
+            .expect("DynamoDB Local takes the item");
+    }
+}
+
+/// The last sequence number of a stream event's records.
+pub fn last_sequence_number(event: &Value) -> Option<String> {
+    event["Records"]
+        .as_array()?
+        .last()?
+        .pointer("/dynamodb/SequenceNumber")?
+        .as_str()
+        .map(str::to_owned)
+}
+
+/// Whether the record comes after sequence number `after` (decimal strings: shorter is smaller).
+fn sequence_after(record: &Record, after: &str) -> bool {
+    let own = record
+        .dynamodb()
+        .and_then(|d| d.sequence_number())
+        .unwrap_or_default();
+    (own.len(), own) > (after.len(), after)
+}
+
+/// An item in the repository's envelope (keys, `entity_type`, `freelancer_id`, `version`) whose
+/// `data` does not decode as what `entity_type` says: what a bad deploy or a hand edit of the
+/// table leaves behind. Reads that meet it fail as storage failures.
+pub fn undecodable_item(pk: &str, sk: &str, entity_type: &str, freelancer: &UserId) -> Item {
+    let s = |v: &str| AttributeValue::S(v.to_owned());
+    Item::from(HashMap::from([
+        ("PK".to_owned(), s(pk)),
+        ("SK".to_owned(), s(sk)),
+        ("entity_type".to_owned(), s(entity_type)),
+        ("freelancer_id".to_owned(), s(freelancer.as_str())),
+        ("version".to_owned(), AttributeValue::N("1".to_owned())),
+        (
+            "data".to_owned(),
+            AttributeValue::M(HashMap::from([(
+                "written_by".to_owned(),
+                s("a writer that knows nothing of this schema"),
+            )])),
+        ),
+    ]))
+}
