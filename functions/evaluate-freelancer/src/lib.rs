@@ -3,14 +3,14 @@
 
 use aws_lambda_events::event::dynamodb::Event as StreamEvent;
 use aws_lambda_events::event::streams::DynamoDbEventResponse;
-use lambda_http::{Body, LambdaEvent, Request, RequestExt, Response, service_fn};
+use lambda_http::{Body, LambdaEvent, Request, Response};
 use standing_domain::PolicyConfig;
 use standing_domain::UserId;
 use standing_domain::ports::{AppealStore, Clock, ComplaintStore, StandingStore};
 use standing_domain::usecases::standing;
 use standing_lambda::{
-    ApiError, Incoming, Method, Outgoing, Route, StatusCode, actor, batch_item_failures,
-    changed_freelancers, http_response, json, respond, route,
+    ApiError, Incoming, Method, Outgoing, Route, StatusCode, actor, answer_http,
+    batch_item_failures, changed_freelancers, json, misrouted, respond, route, serve,
 };
 
 /// What this function does for each of its routes.
@@ -136,18 +136,14 @@ where
 {
     let LambdaEvent { payload, context } = event;
     match payload {
-        Incoming::Http(request) => {
-            let request = (*request).with_lambda_context(context);
-            let response = handle_http(store, clock, policy, request).await;
-            Ok(Outgoing::Http(Box::new(http_response(response))))
-        }
+        Incoming::Http(request) => Ok(answer_http(request, context, |request| {
+            handle_http(store, clock, policy, request)
+        })
+        .await),
         Incoming::Stream(batch) => Ok(Outgoing::Stream(
             handle_stream(store, clock, policy, LambdaEvent::new(batch, context)).await,
         )),
-        Incoming::Schedule(_) => Err(
-            "evaluate-freelancer has no schedule: a scheduled event was routed here by mistake"
-                .into(),
-        ),
+        Incoming::Schedule(_) => Err(misrouted("evaluate-freelancer", "schedule")),
     }
 }
 
@@ -161,10 +157,7 @@ where
     S: StandingStore + ComplaintStore + AppealStore,
 {
     let (store, clock, policy) = (&store, &clock, &policy);
-    lambda_http::lambda_runtime::run(service_fn(move |event: LambdaEvent<Incoming>| async move {
-        handle(store, clock, policy, event).await
-    }))
-    .await
+    serve(move |event| handle(store, clock, policy, event)).await
 }
 
 #[cfg(test)]

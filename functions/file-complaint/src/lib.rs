@@ -1,14 +1,14 @@
 //! file-complaint: background complaints, the reviewers' queue and decisions.
 //! HTTP ↔ the `complaints` use cases; every decision is the domain's.
 
-use lambda_http::{Body, LambdaEvent, Request, RequestExt, Response, service_fn};
+use lambda_http::{Body, LambdaEvent, Request, Response};
 use standing_domain::model::ComplaintStatus;
 use standing_domain::ports::{Clock, ComplaintStore, ContractStore};
 use standing_domain::usecases::complaints;
 use standing_domain::{ComplaintId, PolicyConfig, UserId};
 use standing_lambda::{
-    ApiError, Incoming, Method, Outgoing, Route, StatusCode, actor, http_response, json,
-    parse_body, query_choice, respond, route,
+    ApiError, Incoming, Method, Outgoing, Route, StatusCode, actor, answer_http, json, misrouted,
+    parse_body, query_choice, respond, route, serve,
 };
 
 /// What this function does for each of its routes.
@@ -94,13 +94,12 @@ where
 {
     let LambdaEvent { payload, context } = event;
     match payload {
-        Incoming::Http(request) => {
-            let request = (*request).with_lambda_context(context);
-            let response = handle_http(store, clock, policy, request).await;
-            Ok(Outgoing::Http(Box::new(http_response(response))))
-        }
+        Incoming::Http(request) => Ok(answer_http(request, context, |request| {
+            handle_http(store, clock, policy, request)
+        })
+        .await),
         Incoming::Stream(_) | Incoming::Schedule(_) => {
-            Err("file-complaint serves HTTP only: a stream or scheduled event was routed here by mistake".into())
+            Err(misrouted("file-complaint", "stream or schedule"))
         }
     }
 }
@@ -115,10 +114,7 @@ where
     S: ContractStore + ComplaintStore,
 {
     let (store, clock, policy) = (&store, &clock, &policy);
-    lambda_http::lambda_runtime::run(service_fn(move |event: LambdaEvent<Incoming>| async move {
-        handle(store, clock, policy, event).await
-    }))
-    .await
+    serve(move |event| handle(store, clock, policy, event)).await
 }
 
 #[cfg(test)]

@@ -2,14 +2,14 @@
 //! check of reinstatement windows and overdue appeals (EventBridge schedule).
 
 use aws_lambda_events::event::eventbridge::EventBridgeEvent;
-use lambda_http::{Body, LambdaEvent, Request, RequestExt, Response, service_fn};
+use lambda_http::{Body, LambdaEvent, Request, Response};
 use standing_domain::ports::{AppealStore, Clock, StandingStore, SweepStore};
 use standing_domain::usecases::appeals;
 use standing_domain::usecases::sweep::{self, SweepReport};
 use standing_domain::{AppealId, DomainError, PolicyConfig, UserId};
 use standing_lambda::{
-    ApiError, Incoming, Method, Outgoing, Route, StatusCode, actor, http_response, json,
-    parse_body, query_choice, respond, route,
+    ApiError, Incoming, Method, Outgoing, Route, StatusCode, actor, answer_http, json, misrouted,
+    parse_body, query_choice, respond, route, serve,
 };
 use std::fmt;
 
@@ -125,20 +125,16 @@ where
 {
     let LambdaEvent { payload, context } = event;
     match payload {
-        Incoming::Http(request) => {
-            let request = (*request).with_lambda_context(context);
-            let response = handle_http(store, clock, policy, request).await;
-            Ok(Outgoing::Http(Box::new(http_response(response))))
-        }
+        Incoming::Http(request) => Ok(answer_http(request, context, |request| {
+            handle_http(store, clock, policy, request)
+        })
+        .await),
         Incoming::Schedule(scheduled) => {
             let report =
                 handle_schedule(store, clock, policy, LambdaEvent::new(scheduled, context)).await?;
             Ok(Outgoing::Schedule(serde_json::to_value(report)?))
         }
-        Incoming::Stream(_) => Err(
-            "process-appeal does not consume the stream: a stream batch was routed here by mistake"
-                .into(),
-        ),
+        Incoming::Stream(_) => Err(misrouted("process-appeal", "stream")),
     }
 }
 
@@ -152,10 +148,7 @@ where
     S: StandingStore + AppealStore + SweepStore,
 {
     let (store, clock, policy) = (&store, &clock, &policy);
-    lambda_http::lambda_runtime::run(service_fn(move |event: LambdaEvent<Incoming>| async move {
-        handle(store, clock, policy, event).await
-    }))
-    .await
+    serve(move |event| handle(store, clock, policy, event)).await
 }
 
 #[cfg(test)]

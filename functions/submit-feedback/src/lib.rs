@@ -2,7 +2,7 @@
 //! HTTP ↔ the `contracts` and `feedback` use cases; every decision is the domain's.
 
 use chrono::{DateTime, Utc};
-use lambda_http::{Body, LambdaEvent, Request, RequestExt, Response, service_fn};
+use lambda_http::{Body, LambdaEvent, Request, Response};
 use serde::de::IgnoredAny;
 use serde::{Deserialize, Deserializer, Serialize};
 use standing_domain::model::Contract;
@@ -11,8 +11,8 @@ use standing_domain::usecases::feedback::ChangePublic;
 use standing_domain::usecases::{contracts, feedback};
 use standing_domain::{ContractId, Currency, PolicyConfig, ReportId, ResponseText, UserId};
 use standing_lambda::{
-    ApiError, Incoming, Method, Outgoing, Route, StatusCode, actor, http_response, json,
-    parse_body, parse_value, respond, route,
+    ApiError, Incoming, Method, Outgoing, Route, StatusCode, actor, answer_http, json, misrouted,
+    parse_body, parse_value, respond, route, serve,
 };
 
 /// What this function does for each of its routes.
@@ -248,13 +248,12 @@ where
 {
     let LambdaEvent { payload, context } = event;
     match payload {
-        Incoming::Http(request) => {
-            let request = (*request).with_lambda_context(context);
-            let response = handle_http(store, clock, policy, request).await;
-            Ok(Outgoing::Http(Box::new(http_response(response))))
-        }
+        Incoming::Http(request) => Ok(answer_http(request, context, |request| {
+            handle_http(store, clock, policy, request)
+        })
+        .await),
         Incoming::Stream(_) | Incoming::Schedule(_) => {
-            Err("submit-feedback serves HTTP only: a stream or scheduled event was routed here by mistake".into())
+            Err(misrouted("submit-feedback", "stream or schedule"))
         }
     }
 }
@@ -269,10 +268,7 @@ where
     S: ContractStore + FeedbackStore,
 {
     let (store, clock, policy) = (&store, &clock, &policy);
-    lambda_http::lambda_runtime::run(service_fn(move |event: LambdaEvent<Incoming>| async move {
-        handle(store, clock, policy, event).await
-    }))
-    .await
+    serve(move |event| handle(store, clock, policy, event)).await
 }
 
 #[cfg(test)]

@@ -5,10 +5,11 @@ use aws_lambda_events::apigw::ApiGatewayV2httpResponse;
 use aws_lambda_events::event::dynamodb::Event as StreamEvent;
 use aws_lambda_events::event::eventbridge::EventBridgeEvent;
 use aws_lambda_events::event::streams::DynamoDbEventResponse;
-use lambda_http::{Body, Request, Response};
+use lambda_http::{Body, Context, LambdaEvent, Request, RequestExt, Response};
 use serde::de::{Error as _, IgnoredAny};
 use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::value::RawValue;
+use std::future::Future;
 
 /// One invocation's event.
 #[derive(Debug)]
@@ -31,6 +32,35 @@ pub enum Outgoing {
 }
 
 /// The top-level keys that tell the event sources apart.
+/// Serves invocations until the runtime stops, handing each to the function's own `handle`.
+pub async fn serve<F, Fut>(handle: F) -> Result<(), lambda_http::Error>
+where
+    F: Fn(LambdaEvent<Incoming>) -> Fut,
+    Fut: Future<Output = Result<Outgoing, lambda_http::Error>>,
+{
+    lambda_http::lambda_runtime::run(lambda_http::service_fn(handle)).await
+}
+
+/// The HTTP arm of every function's `handle`: the request, with its Lambda context, answered by
+/// the function's `handle_http` and shaped as API Gateway expects.
+pub async fn answer_http<F, Fut>(
+    request: Box<Request>,
+    context: Context,
+    handle_http: F,
+) -> Outgoing
+where
+    F: FnOnce(Request) -> Fut,
+    Fut: Future<Output = Response<Body>>,
+{
+    let request = (*request).with_lambda_context(context);
+    Outgoing::Http(Box::new(http_response(handle_http(request).await)))
+}
+
+/// An event of a kind this function has no trigger for.
+pub fn misrouted(function: &str, kind: &str) -> lambda_http::Error {
+    format!("{function} has no {kind} trigger: the event was routed here by mistake").into()
+}
+
 #[derive(Deserialize)]
 struct Probe {
     #[serde(rename = "Records", default)]

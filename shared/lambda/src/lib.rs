@@ -20,7 +20,7 @@ pub use claims::actor;
 pub use clock::SystemClock;
 pub use config::{Config, ConfigError, LogFormat, init_tracing};
 pub use error::ApiError;
-pub use events::{Incoming, Outgoing, http_response};
+pub use events::{Incoming, Outgoing, answer_http, http_response, misrouted, serve};
 pub use request::{MAX_BODY_BYTES, parse_body, parse_value, query_choice};
 pub use response::{json, respond};
 pub use router::{PathParams, Route, route};

@@ -61,7 +61,7 @@ async fn the_binary_evaluates_a_stream_batch_and_serves_the_standing_through_the
     // THEN it reports an invocation error and keeps serving
     assert!(
         matches!(&misrouted, Answer::Error { body, .. }
-            if body["errorMessage"].as_str().is_some_and(|m| m.contains("has no schedule"))),
+            if body["errorMessage"].as_str().is_some_and(|m| m.contains("has no schedule trigger"))),
         "{misrouted:?}"
     );
     assert!(function.is_running(), "{}", function.log());

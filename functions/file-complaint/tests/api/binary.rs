@@ -48,7 +48,7 @@ async fn the_binary_files_a_complaint_and_lists_it_through_the_runtime_api() {
     // THEN it reports an invocation error and keeps serving
     assert!(
         matches!(&misrouted, Answer::Error { body, .. }
-            if body["errorMessage"].as_str().is_some_and(|m| m.contains("serves HTTP only"))),
+            if body["errorMessage"].as_str().is_some_and(|m| m.contains("has no stream or schedule trigger"))),
         "{misrouted:?}"
     );
     assert!(function.is_running(), "{}", function.log());

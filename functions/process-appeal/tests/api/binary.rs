@@ -77,7 +77,7 @@ async fn the_binary_files_appeals_and_runs_the_daily_check_through_the_runtime_a
     // THEN it reports an invocation error and keeps serving
     assert!(
         matches!(&misrouted, Answer::Error { body, .. }
-            if body["errorMessage"].as_str().is_some_and(|m| m.contains("does not consume the stream"))),
+            if body["errorMessage"].as_str().is_some_and(|m| m.contains("has no stream trigger"))),
         "{misrouted:?}"
     );
     assert!(function.is_running(), "{}", function.log());

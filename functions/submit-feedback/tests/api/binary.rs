@@ -59,7 +59,7 @@ async fn the_binary_registers_a_contract_and_takes_feedback_through_the_runtime_
             body["errorMessage"]
                 .as_str()
                 .unwrap()
-                .contains("serves HTTP only"),
+                .contains("has no stream or schedule trigger"),
             "{body}"
         ),
         other => panic!("a misrouted event was answered: {other:?}"),
