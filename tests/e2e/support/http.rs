@@ -1,0 +1,148 @@
+//! HTTP/1.1 over a loopback TCP connection, one request per connection, every read and write
+//! bounded in time; and the checks every reply goes through.
+
+use std::collections::HashMap;
+use std::io::{self, Read, Write};
+use std::net::{SocketAddr, TcpStream};
+use std::time::Duration;
+
+use serde_json::Value;
+
+/// How long one request may take, start to end.
+const REQUEST: Duration = Duration::from_secs(30);
+
+/// A response, with the request it answers (for failure messages).
+#[derive(Debug, Clone)]
+pub struct Reply {
+    pub request: String,
+    pub status: u16,
+    pub headers: HashMap<String, String>,
+    pub body: Value,
+}
+
+impl Reply {
+    /// The body, once the status is `status`.
+    #[track_caller]
+    pub fn expect(&self, status: u16) -> Value {
+        assert_eq!(
+            self.status, status,
+            "{} answered {} with {}",
+            self.request, self.status, self.body
+        );
+        self.body.clone()
+    }
+
+    /// The error's `details`, once the reply is a `status` error with `code` in the contract's
+    /// shape: `{"error": {"code", "message", "details"}}`, a sentence, and a details object.
+    #[track_caller]
+    pub fn expect_error(&self, status: u16, code: &str) -> Value {
+        let body = self.expect(status);
+        let error = &body["error"];
+        assert_eq!(error["code"], code, "{} answered {body}", self.request);
+        let shape: Vec<&str> = body
+            .as_object()
+            .map(|o| o.keys().map(String::as_str).collect())
+            .unwrap_or_default();
+        assert_eq!(shape, ["error"], "{} answered {body}", self.request);
+        let mut keys: Vec<&str> = error
+            .as_object()
+            .map(|o| o.keys().map(String::as_str).collect())
+            .unwrap_or_default();
+        keys.sort_unstable();
+        assert_eq!(
+            keys,
+            ["code", "details", "message"],
+            "{} answered {body}",
+            self.request
+        );
+        let message = error["message"].as_str().unwrap_or("");
+        assert!(
+            message.trim().len() > 10,
+            "{} answered a message nobody can act on: {body}",
+            self.request
+        );
+        assert!(
+            error["details"].is_object(),
+            "{} answered {body}",
+            self.request
+        );
+        assert_eq!(
+            self.headers.get("content-type").map(String::as_str),
+            Some("application/json"),
+            "{}",
+            self.request
+        );
+        error["details"].clone()
+    }
+}
+
+/// Sends one request and reads the whole response. `Err` when the connection fails (the stack is
+/// gone, or was killed mid-request).
+pub fn send(
+    addr: SocketAddr,
+    method: &str,
+    path: &str,
+    token: Option<&str>,
+    body: Option<&str>,
+) -> io::Result<Reply> {
+    assert!(addr.ip().is_loopback(), "{addr} is not a loopback address");
+    let mut stream = TcpStream::connect_timeout(&addr, REQUEST)?;
+    stream.set_read_timeout(Some(REQUEST))?;
+    stream.set_write_timeout(Some(REQUEST))?;
+    let body = body.unwrap_or("");
+    let mut head = format!(
+        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nContent-Length: {}\r\n",
+        body.len()
+    );
+    if !body.is_empty() {
+        head.push_str("Content-Type: application/json\r\n");
+    }
+    if let Some(token) = token {
+        head.push_str(&format!("Authorization: Bearer {token}\r\n"));
+    }
+    head.push_str("\r\n");
+    stream.write_all(head.as_bytes())?;
+    stream.write_all(body.as_bytes())?;
+    stream.flush()?;
+    let mut raw = Vec::new();
+    stream.read_to_end(&mut raw)?;
+    parse(&raw, format!("{method} {path}"))
+}
+
+fn parse(raw: &[u8], request: String) -> io::Result<Reply> {
+    let broken = |why: &str| {
+        io::Error::new(
+            io::ErrorKind::UnexpectedEof,
+            format!("{request}: {why}: {:?}", String::from_utf8_lossy(raw)),
+        )
+    };
+    let text = String::from_utf8_lossy(raw);
+    let (head, body) = text
+        .split_once("\r\n\r\n")
+        .ok_or_else(|| broken("no complete response head"))?;
+    let mut lines = head.lines();
+    let status = lines
+        .next()
+        .and_then(|l| l.split_whitespace().nth(1))
+        .and_then(|s| s.parse().ok())
+        .ok_or_else(|| broken("no status line"))?;
+    let headers: HashMap<String, String> = lines
+        .filter_map(|l| l.split_once(':'))
+        .map(|(k, v)| (k.trim().to_ascii_lowercase(), v.trim().to_owned()))
+        .collect();
+    let length: Option<usize> = headers.get("content-length").and_then(|l| l.parse().ok());
+    if length.is_some_and(|length| body.len() < length) {
+        return Err(broken("a body shorter than its Content-Length"));
+    }
+    let body = if body.is_empty() {
+        Value::Null
+    } else {
+        serde_json::from_str(body).unwrap_or_else(|_| Value::String(body.to_owned()))
+    };
+    Ok(Reply {
+        request,
+        status,
+        headers,
+        body,
+    })
+}

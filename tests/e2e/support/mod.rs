@@ -1,0 +1,35 @@
+//! What every scenario stands on: the `standing` binary, a stack on a store of the test's own,
+//! callers with tokens, HTTP, bounded polling, and running one scenario on both stores.
+
+mod binary;
+mod callers;
+mod http;
+mod poll;
+mod process;
+mod stack;
+
+pub use callers::Caller;
+pub use http::{Reply, send};
+pub use poll::poll;
+pub use stack::{Clock, Stack, Store};
+
+/// Turns `fn scenario(store: Store)` into two tests, `scenario::on_the_embedded_store` and
+/// `scenario::on_dynamodb_local`, each on a store of its own.
+macro_rules! on_both_stores {
+    ($scenario:ident) => {
+        mod $scenario {
+            #[test]
+            fn on_the_embedded_store() {
+                super::$scenario($crate::support::Store::embedded(stringify!($scenario)));
+            }
+
+            #[test]
+            fn on_dynamodb_local() {
+                super::$scenario($crate::support::Store::dynamodb_local(stringify!(
+                    $scenario
+                )));
+            }
+        }
+    };
+}
+pub(crate) use on_both_stores;

@@ -1,0 +1,264 @@
+//! A store of the test's own (a data directory, and a DynamoDB Local table when on DynamoDB) and
+//! the real `standing serve` running on it, on a free loopback port.
+
+use std::fs::File;
+use std::io::{self, BufRead, BufReader};
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::{Child, Command, ExitStatus, Stdio};
+use std::sync::Mutex;
+use std::sync::mpsc;
+use std::thread;
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use serde_json::{Value, json};
+use standing_testkit::{DynamoDbLocal, TempDir, unique_table_name};
+
+use super::binary::binary;
+use super::callers::{Caller, SECRET};
+use super::http::{Reply, send};
+use super::poll::poll;
+
+/// How long a stack may take to start (creating its DynamoDB table included) or to stop.
+const START: Duration = Duration::from_secs(120);
+const STOP: Duration = Duration::from_secs(60);
+
+/// Where a scenario's data lives: its own data directory, and on DynamoDB Local its own table.
+pub struct Store {
+    dir: TempDir,
+    table: Option<(String, String)>,
+    starts: Mutex<u32>,
+}
+
+impl Store {
+    /// The embedded engine, in a fresh data directory.
+    pub fn embedded(scenario: &str) -> Store {
+        Store {
+            dir: TempDir::new(&format!("e2e-{scenario}")).unwrap(),
+            table: None,
+            starts: Mutex::new(0),
+        }
+    }
+
+    /// A fresh table on this process's DynamoDB Local (started on first use), re-evaluation fed by
+    /// its real stream.
+    pub fn dynamodb_local(scenario: &str) -> Store {
+        let local = DynamoDbLocal::shared().unwrap_or_else(|e| panic!("{e}"));
+        let endpoint = local.endpoint().to_owned();
+        assert!(
+            endpoint.starts_with("http://127.0.0.1:"),
+            "DynamoDB Local is not on loopback: {endpoint}"
+        );
+        Store {
+            dir: TempDir::new(&format!("e2e-ddb-{scenario}")).unwrap(),
+            table: Some((endpoint, unique_table_name(&format!("e2e-{scenario}")))),
+            starts: Mutex::new(0),
+        }
+    }
+
+    fn args(&self) -> Vec<String> {
+        let mut args = vec![
+            "--data".to_owned(),
+            self.dir.path().join("data").display().to_string(),
+        ];
+        if let Some((endpoint, table)) = &self.table {
+            args.extend([
+                "--dynamodb-endpoint".to_owned(),
+                endpoint.clone(),
+                "--table".to_owned(),
+                table.clone(),
+            ]);
+        }
+        args
+    }
+
+    fn next_log(&self) -> PathBuf {
+        let mut starts = self.starts.lock().unwrap();
+        *starts += 1;
+        self.dir.path().join(format!("stack-{starts}.stderr.log"))
+    }
+}
+
+/// Whether the stack runs on the development clock (`POST /_dev/clock`, `POST /_dev/tick`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Clock {
+    Wall,
+    Dev,
+}
+
+/// One running `standing serve`. Dropping it kills the process.
+pub struct Stack {
+    child: Child,
+    addr: SocketAddr,
+    stderr: PathBuf,
+}
+
+impl Stack {
+    /// Starts the stack on `store` and returns once it says where it listens.
+    pub fn start(store: &Store, clock: Clock) -> Stack {
+        let stderr = store.next_log();
+        let mut command = Command::new(binary());
+        command
+            .args(["serve", "--addr", "127.0.0.1:0"])
+            .args(store.args());
+        if clock == Clock::Dev {
+            command.arg("--dev-clock");
+        }
+        let mut child = command
+            .env("STANDING_JWT_SECRET", SECRET)
+            .env_remove("RUST_LOG")
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(File::create(&stderr).unwrap())
+            .spawn()
+            .expect("the standing binary starts");
+        // Read to the end on a thread of its own: the stack writes a line per request, and a full
+        // pipe would stall it.
+        let pipe = child.stdout.take().unwrap();
+        let (first, listening) = mpsc::channel();
+        thread::spawn(move || {
+            for line in BufReader::new(pipe).lines() {
+                let Ok(line) = line else { break };
+                if let Some(url) = line.strip_prefix("standing: listening on http://") {
+                    let _ = first.send(url.trim().to_owned());
+                }
+            }
+        });
+        let said = poll(START, || match listening.try_recv() {
+            Ok(url) => Some(Ok(url)),
+            Err(_) => child.try_wait().unwrap().map(Err),
+        });
+        let log = || std::fs::read_to_string(&stderr).unwrap_or_default();
+        let addr: SocketAddr = match said {
+            Some(Ok(url)) => url.parse().unwrap(),
+            Some(Err(status)) => panic!(
+                "the stack exited with {status} before listening:\n{}",
+                log()
+            ),
+            None => {
+                let _ = child.kill();
+                let _ = child.wait();
+                panic!(
+                    "the stack did not say where it listens within {START:?}:\n{}",
+                    log()
+                );
+            }
+        };
+        assert!(addr.ip().is_loopback(), "the stack listens on {addr}");
+        Stack {
+            child,
+            addr,
+            stderr,
+        }
+    }
+
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// What the stack wrote to standard error so far (its warnings and errors).
+    pub fn stderr(&self) -> String {
+        std::fs::read_to_string(&self.stderr).unwrap_or_default()
+    }
+
+    /// SIGTERM, then the exit: requests in flight finish and the change log is delivered.
+    pub fn stop(mut self) -> ExitStatus {
+        let sent = Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status()
+            .unwrap();
+        assert!(sent.success(), "kill -TERM {} failed", self.child.id());
+        self.wait()
+    }
+
+    /// SIGKILL: no chance to finish anything.
+    pub fn kill(mut self) -> ExitStatus {
+        self.child.kill().unwrap();
+        self.wait()
+    }
+
+    fn wait(&mut self) -> ExitStatus {
+        let child = &mut self.child;
+        poll(STOP, || child.try_wait().unwrap()).unwrap_or_else(|| {
+            panic!(
+                "the stack did not exit within {STOP:?}:\n{}",
+                std::fs::read_to_string(&self.stderr).unwrap_or_default()
+            )
+        })
+    }
+
+    /// One request; `Err` only when the connection fails.
+    pub fn try_send(
+        &self,
+        method: &str,
+        path: &str,
+        token: Option<&str>,
+        body: Option<&str>,
+    ) -> io::Result<Reply> {
+        send(self.addr, method, path, token, body)
+    }
+
+    /// One request, which must be answered.
+    #[track_caller]
+    pub fn send(&self, method: &str, path: &str, token: Option<&str>, body: Option<&str>) -> Reply {
+        self.try_send(method, path, token, body)
+            .unwrap_or_else(|e| panic!("{method} {path}: {e}\nstack stderr:\n{}", self.stderr()))
+    }
+
+    #[track_caller]
+    pub fn get(&self, path: &str, caller: &Caller) -> Reply {
+        self.send("GET", path, Some(&caller.token), None)
+    }
+
+    #[track_caller]
+    pub fn post(&self, path: &str, caller: &Caller, body: &Value) -> Reply {
+        self.send("POST", path, Some(&caller.token), Some(&body.to_string()))
+    }
+
+    #[track_caller]
+    pub fn put(&self, path: &str, caller: &Caller, body: &Value) -> Reply {
+        self.send("PUT", path, Some(&caller.token), Some(&body.to_string()))
+    }
+
+    #[track_caller]
+    pub fn patch(&self, path: &str, caller: &Caller, body: &Value) -> Reply {
+        self.send("PATCH", path, Some(&caller.token), Some(&body.to_string()))
+    }
+
+    /// Moves the development clock to `now`; answers the stack's new time.
+    #[track_caller]
+    pub fn set_clock(&self, now: &str) -> DateTime<Utc> {
+        self.move_clock(&json!({ "now": now }))
+    }
+
+    /// Moves the development clock on by `days`; answers the stack's new time.
+    #[track_caller]
+    pub fn advance_days(&self, days: u32) -> DateTime<Utc> {
+        self.move_clock(&json!({ "advance_days": days }))
+    }
+
+    /// The stack's time (the development clock's, which goes on ticking).
+    #[track_caller]
+    pub fn now(&self) -> DateTime<Utc> {
+        self.advance_days(0)
+    }
+
+    #[track_caller]
+    fn move_clock(&self, body: &Value) -> DateTime<Utc> {
+        let moved = self.post("/_dev/clock", &Caller::service(), body);
+        moved.expect(200)["now"]
+            .as_str()
+            .and_then(|t| t.parse().ok())
+            .unwrap_or_else(|| panic!("the dev clock answered {}", moved.body))
+    }
+}
+
+impl Drop for Stack {
+    fn drop(&mut self) {
+        if let Ok(None) = self.child.try_wait() {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
+    }
+}
