@@ -74,6 +74,7 @@ on_both_engines!(
     the_daily_sweep_notices_an_open_reinstatement_window_once,
     a_lifted_blocks_reinstatement_window_is_withdrawn_before_the_sweep_announces_it,
     the_evidence_read_is_a_key_range_by_contract_end,
+    the_standings_jss_follows_the_clock_when_feedback_is_revealed_without_a_new_write,
 );
 
 fn service() -> Actor {
@@ -686,4 +687,62 @@ async fn the_evidence_read_is_a_key_range_by_contract_end(f: Fixture) {
             .len(),
         3
     );
+}
+
+async fn the_standings_jss_follows_the_clock_when_feedback_is_revealed_without_a_new_write(
+    f: Fixture,
+) {
+    let repo = &f.repo;
+    // GIVEN two ended contracts with two clients, and positive feedback on one of them
+    for (id, client) in [("j1", "jc1"), ("j2", "jc2")] {
+        contracts::register(
+            repo,
+            &service(),
+            cid(id),
+            register_cmd(client, Some(day(0))),
+        )
+        .await
+        .unwrap();
+    }
+    let clock = FixedClock::at(day(1));
+    let praise = feedback::SubmitFeedback {
+        public: public(5),
+        private: Some(model::PrivatePart {
+            reason_ended: ReasonEnded::CompletedSuccessfully,
+            recommend: Some(Recommend::parse(9).unwrap()),
+            dissatisfied_with: Areas::EMPTY,
+            note: None,
+        }),
+    };
+    feedback::submit(
+        repo,
+        &clock,
+        &policy(),
+        &actor("jc1", &[Role::Client]),
+        &cid("j1"),
+        praise,
+    )
+    .await
+    .unwrap();
+    standing::reevaluate(repo, &clock, &policy(), &user("fl1"))
+        .await
+        .unwrap();
+    let fl = actor("fl1", &[Role::Freelancer]);
+    // WHEN nothing is revealed yet THEN there is no JSS
+    let before = standing::standing(repo, &clock, &policy(), &fl, &user("fl1"))
+        .await
+        .unwrap();
+    assert_eq!(before.jss, None);
+    // WHEN the windows close with no further write THEN the standing shows the JSS of now:
+    // one positive and one neutral contract of equal weight.
+    clock.set(day(20));
+    let after = standing::standing(repo, &clock, &policy(), &fl, &user("fl1"))
+        .await
+        .unwrap();
+    assert_eq!(after.jss, Some(50));
+    assert_eq!(after.version, before.version, "reading wrote nothing");
+    let profile = standing::profile(repo, &clock, &policy(), &user("fl1"))
+        .await
+        .unwrap();
+    assert_eq!(profile.jss, after.jss);
 }

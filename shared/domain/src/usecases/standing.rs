@@ -138,7 +138,9 @@ pub async fn standing<S: StandingStore + ComplaintStore + AppealStore>(
         freelancer_id: value.freelancer_id,
         standing: value.standing,
         sanctions: value.sanctions,
-        jss: value.jss,
+        // The JSS moves with time alone (feedback is revealed, windows close) while the stored
+        // standing moves only with evidence, so it is computed as of now, like the profile's.
+        jss: live_jss(store, clock, policy, freelancer).await?,
         version,
         evaluated_at: value.evaluated_at,
         policy_version: value.policy_version,
@@ -157,6 +159,20 @@ pub async fn eligibility<S: StandingStore + ComplaintStore + AppealStore>(
         .await?
         .value
         .eligibility)
+}
+
+/// The JSS as of now, from the evidence inside its window.
+async fn live_jss<S: StandingStore>(
+    store: &S,
+    clock: &impl Clock,
+    policy: &PolicyConfig,
+    freelancer: &UserId,
+) -> Result<Option<u8>, DomainError> {
+    let now = clock.now();
+    let since = crate::calendar::sub_months(now, policy.jss_window_months);
+    let contracts = store.evidence_since(freelancer, since).await?;
+    let record = FreelancerRecord::new(freelancer.clone(), contracts, vec![], vec![], vec![]);
+    Ok(jss::score(&record, now, policy))
 }
 
 /// One entry of the public profile.
