@@ -7,15 +7,19 @@ use crate::{
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-/// The part both parties and the public profile see once revealed.
+/// The part both parties and the public profile see once revealed. Unknown fields are refused,
+/// so a misspelt field is an error rather than silently dropped.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct PublicPart {
     pub scores: Scores,
     pub comment: Comment,
 }
 
-/// The client's private part: never shown to the freelancer, never changed.
+/// The client's private part: never shown to the freelancer, never changed. Unknown fields are
+/// refused (a misspelt `recommend` must not vanish).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct PrivatePart {
     pub reason_ended: ReasonEnded,
     pub recommend: Option<Recommend>,
@@ -188,5 +192,19 @@ impl Feedback {
             Some(d) if d.outcome == ReportOutcome::Removed => Some(d.decided_at),
             _ => None,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_misspelt_field_of_the_private_part_is_refused_rather_than_dropped() {
+        let typo = r#"{"reason_ended":"other","reccomend":9}"#;
+        let err = serde_json::from_str::<PrivatePart>(typo).unwrap_err();
+        assert!(err.to_string().contains("reccomend"), "{err}");
+        let ok = r#"{"reason_ended":"other","recommend":9}"#;
+        assert!(serde_json::from_str::<PrivatePart>(ok).is_ok());
     }
 }
