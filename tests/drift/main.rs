@@ -3,5 +3,6 @@
 //! the functions serve.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test support code
 
+mod iam;
 mod routes;
 mod table;
