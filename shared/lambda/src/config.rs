@@ -20,7 +20,8 @@ pub enum LogFormat {
 pub struct Config {
     /// `STANDING_TABLE`: the single table's name.
     pub table: String,
-    /// `STANDING_POLICY`: the rule book's numbers (`{}` or unset: the rule book's defaults).
+    /// `STANDING_POLICY` (JSON) or `STANDING_POLICY_FILE` (a path to the JSON): the rule book's
+    /// numbers (`{}` or neither set: the rule book's defaults).
     pub policy: PolicyConfig,
     /// `AWS_LAMBDA_LOG_FORMAT`: `JSON` for JSON lines, anything else for text.
     pub log_format: LogFormat,
@@ -37,6 +38,12 @@ pub enum ConfigError {
     Table(String),
     #[error("STANDING_POLICY is not a valid policy: {0}")]
     Policy(#[from] PolicyError),
+    #[error("STANDING_POLICY_FILE {path:?} cannot be used: {reason}")]
+    PolicyFile { path: String, reason: String },
+    #[error(
+        "set STANDING_POLICY or STANDING_POLICY_FILE, not both: which one should win is not obvious"
+    )]
+    PolicyTwice,
 }
 
 impl Config {
@@ -51,9 +58,20 @@ impl Config {
         if !is_table_name(&table) {
             return Err(ConfigError::Table(table));
         }
-        let policy = match var("STANDING_POLICY") {
-            Some(json) if !json.trim().is_empty() => PolicyConfig::from_json(&json)?,
-            _ => PolicyConfig::default(),
+        let inline = var("STANDING_POLICY").filter(|json| !json.trim().is_empty());
+        let file = var("STANDING_POLICY_FILE").filter(|path| !path.trim().is_empty());
+        let policy = match (inline, file) {
+            (Some(_), Some(_)) => return Err(ConfigError::PolicyTwice),
+            (Some(json), None) => PolicyConfig::from_json(&json)?,
+            (None, Some(path)) => {
+                let failed = |reason: String| ConfigError::PolicyFile {
+                    path: path.clone(),
+                    reason,
+                };
+                let json = std::fs::read_to_string(&path).map_err(|e| failed(e.to_string()))?;
+                PolicyConfig::from_json(&json).map_err(|e| failed(e.to_string()))?
+            }
+            (None, None) => PolicyConfig::default(),
         };
         let log_format = match var("AWS_LAMBDA_LOG_FORMAT") {
             Some(format) if format.eq_ignore_ascii_case("json") => LogFormat::Json,
@@ -199,5 +217,38 @@ mod tests {
         ])
         .unwrap();
         assert_eq!(c.log_filter, "standing=trace");
+    }
+
+    #[test]
+    fn a_policy_file_is_read_and_validated_and_naming_both_sources_is_refused() {
+        let dir = std::env::temp_dir().join(format!("standing-policy-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("policy.json");
+        std::fs::write(
+            &path,
+            r#"{"version":"strict-2","quality_min_distinct_clients":4}"#,
+        )
+        .unwrap();
+        let p = path.to_string_lossy().into_owned();
+        let c = config(&[("STANDING_POLICY_FILE", p.as_str())]).unwrap();
+        assert_eq!(c.policy.version, "strict-2");
+        assert_eq!(c.policy.quality_min_distinct_clients, 4);
+        std::fs::write(&path, r#"{"quality_min_distinct_clients":0}"#).unwrap();
+        let err = config(&[("STANDING_POLICY_FILE", p.as_str())]).unwrap_err();
+        assert!(
+            err.to_string().contains("quality_min_distinct_clients"),
+            "{err}"
+        );
+        let missing = config(&[("STANDING_POLICY_FILE", "/nonexistent/policy.json")]).unwrap_err();
+        assert!(
+            missing.to_string().starts_with("STANDING_POLICY_FILE"),
+            "{missing}"
+        );
+        let both = config(&[
+            ("STANDING_POLICY", "{}"),
+            ("STANDING_POLICY_FILE", p.as_str()),
+        ]);
+        assert_eq!(both, Err(ConfigError::PolicyTwice));
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 }

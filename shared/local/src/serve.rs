@@ -126,10 +126,10 @@ pub async fn run(options: ServeOptions) -> Result<(), String> {
     }
     match generated {
         None => say(&format!(
-            "standing: tokens: signed with {SECRET_ENV}; get one with `standing token --sub fl-1 --role freelancer`"
+            "standing: tokens: signed with {SECRET_ENV}; get one with `standing token --sub fl-1 --role freelancer`\n    (from the repository: cargo run -q -p standing-local -- token --sub fl-1 --role freelancer)"
         )),
         Some(text) => say(&format!(
-            "standing: tokens: {SECRET_ENV} is not set, so this session signs with a random secret; get a token with\n    {SECRET_ENV}={text} standing token --sub fl-1 --role freelancer"
+            "standing: tokens: {SECRET_ENV} is not set, so this session signs with a random secret; get a token with\n    export {SECRET_ENV}={text}\n    cargo run -q -p standing-local -- token --sub fl-1 --role freelancer   (or `standing token …` with the built binary)"
         )),
     }
     say("standing: ready (Ctrl-C stops)");
