@@ -110,6 +110,19 @@ fn negative_feedback() -> feedback::SubmitFeedback {
     }
 }
 
+/// GIVEN negatives from three distinct clients (contracts ended on days 10, 20, 30), evaluated on
+/// day 40: the freelancer is blocked. Returns the clock (at day 40) and that evaluation.
+async fn blocked_by_three_clients(repo: &Repository) -> (FixedClock, Evaluation) {
+    for (i, client) in ["cl1", "cl2", "cl3"].iter().enumerate() {
+        negative_contract_in(repo, &format!("c{i}"), client, day(10 * (i as i64 + 1))).await;
+    }
+    let clock = FixedClock::at(day(40));
+    let evaluation = standing::reevaluate(repo, &clock, &policy(), &user("fl1"))
+        .await
+        .unwrap();
+    (clock, evaluation)
+}
+
 /// Registers contract `id` with `client`, ended at `ended`, and leaves negative feedback at `ended + 1 day`.
 async fn negative_contract_in(repo: &Repository, id: &str, client: &str, ended: DateTime<Utc>) {
     let clock = FixedClock::at(ended + Duration::days(1));
@@ -444,13 +457,7 @@ async fn a_complaint_whose_case_update_is_stale_is_not_written_at_all(f: Fixture
 
 async fn one_appeal_per_sanction_is_pending_and_a_decision_frees_the_next(f: Fixture) {
     let repo = &f.repo;
-    for (i, client) in ["cl1", "cl2", "cl3"].iter().enumerate() {
-        negative_contract_in(repo, &format!("c{i}"), client, day(10 * (i as i64 + 1))).await;
-    }
-    let clock = FixedClock::at(day(40));
-    let e = standing::reevaluate(repo, &clock, &policy(), &user("fl1"))
-        .await
-        .unwrap();
+    let (clock, e) = blocked_by_three_clients(repo).await;
     assert_eq!(e.standing, Standing::BlockedNewWork);
     let sanction = e.sanctions[0].sanction_id.clone();
     let me = actor("fl1", &[Role::Freelancer]);
@@ -492,13 +499,7 @@ async fn an_evaluation_writes_standing_audit_and_notices_once_and_a_replay_write
     f: Fixture,
 ) {
     let repo = &f.repo;
-    for (i, client) in ["cl1", "cl2", "cl3"].iter().enumerate() {
-        negative_contract_in(repo, &format!("c{i}"), client, day(10 * (i as i64 + 1))).await;
-    }
-    let clock = FixedClock::at(day(40));
-    let first = standing::reevaluate(repo, &clock, &policy(), &user("fl1"))
-        .await
-        .unwrap();
+    let (clock, first) = blocked_by_three_clients(repo).await;
     assert_eq!(first.changes.len(), 1);
     let stored = repo.get_standing(&user("fl1")).await.unwrap().unwrap();
     assert_eq!(stored.version, 1);
@@ -562,13 +563,7 @@ async fn an_evaluation_writes_standing_audit_and_notices_once_and_a_replay_write
 
 async fn the_daily_sweep_notices_an_open_reinstatement_window_once(f: Fixture) {
     let repo = &f.repo;
-    for (i, client) in ["cl1", "cl2", "cl3"].iter().enumerate() {
-        negative_contract_in(repo, &format!("c{i}"), client, day(10 * (i as i64 + 1))).await;
-    }
-    let clock = FixedClock::at(day(40));
-    let e = standing::reevaluate(repo, &clock, &policy(), &user("fl1"))
-        .await
-        .unwrap();
+    let (clock, e) = blocked_by_three_clients(repo).await;
     let opens = e.sanctions[0].appeal.reinstatement_opens_at.unwrap();
     clock.set(opens - Duration::days(1));
     assert_eq!(
@@ -606,13 +601,7 @@ async fn a_lifted_blocks_reinstatement_window_is_withdrawn_before_the_sweep_anno
 ) {
     // GIVEN a block, contested at once and the contest granted
     let repo = &f.repo;
-    for (i, client) in ["cl1", "cl2", "cl3"].iter().enumerate() {
-        negative_contract_in(repo, &format!("c{i}"), client, day(10 * (i as i64 + 1))).await;
-    }
-    let clock = FixedClock::at(day(40));
-    let e = standing::reevaluate(repo, &clock, &policy(), &user("fl1"))
-        .await
-        .unwrap();
+    let (clock, e) = blocked_by_three_clients(repo).await;
     let opens = e.sanctions[0].appeal.reinstatement_opens_at.unwrap();
     let contest = appeals::FileAppeal {
         sanction_id: e.sanctions[0].sanction_id.clone(),
