@@ -36,11 +36,13 @@ pub trait ContractStore: Send + Sync {
         id: &ContractId,
     ) -> impl Future<Output = StoreResult<Option<Versioned<Contract>>>> + Send;
 
-    /// Creates (`expected = None`, refused if it exists) or replaces at `expected` version.
+    /// Creates (`previous = None`, refused if it exists) or replaces `previous`, the contract as
+    /// the caller read it (refused if its version changed since). Passing what was read spares
+    /// the store a second read to find what the write replaces.
     fn put_contract(
         &self,
         contract: &Contract,
-        expected: Option<u64>,
+        previous: Option<&Versioned<Contract>>,
     ) -> impl Future<Output = StoreResult<()>> + Send;
 
     /// Whether this client has ever had a contract with this freelancer.

@@ -44,7 +44,7 @@ impl ContractStore for NoStore {
     async fn get_contract(&self, _: &ContractId) -> StoreResult<Option<Versioned<Contract>>> {
         unreachable()
     }
-    async fn put_contract(&self, _: &Contract, _: Option<u64>) -> StoreResult<()> {
+    async fn put_contract(&self, _: &Contract, _: Option<&Versioned<Contract>>) -> StoreResult<()> {
         unreachable()
     }
     async fn has_contract_between(&self, _: &UserId, _: &UserId) -> StoreResult<bool> {

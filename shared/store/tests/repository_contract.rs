@@ -295,6 +295,18 @@ async fn a_write_at_a_stale_version_is_refused_with_a_conflict(f: Fixture) {
         matches!(stale_contract, Err(DomainError::Conflict(_))),
         "{stale_contract:?}"
     );
+    // A replacement based on a version that has moved on is refused too.
+    let current = repo.get_contract(&cid("c1")).await.unwrap().unwrap();
+    let mut ended_later = contract.clone();
+    ended_later.total_charged = Money::new(60_000, Currency::parse("USD").unwrap());
+    repo.put_contract(&ended_later, Some(&current))
+        .await
+        .unwrap();
+    let replay = repo.put_contract(&ended_later, Some(&current)).await;
+    assert!(
+        matches!(replay, Err(DomainError::Conflict(_))),
+        "{replay:?}"
+    );
 }
 
 fn complaint_cmd(claim_text: &str) -> complaints::FileComplaint {

@@ -49,8 +49,6 @@ pub async fn register<S: ContractStore + FeedbackStore>(
     if existing.as_ref().is_some_and(|e| e.value == contract) {
         return Ok(contract);
     }
-    store
-        .put_contract(&contract, existing.map(|e| e.version))
-        .await?;
+    store.put_contract(&contract, existing.as_ref()).await?;
     Ok(contract)
 }

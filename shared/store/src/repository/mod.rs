@@ -297,15 +297,14 @@ impl ContractStore for Repository {
             }))
     }
 
-    async fn put_contract(&self, contract: &Contract, expected: Option<u64>) -> StoreResult<()> {
+    async fn put_contract(
+        &self,
+        contract: &Contract,
+        previous: Option<&Versioned<Contract>>,
+    ) -> StoreResult<()> {
+        let expected = previous.map(|p| p.version);
         let version = next_version(expected);
-        let old = match expected {
-            Some(_) => self
-                .get_contract(&contract.contract_id)
-                .await?
-                .map(|v| v.value),
-            None => None,
-        };
+        let old = previous.map(|p| &p.value);
         let canonical = Envelope::new(
             keys::contract_pk(&contract.contract_id),
             keys::CONTRACT_SK.to_owned(),
