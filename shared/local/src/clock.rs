@@ -102,7 +102,7 @@ impl StackClock {
         if !in_range(target) {
             return Err(ClockError::NowOutOfRange);
         }
-        let next = target.signed_duration_since(wall).num_milliseconds();
+        let next = offset_at_least(target.signed_duration_since(wall));
         state::write_json(&dev.file, &Stored { offset_ms: next })?;
         *offset = next;
         drop(offset);
@@ -121,6 +121,17 @@ impl Clock for StackClock {
                 *dev.offset_ms.lock().unwrap_or_else(|e| e.into_inner()),
             ),
         }
+    }
+}
+
+/// The offset in whole milliseconds, rounded up: truncating would put the clock a fraction of a
+/// millisecond before the moment it was set to (12:00:00 would read 11:59:59.999).
+fn offset_at_least(offset: Duration) -> i64 {
+    let ms = offset.num_milliseconds();
+    if offset > Duration::milliseconds(ms) {
+        ms + 1
+    } else {
+        ms
     }
 }
 
@@ -186,5 +197,19 @@ mod tests {
             Err(ClockError::AdvanceOutOfRange)
         ));
         assert!(close(clock.now(), at));
+    }
+
+    #[test]
+    fn a_clock_set_to_a_moment_never_reads_before_it() {
+        let dir = TempDir::new("clock").unwrap();
+        let clock = StackClock::dev(dir.path().join("clock.json")).unwrap();
+        for _ in 0..200 {
+            let target: DateTime<Utc> = "2027-06-01T12:00:00Z".parse().unwrap();
+            clock.set(target).unwrap();
+            assert!(clock.now() >= target, "{} < {target}", clock.now());
+        }
+        assert_eq!(offset_at_least(Duration::microseconds(1_500)), 2);
+        assert_eq!(offset_at_least(Duration::milliseconds(2)), 2);
+        assert_eq!(offset_at_least(Duration::microseconds(-1_500)), -1);
     }
 }

@@ -264,7 +264,9 @@ mod tests {
             wire["time"]
                 .as_str()
                 .unwrap()
-                .starts_with("2027-06-01T12:00")
+                .starts_with("2027-06-01T12:00"),
+            "{}",
+            wire["time"]
         );
         assert!(
             wire["resources"][0]
