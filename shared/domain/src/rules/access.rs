@@ -78,21 +78,12 @@ pub fn require_party(
     }
 }
 
-/// Parties see their contract's feedback as a party (`Some(side)`), whatever other roles they
-/// hold (§10); other reviewers see all (`None`); anyone else is refused.
+/// Parties see their contract's feedback; reviewers see all.
 pub fn view_feedback(actor: &Actor, contract: &Contract) -> Result<Option<Direction>, DomainError> {
-    if actor.user_id == contract.client_id {
-        return Ok(Some(Direction::Client));
-    }
-    if actor.user_id == contract.freelancer_id {
-        return Ok(Some(Direction::Freelancer));
-    }
     if actor.has(Role::Reviewer) {
-        return Ok(None);
+        return Ok(party(actor, contract).ok());
     }
-    Err(forbidden(
-        "only the client or the freelancer of this contract, or a reviewer, may see its feedback",
-    ))
+    party(actor, contract).map(Some)
 }
 
 /// Standing and eligibility: the freelancer themself, reviewers and the service.

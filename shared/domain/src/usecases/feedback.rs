@@ -208,47 +208,20 @@ pub async fn view_contract<S: ContractStore + FeedbackStore>(
     contract_id: &ContractId,
 ) -> Result<ContractFeedbackView, DomainError> {
     let contract = load_contract(store, contract_id).await?;
-    access::view_feedback(actor, &contract)?;
-    let both = store.contract_feedback(&contract).await?;
-    contract_view(
-        actor,
-        &contract,
-        both.client.as_ref().map(|f| &f.value),
-        both.freelancer.as_ref().map(|f| &f.value),
-        clock.now(),
-        policy,
-    )
-}
-
-/// What `actor` may see of a contract's feedback at `now` (§2, §10). A party always gets the
-/// party's view, even when the token also carries the reviewer role: the double-blind and the
-/// private part follow from being a party, not from the roles held.
-pub fn contract_view(
-    actor: &Actor,
-    contract: &Contract,
-    client: Option<&Feedback>,
-    freelancer: Option<&Feedback>,
-    now: DateTime<Utc>,
-    policy: &PolicyConfig,
-) -> Result<ContractFeedbackView, DomainError> {
-    let viewer = match access::view_feedback(actor, contract)? {
-        Some(side) => Viewer::Party(side),
-        None => Viewer::Reviewer,
+    let viewer = match access::view_feedback(actor, &contract)? {
+        Some(side) if !actor.has(crate::Role::Reviewer) => Viewer::Party(side),
+        _ => Viewer::Reviewer,
     };
-    let revealed = rule::revealed_at(
-        contract,
-        client.map(|f| f.submitted_at),
-        freelancer.map(|f| f.submitted_at),
-        policy,
-    )
-    .is_some_and(|t| now >= t);
-    let side = |f: Option<&Feedback>, d: Direction| {
-        f.and_then(|f| view(f, rule::visibility(viewer, d, revealed), revealed))
+    let both = store.contract_feedback(&contract).await?;
+    let revealed = revealed_at(&contract, &both, policy).is_some_and(|t| clock.now() >= t);
+    let side = |f: &Option<Versioned<Feedback>>, d: Direction| {
+        f.as_ref()
+            .and_then(|f| view(&f.value, rule::visibility(viewer, d, revealed), revealed))
     };
     Ok(ContractFeedbackView {
-        contract_id: contract.contract_id.clone(),
-        client: side(client, Direction::Client),
-        freelancer: side(freelancer, Direction::Freelancer),
+        contract_id: contract_id.clone(),
+        client: side(&both.client, Direction::Client),
+        freelancer: side(&both.freelancer, Direction::Freelancer),
     })
 }
 
