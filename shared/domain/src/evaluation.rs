@@ -119,15 +119,16 @@ pub fn evaluate(
 
     active.sort_by(|a, b| a.sanction_id.cmp(&b.sanction_id));
     let disputed_credentials = match &rung {
-        Some(r) if r.kind >= Standing::Restricted => r
-            .counted
-            .iter()
-            .map(|c| DisputedCredential {
-                category: c.category,
-                claim: c.claim.clone(),
-                complaint_id: c.complaint_id.clone(),
-            })
-            .collect(),
+        Some(r) if r.kind >= Standing::Restricted => {
+            complaints::substantiated(record.complaints(), &facts.voided_complaints)
+                .into_iter()
+                .map(|c| DisputedCredential {
+                    category: c.category,
+                    claim: c.claim.clone(),
+                    complaint_id: c.complaint_id.clone(),
+                })
+                .collect()
+        }
         _ => Vec::new(),
     };
     Evaluation {
@@ -831,6 +832,25 @@ mod tests {
                 SanctionChange::Imposed(_)
             ]
         ));
+    }
+
+    #[test]
+    fn a_claim_substantiated_after_the_restricted_rung_was_reached_is_flagged_too() {
+        let s = ComplaintOutcome::Substantiated;
+        let complaints = vec![
+            decided_complaint("k1", "cl1", s, day(1)),
+            decided_complaint("k2", "cl2", s, day(3)),
+            // The same reporter again: it moves no rung, but the claim is disputed all the same.
+            decided_complaint("k3", "cl2", s, day(5)),
+        ];
+        let e = evaluate(&with(vec![], complaints, vec![], vec![]), &policy(), day(6));
+        assert_eq!(e.standing, Standing::Restricted);
+        let flagged: Vec<&str> = e
+            .disputed_credentials
+            .iter()
+            .map(|d| d.complaint_id.as_str())
+            .collect();
+        assert_eq!(flagged, ["k1", "k2", "k3"]);
     }
 
     #[test]

@@ -78,12 +78,21 @@ pub fn require_party(
     }
 }
 
-/// Parties see their contract's feedback; reviewers see all.
+/// Parties see their contract's feedback as a party (`Some(side)`), whatever other roles they
+/// hold (§10); other reviewers see all (`None`); anyone else is refused.
 pub fn view_feedback(actor: &Actor, contract: &Contract) -> Result<Option<Direction>, DomainError> {
-    if actor.has(Role::Reviewer) {
-        return Ok(party(actor, contract).ok());
+    if actor.user_id == contract.client_id {
+        return Ok(Some(Direction::Client));
     }
-    party(actor, contract).map(Some)
+    if actor.user_id == contract.freelancer_id {
+        return Ok(Some(Direction::Freelancer));
+    }
+    if actor.has(Role::Reviewer) {
+        return Ok(None);
+    }
+    Err(forbidden(
+        "only the client or the freelancer of this contract, or a reviewer, may see its feedback",
+    ))
 }
 
 /// Standing and eligibility: the freelancer themself, reviewers and the service.

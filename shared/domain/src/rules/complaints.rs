@@ -104,6 +104,21 @@ pub struct Rung<'a> {
     pub reporters: u32,
 }
 
+/// Substantiated complaints that no granted contest voided, in decision order: what the profile
+/// flags from `restricted` up, including those decided after the rung was reached (§7).
+pub fn substantiated<'a>(
+    complaints: &'a [Complaint],
+    voided: &[ComplaintId],
+) -> Vec<&'a Complaint> {
+    let mut found: Vec<(&'a Complaint, DateTime<Utc>)> = complaints
+        .iter()
+        .filter(|c| c.is_substantiated() && !voided.contains(&c.complaint_id))
+        .filter_map(|c| c.decision.as_ref().map(|d| (c, d.decided_at)))
+        .collect();
+    found.sort_by(|a, b| (a.1, &a.0.complaint_id).cmp(&(b.1, &b.0.complaint_id)));
+    found.into_iter().map(|(c, _)| c).collect()
+}
+
 /// §7 ladder: substantiated complaints from distinct reporters, in decision order: 1 warned,
 /// 2 restricted, 3 permanently blocked. Complaints voided by a granted contest do not count.
 pub fn ladder<'a>(
@@ -111,16 +126,10 @@ pub fn ladder<'a>(
     voided: &[ComplaintId],
     policy: &PolicyConfig,
 ) -> Option<Rung<'a>> {
-    let mut substantiated: Vec<(&'a Complaint, DateTime<Utc>)> = complaints
-        .iter()
-        .filter(|c| c.is_substantiated() && !voided.contains(&c.complaint_id))
-        .filter_map(|c| c.decision.as_ref().map(|d| (c, d.decided_at)))
-        .collect();
-    substantiated.sort_by(|a, b| (a.1, &a.0.complaint_id).cmp(&(b.1, &b.0.complaint_id)));
     let mut reporters: Vec<&UserId> = Vec::new();
     let mut counted = Vec::new();
     let mut rung = None;
-    for (complaint, _) in substantiated {
+    for complaint in substantiated(complaints, voided) {
         counted.push(complaint);
         if reporters.contains(&&complaint.reporter) {
             continue;

@@ -208,20 +208,47 @@ pub async fn view_contract<S: ContractStore + FeedbackStore>(
     contract_id: &ContractId,
 ) -> Result<ContractFeedbackView, DomainError> {
     let contract = load_contract(store, contract_id).await?;
-    let viewer = match access::view_feedback(actor, &contract)? {
-        Some(side) if !actor.has(crate::Role::Reviewer) => Viewer::Party(side),
-        _ => Viewer::Reviewer,
-    };
+    access::view_feedback(actor, &contract)?;
     let both = store.contract_feedback(&contract).await?;
-    let revealed = revealed_at(&contract, &both, policy).is_some_and(|t| clock.now() >= t);
-    let side = |f: &Option<Versioned<Feedback>>, d: Direction| {
-        f.as_ref()
-            .and_then(|f| view(&f.value, rule::visibility(viewer, d, revealed), revealed))
+    contract_view(
+        actor,
+        &contract,
+        both.client.as_ref().map(|f| &f.value),
+        both.freelancer.as_ref().map(|f| &f.value),
+        clock.now(),
+        policy,
+    )
+}
+
+/// What `actor` may see of a contract's feedback at `now` (§2, §10). A party always gets the
+/// party's view, even when the token also carries the reviewer role: the double-blind and the
+/// private part follow from being a party, not from the roles held.
+pub fn contract_view(
+    actor: &Actor,
+    contract: &Contract,
+    client: Option<&Feedback>,
+    freelancer: Option<&Feedback>,
+    now: DateTime<Utc>,
+    policy: &PolicyConfig,
+) -> Result<ContractFeedbackView, DomainError> {
+    let viewer = match access::view_feedback(actor, contract)? {
+        Some(side) => Viewer::Party(side),
+        None => Viewer::Reviewer,
+    };
+    let revealed = rule::revealed_at(
+        contract,
+        client.map(|f| f.submitted_at),
+        freelancer.map(|f| f.submitted_at),
+        policy,
+    )
+    .is_some_and(|t| now >= t);
+    let side = |f: Option<&Feedback>, d: Direction| {
+        f.and_then(|f| view(f, rule::visibility(viewer, d, revealed), revealed))
     };
     Ok(ContractFeedbackView {
-        contract_id: contract_id.clone(),
-        client: side(&both.client, Direction::Client),
-        freelancer: side(&both.freelancer, Direction::Freelancer),
+        contract_id: contract.contract_id.clone(),
+        client: side(client, Direction::Client),
+        freelancer: side(freelancer, Direction::Freelancer),
     })
 }
 
@@ -406,4 +433,48 @@ pub async fn decide_report<S: ContractStore + FeedbackStore>(
     let decided = report.clone();
     store.update_feedback(&contract, &value, version).await?;
     Ok(decided)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::Role;
+    use crate::fixtures::*;
+
+    #[test]
+    fn a_freelancer_who_is_also_a_reviewer_sees_the_clients_feedback_as_a_party_does() {
+        let c = contract("c1", "cl1", Some(day(0)), 10_000);
+        let client = client_feedback("c1", "cl1", 2, crate::ReasonEnded::Other, &[], day(1));
+        let me = actor("fl1", &[Role::Freelancer, Role::Reviewer]);
+        // Before the reveal, nothing of the client's side.
+        let before = contract_view(&me, &c, Some(&client), None, day(2), &policy()).unwrap();
+        assert!(before.client.is_none());
+        // After it, the public part only: never the private part.
+        let after = contract_view(&me, &c, Some(&client), None, day(14), &policy()).unwrap();
+        let seen = after.client.unwrap();
+        assert!(seen.private.is_none());
+    }
+
+    #[test]
+    fn a_client_who_is_also_a_reviewer_sees_nothing_of_the_freelancers_side_before_the_reveal() {
+        let c = contract("c1", "cl1", Some(day(0)), 10_000);
+        let theirs = freelancer_feedback("c1", "fl1", "cl1", 4, day(1));
+        let me = actor("cl1", &[Role::Client, Role::Reviewer]);
+        let view = contract_view(&me, &c, None, Some(&theirs), day(2), &policy()).unwrap();
+        assert!(view.freelancer.is_none());
+    }
+
+    #[test]
+    fn a_reviewer_who_is_no_party_sees_everything_and_anyone_else_is_forbidden() {
+        let c = contract("c1", "cl1", Some(day(0)), 10_000);
+        let client = client_feedback("c1", "cl1", 2, crate::ReasonEnded::Other, &[], day(1));
+        let reviewer = actor("rev1", &[Role::Reviewer]);
+        let view = contract_view(&reviewer, &c, Some(&client), None, day(2), &policy()).unwrap();
+        assert!(view.client.unwrap().private.is_some());
+        let stranger = actor("fl2", &[Role::Freelancer]);
+        assert!(matches!(
+            contract_view(&stranger, &c, Some(&client), None, day(2), &policy()),
+            Err(DomainError::Forbidden(_))
+        ));
+    }
 }
