@@ -7,6 +7,7 @@ use serde::de::IgnoredAny;
 use serde::{Deserialize, Deserializer, Serialize};
 use standing_domain::model::Contract;
 use standing_domain::ports::{Clock, ContractStore, FeedbackStore};
+use standing_domain::rules::access;
 use standing_domain::usecases::feedback::ChangePublic;
 use standing_domain::usecases::{contracts, feedback};
 use standing_domain::{ContractId, Currency, PolicyConfig, ReportId, ResponseText, UserId};
@@ -106,6 +107,9 @@ where
     let response = match op {
         Op::RegisterContract => {
             let id = contract_id()?;
+            // api.md, order of checks: a caller the route does not name gets 403 before the
+            // body is read, so it learns nothing of the body's rules.
+            access::register_contract(&actor)?;
             let contract = contracts::register(store, &actor, id, parse_body(request)?).await?;
             json(StatusCode::OK, &ContractView::from(contract))
         }
@@ -318,6 +322,15 @@ mod tests {
                 "{method} {path}"
             );
         }
+    }
+
+    #[tokio::test]
+    async fn a_client_registering_a_contract_with_a_partial_body_is_forbidden_before_the_body_is_read()
+     {
+        let partial = r#"{"client_id":"client-1"}"#;
+        let (status, body) = call(request("PUT", "/contracts/c-1", CLIENT, Some(partial))).await;
+        assert_eq!(status, 403, "{body}");
+        assert_eq!(body["error"]["code"], "forbidden");
     }
 
     #[tokio::test]
