@@ -3,16 +3,17 @@
 
 use crate::calendar::{sub_days, sub_months};
 use crate::model::{
-    AuditEntry, Complaint, DecidedBy, Evidence, Notice, NoticeKind, RuleId, Sanction,
+    AppealPaths, AuditEntry, Complaint, DecidedBy, Evidence, Notice, NoticeKind, Replaced, RuleId,
+    Sanction,
 };
 use crate::record::FreelancerRecord;
 use crate::rules::complaints::{self, Rung};
 use crate::rules::eligibility::{self, Eligibility};
-use crate::rules::quality::{self, Counting, Tally};
+use crate::rules::quality::{self, Block, Ending};
 use crate::rules::{appeals, jss};
 use crate::{
-    AppealKind, ClaimText, ComplaintCategory, ComplaintId, FeedbackId, PolicyConfig, SanctionId,
-    Standing, UserId,
+    AppealKind, ClaimText, ComplaintCategory, ComplaintId, PolicyConfig, SanctionId, Standing,
+    UserId,
 };
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -64,8 +65,14 @@ pub struct Evaluation {
     pub disputed_credentials: Vec<DisputedCredential>,
     /// The standing the previous evaluation left.
     pub previous_standing: Standing,
+    /// The sanctions the previous evaluation left, by id and kind: each audit entry's before and
+    /// after are its own transition from there (§10).
+    pub previous_sanctions: Vec<(SanctionId, Standing)>,
+    /// Impositions first (a replacement before the block it replaces is lifted), then lifts.
     pub changes: Vec<SanctionChange>,
     pub evaluated_at: DateTime<Utc>,
+    /// The next moment time alone can change this outcome; the schedule re-evaluates then.
+    pub next_due: Option<DateTime<Utc>>,
 }
 
 /// The worst standing among sanctions.
@@ -78,8 +85,8 @@ pub fn standing_of(sanctions: &[Sanction]) -> Standing {
 }
 
 /// Where the evidence an evaluation needs begins: the longer of the quality and JSS windows, and
-/// for a standing block, the quality window before the block's own moment (§4 re-checks it
-/// there). A store reads contracts that ended after this and nothing older.
+/// for a standing block, the quality window before the first block of its lineage (the replay
+/// re-creates the lineage from there). A store reads contracts that ended after this.
 pub fn evidence_since(
     previous: &[Sanction],
     now: DateTime<Utc>,
@@ -90,37 +97,45 @@ pub fn evidence_since(
     previous
         .iter()
         .filter(|s| s.rule == RuleId::QualityMultipleNegative)
-        .map(|s| sub_days(s.started_at, policy.quality_window_days))
+        .map(|s| {
+            let first = s
+                .replaces
+                .as_ref()
+                .map_or(s.started_at, |r| r.first_started_at);
+            sub_days(first.min(s.started_at), policy.quality_window_days)
+        })
         .fold(quality.min(jss), DateTime::min)
 }
 
 /// Evaluates a freelancer. Same input, same output; re-evaluating never mints a new sanction for
-/// the same fact, because sanction ids derive from the facts behind them.
+/// the same fact, because sanction ids derive from the facts behind them, and the quality block's
+/// life is replayed from the evidence's own times (EVALUATION.md).
 pub fn evaluate(
     record: &FreelancerRecord,
     policy: &PolicyConfig,
     now: DateTime<Utc>,
 ) -> Evaluation {
-    let facts = AppealFacts::read(record, now);
     let mut active = Vec::new();
-    let mut changes = Vec::new();
+    let mut imposed = Vec::new();
+    let mut lifted = Vec::new();
 
-    quality_block(record, policy, now, &facts, &mut active, &mut changes);
-    let rung = complaints::ladder(record.complaints(), &facts.voided_complaints, policy);
+    quality_block(record, policy, now, &mut active, &mut imposed, &mut lifted);
+    let voided = voided_complaints(record, now);
+    let rung = complaints::ladder(record.complaints(), &voided, policy);
     complaint_ladder(
         record,
         policy,
         now,
-        &facts,
         rung.as_ref(),
         &mut active,
-        &mut changes,
+        &mut imposed,
+        &mut lifted,
     );
 
     active.sort_by(|a, b| a.sanction_id.cmp(&b.sanction_id));
     let disputed_credentials = match &rung {
         Some(r) if r.kind >= Standing::Restricted => {
-            complaints::substantiated(record.complaints(), &facts.voided_complaints)
+            complaints::substantiated(record.complaints(), &voided)
                 .into_iter()
                 .map(|c| DisputedCredential {
                     category: c.category,
@@ -131,6 +146,7 @@ pub fn evaluate(
         }
         _ => Vec::new(),
     };
+    imposed.append(&mut lifted);
     Evaluation {
         freelancer_id: record.freelancer_id().clone(),
         standing: standing_of(&active),
@@ -139,82 +155,38 @@ pub fn evaluate(
         sanctions: active,
         disputed_credentials,
         previous_standing: standing_of(record.previous()),
-        changes,
-        evaluated_at: now,
-    }
-}
-
-/// What decided appeals say, read once.
-struct AppealFacts {
-    /// (sanction, reviewer, decided_at) of granted reinstatements, by decision time.
-    reinstatements: Vec<(SanctionId, UserId, DateTime<Utc>)>,
-    /// (sanction, reviewer, decided_at) of granted contests.
-    contests: Vec<(SanctionId, UserId, DateTime<Utc>)>,
-    /// Feedback a granted contest of a quality block ruled out.
-    excluded_feedback: Vec<FeedbackId>,
-    /// Complaint decisions a granted contest of a ladder sanction voided.
-    voided_complaints: Vec<ComplaintId>,
-}
-
-impl AppealFacts {
-    fn read(record: &FreelancerRecord, now: DateTime<Utc>) -> Self {
-        let mut facts = AppealFacts {
-            reinstatements: Vec::new(),
-            contests: Vec::new(),
-            excluded_feedback: Vec::new(),
-            voided_complaints: Vec::new(),
-        };
-        for appeal in record.appeals() {
-            let Some(decision) = &appeal.decision else {
-                continue;
-            };
-            let Some(at) = appeal.granted_at().filter(|t| *t <= now) else {
-                continue;
-            };
-            let fact = (
-                appeal.sanction.sanction_id.clone(),
-                decision.reviewer.clone(),
-                at,
-            );
-            match appeal.kind {
-                AppealKind::Reinstatement => facts.reinstatements.push(fact),
-                AppealKind::Contest => {
-                    facts.contests.push(fact);
-                    let evidence = &appeal.sanction.evidence;
-                    match appeal.sanction.rule {
-                        RuleId::QualityMultipleNegative => facts
-                            .excluded_feedback
-                            .extend(evidence.feedback_ids.iter().cloned()),
-                        RuleId::ComplaintsMisrepresentation => {
-                            // The contest reverses the decision that raised the rung: the latest one.
-                            if let Some(c) =
-                                latest_decided(record.complaints(), &evidence.complaint_ids)
-                            {
-                                facts.voided_complaints.push(c.complaint_id.clone());
-                            }
-                        }
-                    }
-                }
-            }
-        }
-        facts.excluded_feedback.sort();
-        facts
-    }
-
-    fn last_reinstatement_before(&self, t: DateTime<Utc>) -> Option<DateTime<Utc>> {
-        self.reinstatements
+        previous_sanctions: record
+            .previous()
             .iter()
-            .map(|r| r.2)
-            .filter(|at| *at <= t)
-            .max()
+            .map(|s| (s.sanction_id.clone(), s.kind))
+            .collect(),
+        changes: imposed,
+        evaluated_at: now,
+        next_due: quality::next_due(record, now, policy),
     }
+}
 
-    fn granted<'a>(
-        list: &'a [(SanctionId, UserId, DateTime<Utc>)],
-        id: &SanctionId,
-    ) -> Option<&'a (SanctionId, UserId, DateTime<Utc>)> {
-        list.iter().find(|f| &f.0 == id)
-    }
+/// When the freelancer was told of a sanction: the evaluation that first showed it.
+fn imposed_at(record: &FreelancerRecord, id: &SanctionId, now: DateTime<Utc>) -> DateTime<Utc> {
+    record
+        .previous()
+        .iter()
+        .find(|s| &s.sanction_id == id)
+        .map_or(now, |s| s.imposed_at)
+}
+
+/// Complaint decisions that a granted contest of a ladder sanction voided: the latest decision
+/// among the contested sanction's complaints.
+fn voided_complaints(record: &FreelancerRecord, now: DateTime<Utc>) -> Vec<ComplaintId> {
+    record
+        .appeals()
+        .iter()
+        .filter(|a| a.kind == AppealKind::Contest)
+        .filter(|a| a.sanction.rule == RuleId::ComplaintsMisrepresentation)
+        .filter(|a| a.granted_at().is_some_and(|t| t <= now))
+        .filter_map(|a| latest_decided(record.complaints(), &a.sanction.evidence.complaint_ids))
+        .map(|c| c.complaint_id.clone())
+        .collect()
 }
 
 fn latest_decided<'a>(complaints: &'a [Complaint], ids: &[ComplaintId]) -> Option<&'a Complaint> {
@@ -230,148 +202,127 @@ fn quality_block(
     record: &FreelancerRecord,
     policy: &PolicyConfig,
     now: DateTime<Utc>,
-    facts: &AppealFacts,
     active: &mut Vec<Sanction>,
-    changes: &mut Vec<SanctionChange>,
+    imposed: &mut Vec<SanctionChange>,
+    lifted: &mut Vec<SanctionChange>,
 ) {
-    let excluded = &facts.excluded_feedback;
-    let previous = record
+    let timeline = quality::timeline(record, now, policy);
+    let current = timeline
+        .current
+        .as_ref()
+        .map(|b| quality_sanction(record, policy, now, b));
+    for previous in record
         .previous()
         .iter()
-        .find(|s| s.rule == RuleId::QualityMultipleNegative);
-    if let Some(block) = previous {
-        let lifted = |reason, at, by| SanctionChange::Lifted {
-            sanction: block.clone(),
+        .filter(|s| s.rule == RuleId::QualityMultipleNegative)
+        .filter(|s| {
+            current
+                .as_ref()
+                .is_none_or(|c| c.sanction_id != s.sanction_id)
+        })
+    {
+        let ended = timeline
+            .ended
+            .iter()
+            .find(|e| e.block.sanction_id == previous.sanction_id);
+        let (reason, at, by) = match ended {
+            Some(e) => match &e.why {
+                Ending::Reinstated(r) => {
+                    (LiftReason::Reinstated, e.at, DecidedBy::Reviewer(r.clone()))
+                }
+                Ending::ContestGranted(r) => (
+                    LiftReason::ContestGranted,
+                    e.at,
+                    DecidedBy::Reviewer(r.clone()),
+                ),
+                Ending::EvidenceWithdrawn => {
+                    (LiftReason::EvidenceWithdrawn, e.at, DecidedBy::Automated)
+                }
+            },
+            // The replay no longer finds it at all: its evidence is gone.
+            None => (LiftReason::EvidenceWithdrawn, now, DecidedBy::Automated),
+        };
+        lifted.push(SanctionChange::Lifted {
+            sanction: previous.clone(),
             reason,
             at,
             by,
-        };
-        if let Some((_, reviewer, at)) =
-            AppealFacts::granted(&facts.reinstatements, &block.sanction_id)
-        {
-            changes.push(lifted(
-                LiftReason::Reinstated,
-                *at,
-                DecidedBy::Reviewer(reviewer.clone()),
-            ));
-        } else if let Some((_, reviewer, at)) =
-            AppealFacts::granted(&facts.contests, &block.sanction_id)
-        {
-            changes.push(lifted(
-                LiftReason::ContestGranted,
-                *at,
-                DecidedBy::Reviewer(reviewer.clone()),
-            ));
-        } else {
-            // §4: checked again at the block's own moment, with the evidence as it stands now.
-            let counting = Counting {
-                since: facts.last_reinstatement_before(block.started_at),
-                excluded,
-            };
-            if quality::tally_at(record, block.started_at, counting, policy).holds(policy) {
-                let mut kept = block.clone();
-                kept.appeal = appeals::paths(
-                    &kept.sanction_id,
-                    kept.kind,
-                    kept.rule,
-                    kept.started_at,
-                    record.appeals(),
-                    policy,
-                );
-                active.push(kept);
-                return;
-            }
-            changes.push(lifted(
-                LiftReason::EvidenceWithdrawn,
-                now,
-                DecidedBy::Automated,
-            ));
-        }
+        });
     }
-    let counting = Counting {
-        since: facts.last_reinstatement_before(now),
-        excluded,
-    };
-    let Some(started_at) = quality::block_moment(record, now, counting, policy) else {
-        return;
-    };
-    let tally = quality::tally_at(record, started_at, counting, policy);
-    let block = new_block(record, policy, started_at, &tally);
-    changes.push(SanctionChange::Imposed(block.clone()));
-    active.push(block);
+    if let Some(block) = current {
+        if !record
+            .previous()
+            .iter()
+            .any(|s| s.sanction_id == block.sanction_id)
+        {
+            imposed.push(SanctionChange::Imposed(block.clone()));
+        }
+        active.push(block);
+    }
 }
 
-fn new_block(
+fn quality_sanction(
     record: &FreelancerRecord,
     policy: &PolicyConfig,
-    started_at: DateTime<Utc>,
-    tally: &Tally<'_>,
+    now: DateTime<Utc>,
+    block: &Block,
 ) -> Sanction {
-    let evidence = Evidence {
-        contract_ids: tally
-            .negative
-            .iter()
-            .map(|e| e.contract.contract_id.clone())
-            .collect(),
-        feedback_ids: tally
-            .negative
-            .iter()
-            .filter_map(|e| e.client_feedback.as_ref().map(|f| f.feedback_id.clone()))
-            .collect(),
-        complaint_ids: Vec::new(),
-    }
-    .normalized();
     let rule = RuleId::QualityMultipleNegative;
-    let stamp = started_at.to_rfc3339();
-    let ids: Vec<&str> = evidence
-        .feedback_ids
-        .iter()
-        .map(FeedbackId::as_str)
-        .collect();
-    let sanction_id = SanctionId::derived(
-        "sn",
-        &[
-            record.freelancer_id().as_str(),
-            rule.as_str(),
-            &stamp,
-            &ids.join(","),
-        ],
-    );
-    let areas: Vec<&str> = tally.areas.iter().map(|a| a.as_str()).collect();
+    let areas: Vec<&str> = block.areas.iter().map(|a| a.as_str()).collect();
+    let replaces = block.replaced().map(|id| Replaced {
+        sanction_id: id.clone(),
+        first_started_at: block.first_started_at,
+    });
+    let replacing = match &replaces {
+        Some(r) => format!(
+            " It replaces block {} (blocked without a break since {}), whose evidence changed.",
+            r.sanction_id,
+            r.first_started_at.format("%Y-%m-%d")
+        ),
+        None => String::new(),
+    };
+    // §10: contracts and areas in aggregate only; never which client named which area.
     let statement = format!(
-        "Blocked from new proposals and new contracts under rule {rule} (policy {version}): in the {days} days to {day}, clients reported dissatisfaction on {neg} of {rated} rated contracts ({pct}%), from {clients} distinct clients (areas: {areas}); the rule requires at least {min_clients} distinct clients and {min_pct}%. Existing contracts go on. Reinstatement can be requested {months} calendar months after the block began; the block can be contested as an error within {contest} months.",
+        "Blocked from new proposals and new contracts under rule {rule} (policy {version}): in the {days} days to {day}, clients reported dissatisfaction on {neg} of {rated} rated contracts ({pct}%), from {clients} distinct clients (areas: {areas}); the rule requires at least {min_clients} distinct clients and {min_pct}%.{replacing} Existing contracts go on. Reinstatement can be requested {months} calendar months after the block began; the block can be contested as an error within {contest} months of being imposed.",
         version = policy.version,
         days = policy.quality_window_days,
-        day = started_at.format("%Y-%m-%d"),
-        neg = tally.negative.len(),
-        rated = tally.rated,
-        pct = tally.percent(),
-        clients = tally.clients.len(),
+        day = block.started_at.format("%Y-%m-%d"),
+        neg = block.negative,
+        rated = block.rated,
+        pct = if block.rated == 0 {
+            0
+        } else {
+            u64::from(block.negative) * 100 / u64::from(block.rated)
+        },
+        clients = block.clients,
         areas = areas.join(", "),
         min_clients = policy.quality_min_distinct_clients,
         min_pct = policy.quality_min_negative_percent,
         months = policy.reinstatement_after_months,
         contest = policy.contest_within_months,
     );
-    let appeal = appeals::paths(
-        &sanction_id,
-        Standing::BlockedNewWork,
-        rule,
-        started_at,
-        record.appeals(),
-        policy,
-    );
+    let imposed_at = imposed_at(record, &block.sanction_id, now);
     Sanction {
-        sanction_id,
+        sanction_id: block.sanction_id.clone(),
         kind: Standing::BlockedNewWork,
         rule,
         policy_version: policy.version.clone(),
-        started_at,
-        evidence,
+        started_at: block.started_at,
+        imposed_at,
+        replaces,
+        evidence: block.evidence.clone(),
         decided_by: DecidedBy::Automated,
         terms_clause: None,
         statement,
-        appeal,
+        appeal: AppealPaths {
+            reinstatement_opens_at: Some(appeals::reinstatement_opens_at(
+                &block.lineage,
+                block.first_started_at,
+                record.appeals(),
+                policy,
+            )),
+            contest_until: Some(appeals::contest_until(imposed_at, policy)),
+        },
     }
 }
 
@@ -379,54 +330,54 @@ fn complaint_ladder(
     record: &FreelancerRecord,
     policy: &PolicyConfig,
     now: DateTime<Utc>,
-    facts: &AppealFacts,
     rung: Option<&Rung<'_>>,
     active: &mut Vec<Sanction>,
-    changes: &mut Vec<SanctionChange>,
+    imposed: &mut Vec<SanctionChange>,
+    lifted: &mut Vec<SanctionChange>,
 ) {
-    let current = rung.and_then(|r| ladder_sanction(record, policy, r));
+    let current = rung.and_then(|r| ladder_sanction(record, policy, now, r));
     let previous = record
         .previous()
         .iter()
         .find(|s| s.rule == RuleId::ComplaintsMisrepresentation);
-    match (previous, current) {
-        (Some(prev), Some(cur)) if prev.sanction_id == cur.sanction_id => {
-            let mut kept = prev.clone();
-            kept.appeal = cur.appeal;
-            active.push(kept);
+    if let Some(prev) = previous
+        && current
+            .as_ref()
+            .is_none_or(|c| c.sanction_id != prev.sanction_id)
+    {
+        let contest = record.appeals().iter().find(|a| {
+            a.kind == AppealKind::Contest
+                && a.sanction.sanction_id == prev.sanction_id
+                && a.granted_at().is_some_and(|t| t <= now)
+        });
+        let (reason, at, by) = match (contest.and_then(|a| a.decision.as_ref()), &current) {
+            (Some(d), _) => (
+                LiftReason::ContestGranted,
+                d.decided_at,
+                DecidedBy::Reviewer(d.reviewer.clone()),
+            ),
+            (None, Some(c)) => (LiftReason::Superseded, c.started_at, c.decided_by.clone()),
+            (None, None) => (LiftReason::EvidenceWithdrawn, now, DecidedBy::Automated),
+        };
+        lifted.push(SanctionChange::Lifted {
+            sanction: prev.clone(),
+            reason,
+            at,
+            by,
+        });
+    }
+    if let Some(cur) = current {
+        if previous.is_none_or(|p| p.sanction_id != cur.sanction_id) {
+            imposed.push(SanctionChange::Imposed(cur.clone()));
         }
-        (prev, cur) => {
-            if let Some(prev) = prev {
-                let (reason, at, by) =
-                    match AppealFacts::granted(&facts.contests, &prev.sanction_id) {
-                        Some((_, reviewer, at)) => (
-                            LiftReason::ContestGranted,
-                            *at,
-                            DecidedBy::Reviewer(reviewer.clone()),
-                        ),
-                        None => match &cur {
-                            Some(c) => (LiftReason::Superseded, c.started_at, c.decided_by.clone()),
-                            None => (LiftReason::EvidenceWithdrawn, now, DecidedBy::Automated),
-                        },
-                    };
-                changes.push(SanctionChange::Lifted {
-                    sanction: prev.clone(),
-                    reason,
-                    at,
-                    by,
-                });
-            }
-            if let Some(cur) = cur {
-                changes.push(SanctionChange::Imposed(cur.clone()));
-                active.push(cur);
-            }
-        }
+        active.push(cur);
     }
 }
 
 fn ladder_sanction(
     record: &FreelancerRecord,
     policy: &PolicyConfig,
+    now: DateTime<Utc>,
     rung: &Rung<'_>,
 ) -> Option<Sanction> {
     let decision = rung.reached_by.decision.as_ref()?;
@@ -458,7 +409,7 @@ fn ladder_sanction(
         _ => "Permanently blocked from new work, with no reinstatement path",
     };
     let statement = format!(
-        "{effect} under rule {rule} (policy {version}): complaints from {n} distinct clients that the freelancer misrepresents their professional background were found substantiated by a reviewer against {clause}; the latest concerns the {category} \"{claim}\". The decision can be contested as an error within {contest} months.",
+        "{effect} under rule {rule} (policy {version}): complaints from {n} distinct clients that the freelancer misrepresents their professional background were found substantiated by a reviewer against {clause}; the latest concerns the {category} \"{claim}\". The decision can be contested as an error within {contest} months of being imposed.",
         version = policy.version,
         n = rung.reporters,
         clause = decision.terms_clause.as_str(),
@@ -466,65 +417,77 @@ fn ladder_sanction(
         claim = rung.reached_by.claim.as_str(),
         contest = policy.contest_within_months,
     );
-    let appeal = appeals::paths(
-        &sanction_id,
-        rung.kind,
-        rule,
-        decision.decided_at,
-        record.appeals(),
-        policy,
-    );
+    let imposed_at = imposed_at(record, &sanction_id, now).max(decision.decided_at);
     Some(Sanction {
         sanction_id,
         kind: rung.kind,
         rule,
         policy_version: policy.version.clone(),
         started_at: decision.decided_at,
+        imposed_at,
+        replaces: None,
         evidence,
         decided_by: DecidedBy::Reviewer(decision.reviewer.clone()),
         terms_clause: Some(decision.terms_clause.clone()),
         statement,
-        appeal,
+        appeal: AppealPaths {
+            reinstatement_opens_at: None,
+            contest_until: Some(appeals::contest_until(imposed_at, policy)),
+        },
     })
 }
 
 impl Evaluation {
-    /// One audit entry per change (§10), in order.
+    /// One audit entry per change (§10), in order; each entry's before and after are the
+    /// standing just before and just after that one change.
     pub fn audit_entries(&self) -> Vec<AuditEntry> {
+        let mut standing: Vec<(SanctionId, Standing)> = self.previous_sanctions.clone();
+        let worst = |set: &[(SanctionId, Standing)]| {
+            set.iter().map(|s| s.1).max().unwrap_or(Standing::Good)
+        };
         self.changes
             .iter()
-            .map(|change| match change {
-                SanctionChange::Imposed(s) => AuditEntry {
-                    freelancer_id: self.freelancer_id.clone(),
-                    at: self.evaluated_at,
-                    action: "imposed".into(),
-                    sanction_id: s.sanction_id.clone(),
-                    rule: s.rule,
-                    policy_version: s.policy_version.clone(),
-                    before: self.previous_standing,
-                    after: self.standing,
-                    evidence: s.evidence.clone(),
-                    actor: s.decided_by.clone(),
-                    reason: s.statement.clone(),
-                },
-                SanctionChange::Lifted {
-                    sanction,
-                    reason,
-                    at: _,
-                    by,
-                } => AuditEntry {
-                    freelancer_id: self.freelancer_id.clone(),
-                    at: self.evaluated_at,
-                    action: "lifted".into(),
-                    sanction_id: sanction.sanction_id.clone(),
-                    rule: sanction.rule,
-                    policy_version: sanction.policy_version.clone(),
-                    before: self.previous_standing,
-                    after: self.standing,
-                    evidence: sanction.evidence.clone(),
-                    actor: by.clone(),
-                    reason: lift_sentence(*reason).to_owned(),
-                },
+            .map(|change| {
+                let before = worst(&standing);
+                match change {
+                    SanctionChange::Imposed(s) => {
+                        standing.push((s.sanction_id.clone(), s.kind));
+                        AuditEntry {
+                            freelancer_id: self.freelancer_id.clone(),
+                            at: self.evaluated_at,
+                            action: "imposed".into(),
+                            sanction_id: s.sanction_id.clone(),
+                            rule: s.rule,
+                            policy_version: s.policy_version.clone(),
+                            before,
+                            after: worst(&standing),
+                            evidence: s.evidence.clone(),
+                            actor: s.decided_by.clone(),
+                            reason: s.statement.clone(),
+                        }
+                    }
+                    SanctionChange::Lifted {
+                        sanction,
+                        reason,
+                        at: _,
+                        by,
+                    } => {
+                        standing.retain(|s| s.0 != sanction.sanction_id);
+                        AuditEntry {
+                            freelancer_id: self.freelancer_id.clone(),
+                            at: self.evaluated_at,
+                            action: "lifted".into(),
+                            sanction_id: sanction.sanction_id.clone(),
+                            rule: sanction.rule,
+                            policy_version: sanction.policy_version.clone(),
+                            before,
+                            after: worst(&standing),
+                            evidence: sanction.evidence.clone(),
+                            actor: by.clone(),
+                            reason: lift_sentence(*reason).to_owned(),
+                        }
+                    }
+                }
             })
             .collect()
     }
@@ -620,13 +583,13 @@ mod tests {
 
     #[test]
     fn negatives_from_three_clients_impose_an_automated_block_with_reasons_and_evidence() {
-        let e = settle(three_negatives(), vec![], vec![], day(40));
+        let e = settle(three_negatives(), vec![], vec![], day(50));
         assert_eq!(e.standing, Standing::BlockedNewWork);
         let block = &e.sanctions[0];
         assert_eq!(block.rule, RuleId::QualityMultipleNegative);
         assert_eq!(block.decided_by, DecidedBy::Automated);
         assert_eq!(block.policy_version, "rulebook-1");
-        assert_eq!(block.started_at, day(31));
+        assert_eq!(block.started_at, day(44));
         assert_eq!(block.evidence.contract_ids.len(), 3);
         assert_eq!(block.evidence.feedback_ids.len(), 3);
         assert!(
@@ -636,7 +599,7 @@ mod tests {
         );
         assert_eq!(
             block.appeal.reinstatement_opens_at,
-            Some(crate::calendar::add_months(day(31), 6))
+            Some(crate::calendar::add_months(day(44), 6))
         );
         assert!(!e.eligibility.accept_new_contract.allowed);
         assert!(e.eligibility.continue_existing_contract.allowed);
@@ -647,8 +610,8 @@ mod tests {
 
     #[test]
     fn re_evaluating_later_never_mints_a_new_sanction_for_the_same_fact() {
-        let first = settle(three_negatives(), vec![], vec![], day(40));
-        let late = settle(three_negatives(), vec![], vec![], day(45));
+        let first = settle(three_negatives(), vec![], vec![], day(50));
+        let late = settle(three_negatives(), vec![], vec![], day(55));
         assert_eq!(
             first.sanctions[0].sanction_id,
             late.sanctions[0].sanction_id
@@ -660,7 +623,7 @@ mod tests {
 
     #[test]
     fn a_block_is_sticky_when_the_window_moves_on() {
-        let first = settle(three_negatives(), vec![], vec![], day(40));
+        let first = settle(three_negatives(), vec![], vec![], day(50));
         let much_later = settle(three_negatives(), vec![], first.sanctions.clone(), day(800));
         assert_eq!(much_later.standing, Standing::BlockedNewWork);
         assert!(much_later.changes.is_empty());
@@ -668,10 +631,10 @@ mod tests {
 
     #[test]
     fn a_removed_negative_reverses_the_block_automatically() {
-        let first = settle(three_negatives(), vec![], vec![], day(40));
+        let first = settle(three_negatives(), vec![], vec![], day(50));
         let mut contracts = three_negatives();
-        remove_feedback(&mut contracts[2], day(50));
-        let after = settle(contracts, vec![], first.sanctions.clone(), day(51));
+        remove_feedback(&mut contracts[2], day(60));
+        let after = settle(contracts, vec![], first.sanctions.clone(), day(61));
         assert_eq!(after.standing, Standing::Good);
         assert!(matches!(
             &after.changes[..],
@@ -696,12 +659,12 @@ mod tests {
             &[],
             day(11),
         ));
-        let first = settle(contracts.clone(), vec![], vec![], day(40));
+        let first = settle(contracts.clone(), vec![], vec![], day(50));
         assert_eq!(first.standing, Standing::BlockedNewWork);
         if let Some(fb) = contracts[0].client_feedback.as_mut() {
-            fb.push_version(public(5), day(45));
+            fb.push_version(public(5), day(55));
         }
-        let after = settle(contracts, vec![], first.sanctions.clone(), day(46));
+        let after = settle(contracts, vec![], first.sanctions.clone(), day(56));
         assert_eq!(after.standing, Standing::Good);
         assert!(matches!(
             &after.changes[..],
@@ -716,15 +679,15 @@ mod tests {
     fn a_block_still_holds_when_only_evidence_after_its_moment_changes() {
         let mut contracts = three_negatives();
         contracts.push(negative_contract("c4", "cl4", day(35)));
-        let first = settle(contracts.clone(), vec![], vec![], day(40));
-        remove_feedback(&mut contracts[3], day(50));
-        let after = settle(contracts, vec![], first.sanctions.clone(), day(51));
+        let first = settle(contracts.clone(), vec![], vec![], day(50));
+        remove_feedback(&mut contracts[3], day(60));
+        let after = settle(contracts, vec![], first.sanctions.clone(), day(61));
         assert_eq!(after.sanctions, first.sanctions);
     }
 
     #[test]
     fn a_granted_reinstatement_lifts_the_block_and_earlier_negatives_stop_counting() {
-        let first = settle(three_negatives(), vec![], vec![], day(40));
+        let first = settle(three_negatives(), vec![], vec![], day(50));
         let block = first.sanctions[0].clone();
         let granted = decided_appeal(
             "a1",
@@ -757,16 +720,16 @@ mod tests {
 
     #[test]
     fn a_granted_contest_reverses_the_block_and_its_evidence_no_longer_counts() {
-        let first = settle(three_negatives(), vec![], vec![], day(40));
+        let first = settle(three_negatives(), vec![], vec![], day(50));
         let block = first.sanctions[0].clone();
         let granted = decided_appeal(
             "a1",
             &block,
             crate::AppealKind::Contest,
             AppealOutcome::Granted,
-            day(45),
+            day(55),
         );
-        let after = settle(three_negatives(), vec![granted], vec![block], day(46));
+        let after = settle(three_negatives(), vec![granted], vec![block], day(56));
         assert_eq!(after.standing, Standing::Good);
         assert!(matches!(
             &after.changes[..],
@@ -779,7 +742,7 @@ mod tests {
 
     #[test]
     fn a_denied_reinstatement_moves_the_next_application_six_months_on() {
-        let first = settle(three_negatives(), vec![], vec![], day(40));
+        let first = settle(three_negatives(), vec![], vec![], day(50));
         let block = first.sanctions[0].clone();
         let denied = decided_appeal(
             "a1",
@@ -825,13 +788,24 @@ mod tests {
         assert!(matches!(
             &restricted.changes[..],
             [
+                SanctionChange::Imposed(_),
                 SanctionChange::Lifted {
                     reason: LiftReason::Superseded,
                     ..
-                },
-                SanctionChange::Imposed(_)
+                }
             ]
         ));
+        // Each entry is its own transition: warned to restricted, then the warning's lift
+        // leaves the standing restricted.
+        let audit = restricted.audit_entries();
+        assert_eq!(
+            (audit[0].before, audit[0].after),
+            (Standing::Warned, Standing::Restricted)
+        );
+        assert_eq!(
+            (audit[1].before, audit[1].after),
+            (Standing::Restricted, Standing::Restricted)
+        );
     }
 
     #[test]
@@ -864,7 +838,7 @@ mod tests {
         let e = evaluate(
             &with(three_negatives(), complaints, vec![], vec![]),
             &policy(),
-            day(40),
+            day(50),
         );
         assert_eq!(e.sanctions.len(), 2);
         assert_eq!(e.standing, Standing::BlockedNewWork);
@@ -896,6 +870,102 @@ mod tests {
             day(7),
         );
         assert_eq!(after.standing, Standing::Warned);
+    }
+
+    #[test]
+    fn a_positive_changed_to_negative_long_after_blocks_from_the_change_and_is_contestable_from_then()
+     {
+        let mut contracts = vec![
+            negative_contract("c1", "cl1", day(10)),
+            negative_contract("c2", "cl2", day(20)),
+            positive_contract("c3", "cl3", day(30)),
+        ];
+        let first = settle(contracts.clone(), vec![], vec![], day(100));
+        assert_eq!(first.standing, Standing::Good);
+        if let Some(fb) = contracts[2].client_feedback.as_mut() {
+            fb.push_version(public(1), day(280));
+        }
+        let after = settle(contracts, vec![], vec![], day(281));
+        let block = &after.sanctions[0];
+        assert_eq!(block.started_at, day(280));
+        assert_eq!(block.imposed_at, day(281));
+        assert_eq!(
+            block.appeal.contest_until,
+            Some(crate::calendar::add_months(day(281), 6))
+        );
+        assert_eq!(
+            block.appeal.reinstatement_opens_at,
+            Some(crate::calendar::add_months(day(280), 6))
+        );
+    }
+
+    #[test]
+    fn a_replacement_block_names_the_block_it_replaces_and_its_contest_window_runs_from_now() {
+        let mut contracts = three_negatives();
+        contracts.push(negative_contract("c4", "cl4", day(100)));
+        let first = settle(three_negatives(), vec![], vec![], day(50));
+        let s1 = first.sanctions[0].clone();
+        remove_feedback(&mut contracts[1], day(200));
+        let after = settle(contracts, vec![], first.sanctions.clone(), day(201));
+        let s2 = &after.sanctions[0];
+        assert_ne!(s2.sanction_id, s1.sanction_id);
+        // c4's feedback was revealed when its window closed, day 114.
+        assert_eq!(s2.started_at, day(114));
+        assert_eq!(
+            s2.replaces,
+            Some(Replaced {
+                sanction_id: s1.sanction_id.clone(),
+                first_started_at: s1.started_at
+            })
+        );
+        assert!(s2.statement.contains(s1.sanction_id.as_str()));
+        assert_eq!(
+            s2.appeal.contest_until,
+            Some(crate::calendar::add_months(day(201), 6))
+        );
+        // The freelancer was blocked without a break since s1 began: the wait does not restart.
+        assert_eq!(
+            s2.appeal.reinstatement_opens_at,
+            Some(crate::calendar::add_months(s1.started_at, 6))
+        );
+        let audit = after.audit_entries();
+        assert_eq!(audit[0].action, "imposed");
+        assert_eq!(
+            (audit[0].before, audit[0].after),
+            (Standing::BlockedNewWork, Standing::BlockedNewWork)
+        );
+        assert_eq!(audit[1].action, "lifted");
+    }
+
+    #[test]
+    fn a_granted_reinstatement_filed_against_a_replaced_block_lifts_its_replacement() {
+        let mut contracts = three_negatives();
+        contracts.push(negative_contract("c4", "cl4", day(100)));
+        let first = settle(three_negatives(), vec![], vec![], day(50));
+        let s1 = first.sanctions[0].clone();
+        remove_feedback(&mut contracts[1], day(200));
+        let replaced = settle(contracts.clone(), vec![], first.sanctions.clone(), day(201));
+        let granted = decided_appeal(
+            "a1",
+            &s1,
+            crate::AppealKind::Reinstatement,
+            AppealOutcome::Granted,
+            day(230),
+        );
+        let after = settle(
+            contracts,
+            vec![granted],
+            replaced.sanctions.clone(),
+            day(231),
+        );
+        assert_eq!(after.standing, Standing::Good);
+        assert!(matches!(
+            &after.changes[..],
+            [SanctionChange::Lifted {
+                reason: LiftReason::Reinstated,
+                ..
+            }]
+        ));
     }
 
     #[test]

@@ -235,6 +235,8 @@ pub fn block_sanction(id: &str, started_at: DateTime<Utc>) -> Sanction {
         rule: RuleId::QualityMultipleNegative,
         policy_version: "rulebook-1".into(),
         started_at,
+        imposed_at: started_at,
+        replaces: None,
         evidence: Evidence {
             contract_ids: vec![ContractId::parse("c1").unwrap()],
             feedback_ids: vec![FeedbackId::for_contract(

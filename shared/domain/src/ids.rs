@@ -56,7 +56,7 @@ macro_rules! id_type {
 
             /// An id derived from facts: a prefix and a stable digest; always well-formed.
             #[allow(dead_code)]
-            pub(crate) fn derived(prefix: &str, parts: &[&str]) -> Self {
+            pub fn derived(prefix: &str, parts: &[&str]) -> Self {
                 Self(format!("{prefix}_{}", digest(parts)))
             }
         }

@@ -15,4 +15,4 @@ pub use feedback::{
     ChangeState, Consent, Feedback, FeedbackReport, PrivatePart, PublicPart, PublicVersion,
     ReportDecision, Response,
 };
-pub use sanction::{AppealPaths, DecidedBy, Evidence, RuleId, Sanction, Standing};
+pub use sanction::{AppealPaths, DecidedBy, Evidence, Replaced, RuleId, Sanction, Standing};

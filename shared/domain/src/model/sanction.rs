@@ -89,6 +89,14 @@ pub struct AppealPaths {
     pub contest_until: Option<DateTime<Utc>>,
 }
 
+/// The block a replacement block replaces (§4): the freelancer has been blocked without a break
+/// since `first_started_at`, when the first block of the chain began.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Replaced {
+    pub sanction_id: SanctionId,
+    pub first_started_at: DateTime<Utc>,
+}
+
 /// A sanction with its statement of reasons (§10).
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct Sanction {
@@ -97,6 +105,12 @@ pub struct Sanction {
     pub rule: RuleId,
     pub policy_version: String,
     pub started_at: DateTime<Utc>,
+    /// When the freelancer was told: the evaluation that first showed it. Never before
+    /// `started_at`; the contest window runs from here (§8).
+    pub imposed_at: DateTime<Utc>,
+    /// For a replacement block: the one it replaces (§4).
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub replaces: Option<Replaced>,
     pub evidence: Evidence,
     pub decided_by: DecidedBy,
     #[serde(skip_serializing_if = "Option::is_none", default)]

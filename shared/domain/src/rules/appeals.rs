@@ -3,7 +3,7 @@
 
 use crate::calendar::{add_days, add_months};
 use crate::error::{DomainError, PolicyRefusal};
-use crate::model::{Appeal, AppealPaths, RuleId, Sanction};
+use crate::model::{Appeal, RuleId, Sanction};
 use crate::{AppealKind, PolicyConfig, SanctionId, Standing, UserId};
 use chrono::{DateTime, Utc};
 
@@ -12,44 +12,31 @@ pub fn reinstatable(kind: Standing, rule: RuleId) -> bool {
     kind == Standing::BlockedNewWork && rule == RuleId::QualityMultipleNegative
 }
 
-/// When a reinstatement application opens: 6 calendar months after the block began, or after the
-/// last denial of one, whichever is later.
+/// When a reinstatement application opens: 6 calendar months after the first block of the
+/// lineage began (a replacement does not restart the wait, §4), or after the last denial of an
+/// application against any block of the lineage, whichever is later.
 pub fn reinstatement_opens_at(
-    sanction_id: &SanctionId,
-    started_at: DateTime<Utc>,
+    lineage: &[SanctionId],
+    first_started_at: DateTime<Utc>,
     appeals: &[Appeal],
     policy: &PolicyConfig,
 ) -> DateTime<Utc> {
     appeals
         .iter()
-        .filter(|a| a.kind == AppealKind::Reinstatement && &a.sanction.sanction_id == sanction_id)
+        .filter(|a| {
+            a.kind == AppealKind::Reinstatement && lineage.contains(&a.sanction.sanction_id)
+        })
         .filter_map(Appeal::denied_at)
         .map(|denied| add_months(denied, policy.reapply_after_denial_months))
         .fold(
-            add_months(started_at, policy.reinstatement_after_months),
+            add_months(first_started_at, policy.reinstatement_after_months),
             DateTime::max,
         )
 }
 
-/// The last moment a sanction can be contested.
-pub fn contest_until(started_at: DateTime<Utc>, policy: &PolicyConfig) -> DateTime<Utc> {
-    add_months(started_at, policy.contest_within_months)
-}
-
-/// How and from when a sanction can be appealed.
-pub fn paths(
-    sanction_id: &SanctionId,
-    kind: Standing,
-    rule: RuleId,
-    started_at: DateTime<Utc>,
-    appeals: &[Appeal],
-    policy: &PolicyConfig,
-) -> AppealPaths {
-    AppealPaths {
-        reinstatement_opens_at: reinstatable(kind, rule)
-            .then(|| reinstatement_opens_at(sanction_id, started_at, appeals, policy)),
-        contest_until: Some(contest_until(started_at, policy)),
-    }
+/// The last moment a sanction can be contested: months after it was imposed (§8).
+pub fn contest_until(imposed_at: DateTime<Utc>, policy: &PolicyConfig) -> DateTime<Utc> {
+    add_months(imposed_at, policy.contest_within_months)
 }
 
 /// Whether the freelancer may file this appeal against this active sanction now.
@@ -78,8 +65,20 @@ pub fn check_filing(
                 )
                 .into());
             }
-            let opens_at =
-                reinstatement_opens_at(&sanction.sanction_id, sanction.started_at, appeals, policy);
+            // The evaluation's date (it knows the lineage), moved on by a denial it has not seen.
+            let first = sanction
+                .replaces
+                .as_ref()
+                .map_or(sanction.started_at, |r| r.first_started_at);
+            let opens_at = sanction.appeal.reinstatement_opens_at.into_iter().fold(
+                reinstatement_opens_at(
+                    std::slice::from_ref(&sanction.sanction_id),
+                    first,
+                    appeals,
+                    policy,
+                ),
+                DateTime::max,
+            );
             if now < opens_at {
                 return Err(PolicyRefusal::AppealNotYetOpen { opens_at }.into());
             }
@@ -90,7 +89,7 @@ pub fn check_filing(
                     "this sanction was already contested and the contest decided".into(),
                 ));
             }
-            let until = contest_until(sanction.started_at, policy);
+            let until = contest_until(sanction.imposed_at.max(sanction.started_at), policy);
             if now > until {
                 return Err(PolicyRefusal::WindowClosed {
                     what: "the contest window",

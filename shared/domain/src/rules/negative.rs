@@ -1,11 +1,22 @@
 //! §3 What counts as negative feedback, and the areas that made it negative.
 
-use crate::model::Feedback;
+use crate::model::{Feedback, PublicVersion};
 use crate::{Area, Areas, Direction, PolicyConfig, ReasonEnded};
 
 /// The areas that make this feedback negative; empty when it is not negative. Only a client's
 /// feedback can be negative for a freelancer; the newest public version counts.
 pub fn areas(feedback: &Feedback, policy: &PolicyConfig) -> Areas {
+    areas_of_version(feedback, feedback.current(), policy)
+}
+
+/// The areas that make one public version of this feedback negative, with its private part
+/// (which never changes). A changed version counts from its change (§3), so earlier moments read
+/// the version in effect then.
+pub fn areas_of_version(
+    feedback: &Feedback,
+    version: &PublicVersion,
+    policy: &PolicyConfig,
+) -> Areas {
     if feedback.direction != Direction::Client {
         return Areas::EMPTY;
     }
@@ -21,7 +32,7 @@ pub fn areas(feedback: &Feedback, policy: &PolicyConfig) -> Areas {
             | ReasonEnded::Other => areas,
         };
     }
-    let scores = &feedback.current().public.scores;
+    let scores = &version.public.scores;
     let low = |s: crate::Score| s.get() <= policy.negative_score_at_most;
     if low(scores.skills) {
         areas = areas.with(Area::Skills);

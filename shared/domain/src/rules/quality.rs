@@ -1,13 +1,19 @@
 //! §4 The quality block, rule `quality.multiple_negative`: negative feedback from several
 //! distinct clients, guarded by a minimum negative rate, over a trailing window by contract end.
+//!
+//! Evidence is bitemporal (§3, §4): a feedback version counts from when it was known (its reveal,
+//! or its change), a removal or a granted contest from when it was decided. The block's life is
+//! the process in `shared/domain/EVALUATION.md`, replayed from the record at every evaluation,
+//! so a late, repeated or skipped evaluation gives the same blocks with the same ids and moments.
 
-use crate::calendar::sub_days;
+use crate::calendar::{add_days, sub_days};
+use crate::model::{Evidence, RuleId};
 use crate::record::{ContractEvidence, FreelancerRecord};
-use crate::rules::negative;
-use crate::{Areas, FeedbackId, PolicyConfig, UserId};
+use crate::rules::{feedback as feedback_rule, negative};
+use crate::{AppealKind, Areas, FeedbackId, PolicyConfig, SanctionId, UserId};
 use chrono::{DateTime, Utc};
 
-/// What the rule counts at one moment.
+/// What the rule counts under one reading.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Tally<'a> {
     /// Contracts in the window with client feedback that counts.
@@ -39,37 +45,59 @@ impl Tally<'_> {
     }
 }
 
-/// Which feedback may count: only contracts that ended after the last reinstatement, and never
-/// feedback that a granted contest ruled out.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct Counting<'a> {
+/// How the evidence is read at one moment: the window ends at `at` and only feedback revealed by
+/// then counts; the newest version made by `versions_until` is used; removals and exclusions
+/// decided by `retractions_until` apply; only contracts that ended after `since` (the last
+/// reinstatement) count.
+#[derive(Debug, Clone, Copy)]
+pub struct Reading<'a> {
+    pub at: DateTime<Utc>,
+    pub versions_until: DateTime<Utc>,
+    pub retractions_until: DateTime<Utc>,
     pub since: Option<DateTime<Utc>>,
-    pub excluded: &'a [FeedbackId],
+    /// Feedback a granted contest ruled out, and when.
+    pub excluded: &'a [(FeedbackId, DateTime<Utc>)],
 }
 
-/// The rule's count at moment `t`, with the evidence as it stands now: feedback submitted by
-/// `t`, in its newest version, unless removed.
-pub fn tally_at<'a>(
-    record: &'a FreelancerRecord,
-    t: DateTime<Utc>,
-    counting: Counting<'_>,
-    policy: &PolicyConfig,
-) -> Tally<'a> {
-    let window_start = sub_days(t, policy.quality_window_days);
-    let after = counting.since.map_or(window_start, |s| s.max(window_start));
+/// When the client's feedback on this contract is revealed (§2); `None` without one.
+pub fn revealed_at(evidence: &ContractEvidence, policy: &PolicyConfig) -> Option<DateTime<Utc>> {
+    let feedback = evidence.client_feedback.as_ref()?;
+    feedback_rule::revealed_at(
+        &evidence.contract,
+        Some(feedback.submitted_at),
+        evidence.freelancer_feedback_at,
+        policy,
+    )
+}
+
+/// The rule's count under a reading.
+pub fn tally<'a>(record: &'a FreelancerRecord, q: Reading<'_>, policy: &PolicyConfig) -> Tally<'a> {
+    let window_start = sub_days(q.at, policy.quality_window_days);
+    let after = q.since.map_or(window_start, |s| s.max(window_start));
     let mut tally = Tally::default();
-    for evidence in record.ended_between(after, t) {
+    for evidence in record.ended_between(after, q.at) {
         let Some(feedback) = &evidence.client_feedback else {
             continue;
         };
-        if feedback.submitted_at > t
-            || feedback.is_removed()
-            || counting.excluded.contains(&feedback.feedback_id)
+        if revealed_at(evidence, policy).is_none_or(|r| r > q.at)
+            || feedback
+                .removed_at()
+                .is_some_and(|r| r <= q.retractions_until)
+            || q.excluded
+                .iter()
+                .any(|(id, e)| id == &feedback.feedback_id && *e <= q.retractions_until)
         {
             continue;
         }
+        let Some(version) = feedback
+            .versions()
+            .filter(|v| v.at <= q.versions_until)
+            .last()
+        else {
+            continue;
+        };
         tally.rated += 1;
-        let areas = negative::areas(feedback, policy);
+        let areas = negative::areas_of_version(feedback, version, policy);
         if !areas.is_empty() {
             tally.areas = tally.areas.union(areas);
             tally.negative.push(evidence);
@@ -82,34 +110,269 @@ pub fn tally_at<'a>(
     tally
 }
 
-/// The moment a new block begins: the earliest time, after the last reinstatement and within the
-/// window before `now`, at which the evidence known then (as it stands now) met the rule. Using
-/// the evidence's own time, not the evaluation's, keeps the block's id the same however late or
-/// often the evaluation runs. `None` when the rule does not hold at `now`.
-pub fn block_moment(
+/// A quality block as the process found it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Block {
+    pub sanction_id: SanctionId,
+    pub started_at: DateTime<Utc>,
+    pub evidence: Evidence,
+    /// The counts behind it, for its statement of reasons.
+    pub rated: u32,
+    pub negative: u32,
+    pub clients: u32,
+    pub areas: Areas,
+    /// The blocks it replaced, oldest first, then itself: an appeal filed against any of them
+    /// follows this one (§8).
+    pub lineage: Vec<SanctionId>,
+    /// When the first block of the lineage began.
+    pub first_started_at: DateTime<Utc>,
+}
+
+impl Block {
+    /// The block this one replaced, if it is a replacement.
+    pub fn replaced(&self) -> Option<&SanctionId> {
+        self.lineage.iter().rev().nth(1)
+    }
+}
+
+/// Why a block stopped standing.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Ending {
+    Reinstated(UserId),
+    ContestGranted(UserId),
+    EvidenceWithdrawn,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Ended {
+    pub block: Block,
+    pub why: Ending,
+    pub at: DateTime<Utc>,
+}
+
+/// The quality block's history up to `now`: the block in force, and every block that ended.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Timeline {
+    pub current: Option<Block>,
+    pub ended: Vec<Ended>,
+}
+
+/// A granted appeal of a quality block: (decided_at, appeal id order) with what it says.
+struct Grant<'a> {
+    at: DateTime<Utc>,
+    kind: AppealKind,
+    sanction_id: &'a SanctionId,
+    feedback_ids: &'a [FeedbackId],
+    reviewer: &'a UserId,
+}
+
+fn grants(record: &FreelancerRecord, now: DateTime<Utc>) -> Vec<Grant<'_>> {
+    // Appeals are in id order; a stable sort by time keeps that order within one moment.
+    let mut grants: Vec<Grant<'_>> = record
+        .appeals()
+        .iter()
+        .filter(|a| a.sanction.rule == RuleId::QualityMultipleNegative)
+        .filter_map(|a| {
+            let decision = a.decision.as_ref()?;
+            let at = a.granted_at().filter(|t| *t <= now)?;
+            Some(Grant {
+                at,
+                kind: a.kind,
+                sanction_id: &a.sanction.sanction_id,
+                feedback_ids: &a.sanction.evidence.feedback_ids,
+                reviewer: &decision.reviewer,
+            })
+        })
+        .collect();
+    grants.sort_by_key(|g| g.at);
+    grants
+}
+
+/// Every moment up to `now` at which what the rule sees can change (EVALUATION.md, Moments).
+fn moments(
+    record: &FreelancerRecord,
+    grants: &[Grant<'_>],
+    now: DateTime<Utc>,
+    policy: &PolicyConfig,
+) -> Vec<DateTime<Utc>> {
+    let mut moments: Vec<DateTime<Utc>> = grants.iter().map(|g| g.at).collect();
+    for evidence in record.contracts() {
+        let (Some(feedback), Some(revealed), Some(ended)) = (
+            evidence.client_feedback.as_ref(),
+            revealed_at(evidence, policy),
+            evidence.contract.ended_at,
+        ) else {
+            continue;
+        };
+        moments.push(revealed);
+        moments.extend(feedback.versions().map(|v| v.at.max(revealed)));
+        moments.extend(feedback.removed_at());
+        moments.push(add_days(ended, policy.quality_window_days));
+    }
+    moments.retain(|t| *t <= now);
+    moments.sort();
+    moments.dedup();
+    moments
+}
+
+fn last_reinstatement(grants: &[Grant<'_>], t: DateTime<Utc>) -> Option<DateTime<Utc>> {
+    grants
+        .iter()
+        .filter(|g| g.kind == AppealKind::Reinstatement && g.at <= t)
+        .map(|g| g.at)
+        .max()
+}
+
+fn new_block(
+    record: &FreelancerRecord,
+    tally: &Tally<'_>,
+    started_at: DateTime<Utc>,
+    before: Option<&Block>,
+) -> Block {
+    let evidence = Evidence {
+        contract_ids: tally
+            .negative
+            .iter()
+            .map(|e| e.contract.contract_id.clone())
+            .collect(),
+        feedback_ids: tally
+            .negative
+            .iter()
+            .filter_map(|e| e.client_feedback.as_ref().map(|f| f.feedback_id.clone()))
+            .collect(),
+        complaint_ids: Vec::new(),
+    }
+    .normalized();
+    let ids: Vec<&str> = evidence
+        .feedback_ids
+        .iter()
+        .map(FeedbackId::as_str)
+        .collect();
+    let stamp = started_at.to_rfc3339();
+    let sanction_id = SanctionId::derived(
+        "sn",
+        &[
+            record.freelancer_id().as_str(),
+            RuleId::QualityMultipleNegative.as_str(),
+            &stamp,
+            &ids.join(","),
+        ],
+    );
+    let mut lineage = before.map(|b| b.lineage.clone()).unwrap_or_default();
+    lineage.push(sanction_id.clone());
+    Block {
+        sanction_id,
+        started_at,
+        evidence,
+        rated: tally.rated,
+        negative: tally.negative.len() as u32,
+        clients: tally.clients.len() as u32,
+        areas: tally.areas,
+        lineage,
+        first_started_at: before.map_or(started_at, |b| b.first_started_at),
+    }
+}
+
+/// Replays the quality block's life over the record up to `now` (EVALUATION.md, The process).
+pub fn timeline(record: &FreelancerRecord, now: DateTime<Utc>, policy: &PolicyConfig) -> Timeline {
+    let grants = grants(record, now);
+    let moments = moments(record, &grants, now, policy);
+    let mut excluded: Vec<(FeedbackId, DateTime<Utc>)> = Vec::new();
+    let mut timeline = Timeline::default();
+    for (i, &m) in moments.iter().enumerate() {
+        for grant in grants.iter().filter(|g| g.at == m) {
+            if grant.kind == AppealKind::Contest {
+                excluded.extend(grant.feedback_ids.iter().map(|f| (f.clone(), m)));
+            }
+            let follows = timeline
+                .current
+                .as_ref()
+                .is_some_and(|b| b.lineage.contains(grant.sanction_id));
+            if let (true, Some(block)) = (follows, timeline.current.take()) {
+                let why = match grant.kind {
+                    AppealKind::Reinstatement => Ending::Reinstated(grant.reviewer.clone()),
+                    AppealKind::Contest => {
+                        excluded.extend(block.evidence.feedback_ids.iter().map(|f| (f.clone(), m)));
+                        Ending::ContestGranted(grant.reviewer.clone())
+                    }
+                };
+                timeline.ended.push(Ended { block, why, at: m });
+            }
+        }
+        if let Some(block) = timeline.current.take() {
+            let recheck = Reading {
+                at: block.started_at,
+                versions_until: m,
+                retractions_until: m,
+                since: last_reinstatement(&grants, block.started_at),
+                excluded: &excluded,
+            };
+            if tally(record, recheck, policy).holds(policy) {
+                timeline.current = Some(block);
+                continue;
+            }
+            // §4: reversed; a replacement begins at the first later moment the remaining
+            // evidence, as known then, met the rule.
+            let replacement = moments[..=i]
+                .iter()
+                .filter(|t| **t > block.started_at)
+                .find_map(|&t| {
+                    let q = Reading {
+                        at: t,
+                        versions_until: t,
+                        retractions_until: m,
+                        since: last_reinstatement(&grants, t),
+                        excluded: &excluded,
+                    };
+                    let found = tally(record, q, policy);
+                    found
+                        .holds(policy)
+                        .then(|| new_block(record, &found, t, Some(&block)))
+                });
+            timeline.current = replacement;
+            timeline.ended.push(Ended {
+                block,
+                why: Ending::EvidenceWithdrawn,
+                at: m,
+            });
+            continue;
+        }
+        let known = Reading {
+            at: m,
+            versions_until: m,
+            retractions_until: m,
+            since: last_reinstatement(&grants, m),
+            excluded: &excluded,
+        };
+        let found = tally(record, known, policy);
+        if found.holds(policy) {
+            timeline.current = Some(new_block(record, &found, m, None));
+        }
+    }
+    timeline
+}
+
+/// The next moment after `now` at which time alone can change what the rule sees: a reveal when
+/// the feedback window closes, or a contract leaving the window (§4, the daily check).
+pub fn next_due(
     record: &FreelancerRecord,
     now: DateTime<Utc>,
-    counting: Counting<'_>,
     policy: &PolicyConfig,
 ) -> Option<DateTime<Utc>> {
-    if !tally_at(record, now, counting, policy).holds(policy) {
-        return None;
-    }
-    let window_start = sub_days(now, policy.quality_window_days);
-    let after = counting.since.map_or(window_start, |s| s.max(window_start));
-    let mut candidates: Vec<DateTime<Utc>> = record
-        .ended_between(after, now)
+    record
+        .contracts()
         .iter()
-        .filter_map(|e| e.client_feedback.as_ref())
-        .flat_map(|f| [f.submitted_at, f.current().at])
-        .filter(|t| *t <= now)
-        .collect();
-    candidates.sort();
-    candidates.dedup();
-    candidates
-        .into_iter()
-        .find(|t| tally_at(record, *t, counting, policy).holds(policy))
-        .or(Some(now))
+        .filter(|e| e.client_feedback.is_some())
+        .flat_map(|e| {
+            let exits = e
+                .contract
+                .ended_at
+                .map(|ended| add_days(ended, policy.quality_window_days));
+            [revealed_at(e, policy), exits]
+        })
+        .flatten()
+        .filter(|t| *t > now)
+        .min()
 }
 
 #[cfg(test)]
@@ -117,8 +380,22 @@ mod tests {
     use super::*;
     use crate::fixtures::*;
 
+    fn known(t: DateTime<Utc>) -> Reading<'static> {
+        Reading {
+            at: t,
+            versions_until: t,
+            retractions_until: t,
+            since: None,
+            excluded: &[],
+        }
+    }
+
+    fn tally_at(record: &FreelancerRecord, t: DateTime<Utc>) -> Tally<'_> {
+        tally(record, known(t), &policy())
+    }
+
     fn holds_at(record: &FreelancerRecord, t: DateTime<Utc>) -> bool {
-        tally_at(record, t, Counting::default(), &policy()).holds(&policy())
+        tally_at(record, t).holds(&policy())
     }
 
     #[test]
@@ -128,7 +405,7 @@ mod tests {
             negative_contract("c2", "cl2", day(20)),
             negative_contract("c3", "cl3", day(30)),
         ]);
-        assert!(holds_at(&r, day(40)));
+        assert!(holds_at(&r, day(50)));
     }
 
     #[test]
@@ -138,7 +415,7 @@ mod tests {
             negative_contract("c2", "cl1", day(20)),
             negative_contract("c3", "cl2", day(30)),
         ]);
-        let tally = tally_at(&r, day(40), Counting::default(), &policy());
+        let tally = tally_at(&r, day(50));
         assert_eq!(tally.negative.len(), 3);
         assert_eq!(tally.clients.len(), 2);
         assert!(!tally.holds(&policy()));
@@ -160,10 +437,7 @@ mod tests {
         }
         // 3 of 15 = 20%.
         let r = record(contracts.clone());
-        assert_eq!(
-            tally_at(&r, day(60), Counting::default(), &policy()).rated,
-            15
-        );
+        assert_eq!(tally_at(&r, day(60)).rated, 15);
         assert!(holds_at(&r, day(60)));
         // 3 of 16 = 18.75%.
         contracts.push(positive_contract("p12", "pc12", day(40)));
@@ -188,11 +462,11 @@ mod tests {
             negative_contract("c2", "cl2", day(20)),
             negative_contract("c3", "cl3", day(30)),
         ]);
-        let counting = Counting {
+        let q = Reading {
             since: Some(day(15)),
-            excluded: &[],
+            ..known(day(50))
         };
-        let tally = tally_at(&r, day(40), counting, &policy());
+        let tally = tally(&r, q, &policy());
         assert_eq!(tally.negative.len(), 2);
         assert!(!tally.holds(&policy()));
     }
@@ -206,36 +480,98 @@ mod tests {
             negative_contract("c2", "cl2", day(20)),
             third,
         ]);
-        assert!(!holds_at(&r, day(40)));
+        assert!(!holds_at(&r, day(50)));
     }
 
     #[test]
-    fn feedback_submitted_after_the_moment_does_not_count_at_that_moment() {
+    fn feedback_counts_from_its_reveal_when_the_window_closes_not_from_its_submission() {
         let r = record(vec![
             negative_contract("c1", "cl1", day(10)),
             negative_contract("c2", "cl2", day(20)),
             negative_contract("c3", "cl3", day(30)),
         ]);
-        // The third feedback is submitted a day after its contract ended.
-        assert!(!holds_at(&r, day(30)));
-        assert!(holds_at(&r, day(31)));
+        // The third feedback is submitted on day 31 and revealed when its window closes, day 44.
+        assert!(!holds_at(&r, day(31)));
+        assert!(!holds_at(&r, day(43)));
+        assert!(holds_at(&r, day(44)));
     }
 
     #[test]
-    fn a_block_begins_when_the_evidence_that_completes_the_rule_was_submitted() {
+    fn feedback_counts_from_the_moment_both_parties_have_left_theirs() {
+        let mut third = negative_contract("c3", "cl3", day(30));
+        third.freelancer_feedback_at = Some(day(33));
+        let r = record(vec![
+            negative_contract("c1", "cl1", day(0)),
+            negative_contract("c2", "cl2", day(1)),
+            third,
+        ]);
+        assert!(!holds_at(&r, day(32)));
+        assert!(holds_at(&r, day(33)));
+    }
+
+    #[test]
+    fn a_block_begins_when_the_evidence_that_completes_the_rule_was_revealed() {
         let r = record(vec![
             negative_contract("c1", "cl1", day(10)),
             negative_contract("c2", "cl2", day(20)),
             negative_contract("c3", "cl3", day(30)),
         ]);
-        assert_eq!(
-            block_moment(&r, day(100), Counting::default(), &policy()),
-            Some(day(31))
-        );
-        assert_eq!(
-            block_moment(&r, day(30), Counting::default(), &policy()),
-            None
-        );
+        let t = timeline(&r, day(100), &policy());
+        assert_eq!(t.current.map(|b| b.started_at), Some(day(44)));
+        assert_eq!(timeline(&r, day(43), &policy()).current, None);
+    }
+
+    #[test]
+    fn a_positive_changed_to_negative_counts_from_the_change_not_from_its_contract() {
+        let mut changed = positive_contract("c3", "cl3", day(30));
+        if let Some(f) = changed.client_feedback.as_mut() {
+            f.push_version(public(1), day(280));
+        }
+        let r = record(vec![
+            negative_contract("c1", "cl1", day(10)),
+            negative_contract("c2", "cl2", day(20)),
+            changed,
+        ]);
+        let t = timeline(&r, day(300), &policy());
+        assert_eq!(t.current.map(|b| b.started_at), Some(day(280)));
+    }
+
+    #[test]
+    fn a_rule_that_comes_to_hold_when_positives_leave_the_window_blocks_at_that_moment() {
+        let mut contracts: Vec<_> = (0..13)
+            .map(|i| positive_contract(&format!("p{i}"), &format!("pc{i}"), day(i)))
+            .collect();
+        for (i, end) in [300, 301, 302].into_iter().enumerate() {
+            contracts.push(negative_contract(
+                &format!("n{i}"),
+                &format!("nc{i}"),
+                day(end),
+            ));
+        }
+        let r = record(contracts);
+        assert_eq!(timeline(&r, day(320), &policy()).current, None);
+        let due = next_due(&r, day(320), &policy());
+        assert_eq!(due, Some(day(365)));
+        // p0 leaves at day 365: 3 of 15 = 20%.
+        let t = timeline(&r, day(370), &policy());
+        assert_eq!(t.current.map(|b| b.started_at), Some(day(365)));
+    }
+
+    #[test]
+    fn a_removed_positive_does_not_backdate_a_block_before_the_removal() {
+        let mut contracts: Vec<_> = (0..13)
+            .map(|i| positive_contract(&format!("p{i}"), &format!("pc{i}"), day(100 + i)))
+            .collect();
+        for (i, end) in [200, 201, 202].into_iter().enumerate() {
+            contracts.push(negative_contract(
+                &format!("n{i}"),
+                &format!("nc{i}"),
+                day(end),
+            ));
+        }
+        remove_feedback(&mut contracts[0], day(250));
+        let t = timeline(&record(contracts), day(260), &policy());
+        assert_eq!(t.current.map(|b| b.started_at), Some(day(250)));
     }
 
     #[test]
@@ -244,9 +580,6 @@ mod tests {
         c.client_feedback = None;
         c.freelancer_feedback_at = Some(day(11));
         let r = record(vec![c]);
-        assert_eq!(
-            tally_at(&r, day(20), Counting::default(), &policy()).rated,
-            0
-        );
+        assert_eq!(tally_at(&r, day(20)).rated, 0);
     }
 }
