@@ -7,11 +7,11 @@
 
 use crate::model::{Event, Six, Snapshot, Time};
 use chrono::Duration;
+use standing_domain::calendar::add_months;
 use standing_domain::fixtures::{day, usd, user};
 use standing_domain::model::{
-    Appeal, AppealDecision, Complaint, ComplaintDecision, Consent, Contract, Evidence,
-    Feedback, FeedbackReport, PrivatePart, PublicPart, ReportDecision, Sanction,
-    SanctionSnapshot,
+    Appeal, AppealDecision, Complaint, ComplaintDecision, Consent, Contract, Evidence, Feedback,
+    FeedbackReport, PrivatePart, PublicPart, ReportDecision, Sanction, SanctionSnapshot,
 };
 use standing_domain::{
     AppealId, AppealKind, AppealOutcome, Area, ClaimText, Comment, ComplaintCategory, ComplaintId,
@@ -70,14 +70,14 @@ pub enum Step {
 /// Times are shown as days and hours after the fixtures' epoch, which is what a reader needs.
 pub fn t(at: Time) -> String {
     let d = at - day(0);
-    let days = d.num_days();
-    let rest = d - Duration::days(days);
-    let hours = rest.num_hours();
-    let rest = rest - Duration::hours(hours);
-    if rest.is_zero() {
+    let seconds = d.num_seconds();
+    let days = seconds.div_euclid(86_400);
+    let rest = seconds.rem_euclid(86_400);
+    let (hours, rest) = (rest / 3600, rest % 3600);
+    if rest == 0 {
         format!("d{days}+{hours:02}h")
     } else {
-        format!("d{days}+{hours:02}h+{}s", rest.num_seconds())
+        format!("d{days}+{hours:02}h+{rest}s")
     }
 }
 
@@ -586,14 +586,62 @@ pub fn valid(steps: &[Step], policy: &PolicyConfig) -> bool {
     true
 }
 
-/// Whether an appeal of `kind` may be filed at `now` against a sanction the store shows active.
-pub fn may_appeal(s: &Sanction, kind: AppealKind, now: Time) -> bool {
+/// Whether an appeal of `kind` may be filed at `now` against a sanction the store shows active,
+/// given the appeals already in the history (as `rules::appeals::check_filing` has it): one pending
+/// appeal per sanction, one contest per sanction ever, a contest within its window, and a
+/// reinstatement only for a quality block once its path has opened, a denial the last evaluation
+/// has not seen included.
+pub fn may_appeal(
+    s: &Sanction,
+    kind: AppealKind,
+    now: Time,
+    events: &[Event],
+    policy: &PolicyConfig,
+) -> bool {
+    let id = s.sanction_id.as_str();
+    let filed: Vec<(&str, AppealKind)> = events
+        .iter()
+        .filter_map(|e| match e {
+            Event::AppealFiled {
+                appeal,
+                kind,
+                against,
+                ..
+            } if against.sanction_id == id => Some((appeal.as_str(), *kind)),
+            _ => None,
+        })
+        .collect();
+    let decided = |appeal: &str| {
+        events.iter().find_map(|e| match e {
+            Event::AppealDecided {
+                appeal: a,
+                at,
+                granted,
+                ..
+            } if a == appeal => Some((*at, *granted)),
+            _ => None,
+        })
+    };
+    if filed.iter().any(|(a, _)| decided(a).is_none()) {
+        return false;
+    }
     match kind {
         AppealKind::Reinstatement => {
-            s.rule == RuleId::QualityMultipleNegative
-                && s.appeal.reinstatement_opens_at.is_some_and(|o| o <= now)
+            let mut opens = s.appeal.reinstatement_opens_at;
+            for (a, k) in &filed {
+                if *k == AppealKind::Reinstatement
+                    && let Some((at, false)) = decided(a)
+                {
+                    let next = add_months(at, policy.reapply_after_denial_months);
+                    opens = Some(opens.map_or(next, |o| o.max(next)));
+                }
+            }
+            s.rule == RuleId::QualityMultipleNegative && opens.is_some_and(|o| o <= now)
         }
-        AppealKind::Contest => s.appeal.contest_until.is_some_and(|u| now <= u),
+        AppealKind::Contest => {
+            !filed.iter().any(|(_, k)| *k == AppealKind::Contest)
+                && s.appeal.contest_until.is_some_and(|u| now <= u)
+        }
     }
 }
 
@@ -630,17 +678,39 @@ fn at_hours(h: i64) -> Time {
 impl Generator {
     pub fn new(seed: u64, policy: &PolicyConfig) -> Self {
         let mut rng = Rng::new(seed);
+        // Ties come from their own stream so that building a step can draw from `rng`.
+        let mut ties = Rng::new(seed ^ 0x7469_6573);
         let mut agenda = Vec::new();
-        let mut push = |rng: &mut Rng, at: Time, phase: u8, step: Step| {
+        let mut push = |at: Time, phase: u8, step: Step| {
             agenda.push(Item {
-                key: (at, phase, rng.next_u64(), 0),
+                key: (at, phase, ties.next_u64(), 0),
                 step,
             });
         };
         let window_h = i64::from(policy.feedback_window_days) * 24;
-        let clients = rng.range(3, 5);
-        let contracts = rng.range(3, 8);
-        let p_negative = *rng.pick(&[0.2, 0.45, 0.6, 0.8]);
+        // A quarter of the histories are shaped for withdrawals and replacements: many clients,
+        // mostly negative, and feedback removed long after other feedback came in.
+        let withdrawals = rng.chance(0.25);
+        let clients = if withdrawals {
+            rng.range(4, 6)
+        } else {
+            rng.range(3, 6)
+        };
+        let contracts = if withdrawals {
+            rng.range(6, 9)
+        } else {
+            rng.range(4, 9)
+        };
+        let p_negative = if withdrawals {
+            0.9
+        } else {
+            *rng.pick(&[0.3, 0.5, 0.7, 0.85])
+        };
+        let (p_report, late_report, p_removed) = if withdrawals {
+            (0.5, 200, 0.8)
+        } else {
+            (0.35, 120, 0.6)
+        };
         let mut ids: Vec<i64> = (1..=contracts).collect();
         // Contract ids in an order unrelated to their end dates.
         for i in (1..ids.len()).rev() {
@@ -654,7 +724,7 @@ impl Generator {
             let contract = format!("c{id:02}");
             let client = format!("cl{}", rng.range(1, clients));
             // Six-hour steps: coincidences between unrelated moments are common on purpose.
-            let end = rng.range(0, 420 * 4) * 6;
+            let end = rng.range(0, 360 * 4) * 6;
             last_end = last_end.max(end);
             let start = end - 30 * 24;
             client_starts.push((client.clone(), start));
@@ -662,7 +732,6 @@ impl Generator {
                 50u64, 100, 9_999, 24_999, 25_000, 60_000, 100_000, 100_001, 250_000,
             ]);
             push(
-                &mut rng,
                 at_hours(start),
                 0,
                 Step::Event(Event::ContractStarted {
@@ -673,7 +742,6 @@ impl Generator {
                 }),
             );
             push(
-                &mut rng,
                 at_hours(end),
                 1,
                 Step::Event(Event::ContractEnded {
@@ -692,7 +760,6 @@ impl Generator {
             let freelancer_at = rng.chance(0.5).then(|| end + within(&mut rng));
             if let Some(f) = freelancer_at {
                 push(
-                    &mut rng,
                     at_hours(f),
                     2,
                     Step::Event(Event::FreelancerFeedback {
@@ -709,7 +776,6 @@ impl Generator {
             let (scores, reason, dissatisfied) = random_feedback(&mut rng, negative);
             let recommend = rng.chance(0.7).then(|| rng.range(0, 10) as u8);
             push(
-                &mut rng,
                 at_hours(c_at),
                 2,
                 Step::Event(Event::ClientFeedback {
@@ -728,7 +794,8 @@ impl Generator {
             special.push(at_hours(reveal));
             if rng.chance(0.3) {
                 // A consented change, sometimes before the reveal, sometimes long after.
-                let at = c_at + rng.range(1, 40 * 4) * 6;
+                let wait = *rng.pick(&[40, 120]);
+                let at = c_at + rng.range(1, wait * 4) * 6;
                 let scores = if rng.chance(0.5) {
                     [5; 6]
                 } else {
@@ -736,7 +803,6 @@ impl Generator {
                 };
                 special.push(at_hours(at));
                 push(
-                    &mut rng,
                     at_hours(at),
                     3,
                     Step::Event(Event::PublicChanged {
@@ -746,19 +812,21 @@ impl Generator {
                     }),
                 );
             }
-            if rng.chance(0.25) {
+            if rng.chance(p_report) {
+                // Some reports are decided months later, after other feedback has come in: that is
+                // when a withdrawn block can be replaced by one that begins later.
                 let filed = reveal + rng.range(0, 10 * 4) * 6;
-                let decided = filed + rng.range(0, 20 * 4) * 6;
+                let wait = *rng.pick(&[20, 20, late_report]);
+                let decided = filed + rng.range(0, wait * 4) * 6;
                 special.push(at_hours(decided));
                 push(
-                    &mut rng,
                     at_hours(decided),
                     4,
                     Step::Event(Event::ReportDecided {
                         contract: contract.clone(),
                         filed_at: at_hours(filed),
                         at: at_hours(decided),
-                        removed: rng.chance(0.6),
+                        removed: rng.chance(p_removed),
                         reviewer: rng.pick(&["rev1", "rev2"]).to_string(),
                     }),
                 );
@@ -777,7 +845,6 @@ impl Generator {
                 let complaint = format!("cp{k:02}");
                 let filed = start + rng.range(1, 500 * 4) * 6;
                 push(
-                    &mut rng,
                     at_hours(filed),
                     2,
                     Step::Event(Event::ComplaintFiled {
@@ -790,7 +857,6 @@ impl Generator {
                 if rng.chance(0.85) {
                     let decided = filed + rng.range(1, 30 * 4) * 6;
                     push(
-                        &mut rng,
                         at_hours(decided),
                         5,
                         Step::Event(Event::ComplaintDecided {
@@ -809,21 +875,21 @@ impl Generator {
         // Evaluations: after writes (added as events come up), at random moments with long gaps,
         // exactly at moments where something turns, and once at the end.
         let horizon = last_end + 500 * 24;
-        for _ in 0..rng.range(3, 10) {
+        for _ in 0..rng.range(2, 7) {
             let at = at_hours(rng.range(-30 * 24, horizon));
-            push(&mut rng, at, rng.range(0, 6) as u8, Step::Evaluate(at));
+            push(at, rng.range(0, 6) as u8, Step::Evaluate(at));
         }
         for s in special {
-            if rng.chance(0.25) {
+            if rng.chance(0.15) {
                 let s = if rng.chance(0.2) {
                     s - Duration::seconds(1)
                 } else {
                     s
                 };
-                push(&mut rng, s, rng.range(0, 6) as u8, Step::Evaluate(s));
+                push(s, rng.range(0, 6) as u8, Step::Evaluate(s));
             }
         }
-        push(&mut rng, at_hours(horizon), 9, Step::Evaluate(at_hours(horizon)));
+        push(at_hours(horizon), 9, Step::Evaluate(at_hours(horizon)));
         Self {
             rng,
             agenda,
@@ -833,10 +899,16 @@ impl Generator {
         }
     }
 
-    /// The next step; `stored` is what the simulated store kept from the last real evaluation.
-    pub fn next(&mut self, stored: &[Sanction]) -> Option<Step> {
+    /// The next step; `stored` is what the simulated store kept from the last real evaluation,
+    /// `events` what has happened so far.
+    pub fn next(
+        &mut self,
+        stored: &[Sanction],
+        events: &[Event],
+        policy: &PolicyConfig,
+    ) -> Option<Step> {
         if let Some(now) = self.just_evaluated.take()
-            && let Some(step) = self.maybe_appeal(stored, now)
+            && let Some(step) = self.maybe_appeal(stored, now, events, policy)
         {
             return Some(step);
         }
@@ -849,7 +921,7 @@ impl Generator {
                     self.pending.retain(|p| &p.appeal != appeal);
                 }
                 // The store re-evaluates after most writes.
-                if self.rng.chance(0.45) {
+                if self.rng.chance(0.3) {
                     self.agenda.push(Item {
                         key: (at, phase, tie, sub + 1),
                         step: Step::Evaluate(at),
@@ -869,10 +941,21 @@ impl Generator {
         Some(item.step)
     }
 
-    fn maybe_appeal(&mut self, stored: &[Sanction], now: Time) -> Option<Step> {
+    fn maybe_appeal(
+        &mut self,
+        stored: &[Sanction],
+        now: Time,
+        events: &[Event],
+        policy: &PolicyConfig,
+    ) -> Option<Step> {
         let candidates: Vec<(&Sanction, AppealKind)> = stored
             .iter()
-            .filter(|s| !self.pending.iter().any(|p| p.sanction_id == s.sanction_id.as_str()))
+            .filter(|s| {
+                !self
+                    .pending
+                    .iter()
+                    .any(|p| p.sanction_id == s.sanction_id.as_str())
+            })
             .filter(|s| {
                 // One pending appeal per block chain: an appeal follows a replacement block.
                 s.rule != RuleId::QualityMultipleNegative
@@ -881,7 +964,7 @@ impl Generator {
             .flat_map(|s| {
                 [AppealKind::Reinstatement, AppealKind::Contest]
                     .into_iter()
-                    .filter(|k| may_appeal(s, *k, now))
+                    .filter(|k| may_appeal(s, *k, now, events, policy))
                     .map(move |k| (s, k))
             })
             .collect();
@@ -979,4 +1062,3 @@ fn random_feedback(rng: &mut Rng, negative: bool) -> (Six, ReasonEnded, Vec<Area
         }
     }
 }
-

@@ -178,7 +178,6 @@ struct Fact {
     client: String,
     feedback_id: String,
     ended: Time,
-    charged: u64,
     reveal: Time,
     /// (at, scores), oldest first: version 1 is the original.
     versions: Vec<(Time, Six)>,
@@ -267,7 +266,6 @@ fn facts(events: &[Event], policy: &PolicyConfig) -> Vec<Fact> {
             continue;
         };
         let mut client = String::new();
-        let mut charged = 0;
         let mut freelancer_at = None;
         let mut versions = vec![(*at, *scores)];
         let mut removed_at = None;
@@ -276,13 +274,11 @@ fn facts(events: &[Event], policy: &PolicyConfig) -> Vec<Fact> {
                 Event::ContractStarted {
                     contract: c,
                     client: cl,
-                    charged: ch,
                     ..
+                } if c == contract => client = cl.clone(),
+                Event::FreelancerFeedback {
+                    contract: c, at, ..
                 } if c == contract => {
-                    client = cl.clone();
-                    charged = *ch;
-                }
-                Event::FreelancerFeedback { contract: c, at, .. } if c == contract => {
                     freelancer_at = Some(*at);
                 }
                 Event::PublicChanged {
@@ -310,7 +306,6 @@ fn facts(events: &[Event], policy: &PolicyConfig) -> Vec<Fact> {
             client,
             feedback_id: feedback_id(contract),
             ended,
-            charged,
             reveal,
             versions,
             reason: *reason,
@@ -506,9 +501,7 @@ fn quality(
         // 1. Granted quality appeals decided exactly at m, in appeal-id order.
         let mut granted: Vec<&Decided> = appeals
             .iter()
-            .filter(|a| {
-                a.granted && a.at == m && a.against.rule == RuleId::QualityMultipleNegative
-            })
+            .filter(|a| a.granted && a.at == m && a.against.rule == RuleId::QualityMultipleNegative)
             .collect();
         granted.sort_by(|a, b| a.appeal.cmp(&b.appeal));
         for a in granted {
@@ -767,11 +760,16 @@ fn jss(events: &[Event], now: Time, policy: &PolicyConfig) -> Option<u8> {
         if !(c.ended > from && c.ended <= now && c.charged >= policy.jss_min_charged_minor) {
             continue;
         }
-        // Removed feedback leaves the JSS: the contract reads as one without feedback.
-        let feedback = c
-            .feedback
+        // §6: removed feedback "leaves the profile, the Job Success Score and every count": like
+        // the quality rule's `rated`, the contract is not counted at all (a neutral outcome would
+        // still weigh in the denominator).
+        if c.feedback
             .as_ref()
-            .filter(|f| f.removed_at.is_none_or(|r| r > now));
+            .is_some_and(|f| f.removed_at.is_some_and(|r| r <= now))
+        {
+            continue;
+        }
+        let feedback = c.feedback.as_ref();
         // +1 positive, -1 negative, 0 neutral; None: not settled yet (unrevealed feedback, or
         // no feedback while the window is open), so it is not counted at all.
         let outcome: Option<i64> = match feedback {
@@ -787,7 +785,8 @@ fn jss(events: &[Event], now: Time, policy: &PolicyConfig) -> Option<u8> {
                 let overall_tenths = (sum * 20 + 6) / 12;
                 let positive = !negative
                     && (overall_tenths >= policy.jss_positive_overall_tenths
-                        || f.recommend.is_some_and(|r| r >= policy.jss_positive_recommend));
+                        || f.recommend
+                            .is_some_and(|r| r >= policy.jss_positive_recommend));
                 Some(if negative {
                     -1
                 } else if positive {
@@ -797,7 +796,9 @@ fn jss(events: &[Event], now: Time, policy: &PolicyConfig) -> Option<u8> {
                 })
             }
             Some(_) => None,
-            None if now >= c.ended + days(policy.feedback_window_days) => Some(0),
+            // The window includes its last moment (§2: feedback is accepted at exactly
+            // ended_at + 14 days), so it has closed only after it.
+            None if now > c.ended + days(policy.feedback_window_days) => Some(0),
             None => None,
         };
         let Some(outcome) = outcome else { continue };
@@ -946,7 +947,10 @@ pub fn evaluate(
 /// §2's reveal of a contract's client feedback, from the events (for the properties).
 pub fn reveal_of(events: &[Event], contract: &str, policy: &PolicyConfig) -> Option<Time> {
     let known = facts(events, policy);
-    known.iter().find(|f| f.contract == contract).map(|f| f.reveal)
+    known
+        .iter()
+        .find(|f| f.contract == contract)
+        .map(|f| f.reveal)
 }
 
 /// Whether the double-blind has lifted on a contract at `now`, from the events: both parties gave
@@ -960,10 +964,12 @@ pub fn revealed(events: &[Event], contract: &str, now: Time, policy: &PolicyConf
     let mut freelancer_at = None;
     for e in events {
         match e {
-            Event::ClientFeedback { contract: c, at, .. } if c == contract => client_at = Some(*at),
-            Event::FreelancerFeedback { contract: c, at, .. } if c == contract => {
-                freelancer_at = Some(*at)
-            }
+            Event::ClientFeedback {
+                contract: c, at, ..
+            } if c == contract => client_at = Some(*at),
+            Event::FreelancerFeedback {
+                contract: c, at, ..
+            } if c == contract => freelancer_at = Some(*at),
             _ => {}
         }
     }
