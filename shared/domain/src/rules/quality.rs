@@ -284,11 +284,12 @@ pub fn timeline(record: &FreelancerRecord, now: DateTime<Utc>, policy: &PolicyCo
             if grant.kind == AppealKind::Contest {
                 excluded.extend(grant.feedback_ids.iter().map(|f| (f.clone(), m)));
             }
-            let follows = timeline
-                .current
-                .as_ref()
-                .is_some_and(|b| b.lineage.contains(grant.sanction_id));
-            if let (true, Some(block)) = (follows, timeline.current.take()) {
+            // §8: a granted reinstatement lifts the quality block in force, whatever its id; a
+            // granted contest reverses the block it was filed against or one that replaced it.
+            let lifts = timeline.current.as_ref().is_some_and(|b| {
+                grant.kind == AppealKind::Reinstatement || b.lineage.contains(grant.sanction_id)
+            });
+            if let Some(block) = timeline.current.take_if(|_| lifts) {
                 let why = match grant.kind {
                     AppealKind::Reinstatement => Ending::Reinstated(grant.reviewer.clone()),
                     AppealKind::Contest => {

@@ -4,8 +4,10 @@
 //! All three share one shape: a contest or reinstatement is granted against a block that is no
 //! longer in force (its evidence was withdrawn), while a later block that does not descend from it
 //! stands. EVALUATION.md step 1 applies the contest's exclusions at the decision's moment m (and
-//! step 2 then re-checks the standing block at m, searching for a replacement), and lifts the
-//! standing block only when the appealed sanction is in its lineage.
+//! step 2 then re-checks the standing block at m, searching for a replacement); a granted contest
+//! lifts the standing block only when the appealed sanction is in its lineage, a granted
+//! reinstatement lifts it whatever its id (§8). The first two were `evaluate` dropping the block
+//! in force whenever a grant did not follow it; the third was the reference's reading of §8.
 
 use crate::agreement::Driver;
 use crate::history::{Step, describe_all, snapshot};
@@ -178,7 +180,7 @@ fn a_block_withdrawn_by_the_contest_of_an_earlier_block_is_replaced_from_the_fir
 }
 
 #[test]
-fn a_reinstatement_granted_against_a_withdrawn_block_leaves_a_later_unrelated_block_standing() {
+fn a_reinstatement_granted_against_a_withdrawn_block_lifts_the_block_in_force_whatever_its_id() {
     run(vec![
         negative("c1", "cl1", 0),
         negative("c2", "cl2", 10),
@@ -197,9 +199,9 @@ fn a_reinstatement_granted_against_a_withdrawn_block_leaves_a_later_unrelated_bl
         vec![removed("c3", 215)],
         negative("c4", "cl4", 220),
         vec![evaluate(225)],
-        // The reinstatement was filed against the withdrawn block, which is not in the new block's
-        // lineage: the new block stands (EVALUATION.md step 1), and "since" for its re-check is the
-        // last reinstatement at or before its own moment, day 222 (step 2): none.
+        // The reinstatement was filed against the withdrawn block; granted, it lifts the block in
+        // force whatever its id (§8, EVALUATION.md step 1), and every negative before day 230
+        // stops counting, so nothing blocks again.
         vec![granted("ap01", 230), evaluate(240)],
     ]);
 }

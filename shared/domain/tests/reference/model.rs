@@ -510,10 +510,12 @@ fn quality(
                     exclusions.push((id.clone(), m));
                 }
             }
-            let follows = b
-                .as_ref()
-                .is_some_and(|b| b.lineage.contains(&a.against.sanction_id));
-            if follows && let Some(ended) = b.take() {
+            // A reinstatement lifts whatever block is in force (§8, "whatever its id"); a
+            // contest only the block it names or one that replaced it.
+            let lifts = b.as_ref().is_some_and(|b| {
+                a.kind == AppealKind::Reinstatement || b.lineage.contains(&a.against.sanction_id)
+            });
+            if lifts && let Some(ended) = b.take() {
                 let reason = match a.kind {
                     AppealKind::Reinstatement => "reinstated",
                     AppealKind::Contest => "contest_granted",
