@@ -61,6 +61,8 @@ fn a_restart_in_the_middle_of_a_sequence_of_writes_keeps_every_answer(store: Sto
     let k1_client = give_feedback(&stack, "k1", &clients[0], &negative_feedback("n1"));
     let k1_freelancer = give_feedback(&stack, "k1", &fl, &freelancer_feedback(4));
     let k2_client = give_feedback(&stack, "k2", &clients[1], &negative_feedback("n2"));
+    // The freelancer answers, so the negative is revealed and counts (§3).
+    give_feedback(&stack, "k2", &fl, &freelancer_feedback(4));
     stack
         .send(
             "POST",
@@ -100,6 +102,7 @@ fn a_restart_in_the_middle_of_a_sequence_of_writes_keeps_every_answer(store: Sto
         "the consent survived the restart"
     );
     let k3_client = give_feedback(&stack, "k3", &clients[2], &negative_feedback("n3"));
+    give_feedback(&stack, "k3", &fl, &freelancer_feedback(4));
     let second_complaint = stack
         .post(
             "/freelancers/fl-restart/complaints",
@@ -181,26 +184,30 @@ struct Answered {
     contracts: Vec<String>,
     /// (contract, feedback id, client) of the feedback given.
     feedback: Vec<(String, Value, String)>,
+    /// Contracts whose freelancer answered too, so the client's feedback is revealed.
+    answered_by_freelancer: Vec<String>,
     /// Replies that were neither a 2xx nor a cut connection.
     unexpected: Vec<String>,
 }
 
 impl Answered {
     fn total(&self) -> usize {
-        self.contracts.len() + self.feedback.len()
+        self.contracts.len() + self.feedback.len() + self.answered_by_freelancer.len()
     }
 
+    /// Distinct clients with revealed feedback: what the quality rule counts.
     fn distinct_clients(&self) -> usize {
         self.feedback
             .iter()
+            .filter(|f| self.answered_by_freelancer.contains(&f.0))
             .map(|f| &f.2)
             .collect::<BTreeSet<_>>()
             .len()
     }
 }
 
-/// Registers contracts with `fl-burst` and gives negative feedback on each, until the connection
-/// is cut. `true` when it was.
+/// Registers contracts with `fl-burst`, gives negative feedback on each and the freelancer's
+/// answer, until the connection is cut. `true` when it was.
 fn burst(stack: &Stack, worker: usize, answered: Arc<Mutex<Answered>>) -> JoinHandle<bool> {
     let addr = stack.addr();
     let (service, client) = (Caller::service(), Caller::client(&format!("bc-{worker}")));
@@ -252,7 +259,18 @@ fn burst(stack: &Stack, worker: usize, answered: Arc<Mutex<Answered>>) -> JoinHa
                 .lock()
                 .unwrap()
                 .feedback
-                .push((contract, id, client.id.clone()));
+                .push((contract.clone(), id, client.id.clone()));
+            let Ok(reply) = send("POST", &path, &fl.token, &freelancer_feedback(4)) else {
+                return true;
+            };
+            if !accept(reply, 201) {
+                return false;
+            }
+            answered
+                .lock()
+                .unwrap()
+                .answered_by_freelancer
+                .push(contract);
         }
         false
     })
@@ -326,6 +344,7 @@ fn a_kill_9_during_a_burst_of_concurrent_writes_loses_nothing_that_was_answered(
             Utc::now() - chrono::Duration::days(1),
         );
         give_feedback(&stack, &contract, &client, &negative_feedback("a"));
+        give_feedback(&stack, &contract, &after, &freelancer_feedback(4));
     }
     standing_becomes(&stack, &after, before, "blocked_new_work");
     assert_eq!(stack.stop().code(), Some(0));

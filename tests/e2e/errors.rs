@@ -6,7 +6,7 @@ use chrono::Duration;
 use serde_json::{Value, json};
 
 use crate::api::{
-    give_feedback, negative_feedback, register, register_ended, standing, standing_becomes, time,
+    freelancer_feedback, give_feedback, negative_feedback, register, register_ended, standing, standing_becomes, time,
     version,
 };
 use crate::support::{Caller, Clock, Stack, Store, on_both_stores};
@@ -198,12 +198,15 @@ fn every_documented_error_code_answers_in_the_contracts_shape(store: Store) {
         .expect_error(413, "payload_too_large");
 
     // 422 appeal_not_yet_open, with the date it opens; 409 conflict for a second open appeal.
+    // (The freelancer answers each negative, so each is revealed and counts, §3.)
     let before = version(&standing(&stack, &fl));
+    give_feedback(&stack, "k1", &fl, &freelancer_feedback(4));
     for n in [4, 5] {
         let client = Caller::client(&format!("cl-{n}"));
         let contract = format!("k{n}");
         register_ended(&stack, &contract, (&client, &fl), t0 - Duration::days(1));
         give_feedback(&stack, &contract, &client, &negative_feedback("n"));
+        give_feedback(&stack, &contract, &fl, &freelancer_feedback(4));
     }
     let blocked = standing_becomes(&stack, &fl, before, "blocked_new_work");
     let block = &blocked["sanctions"][0];

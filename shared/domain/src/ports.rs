@@ -67,10 +67,14 @@ pub trait FeedbackStore: Send + Sync {
         contract: &Contract,
     ) -> impl Future<Output = StoreResult<ContractFeedback>> + Send;
 
-    /// Refused with `AlreadyExists` when this direction's feedback exists.
+    /// Refused with `AlreadyExists` when this direction's feedback exists. Writes the contract
+    /// at its next version in the same transaction, refused with `Conflict` when its version
+    /// is no longer `contract.version`: a contract update and a feedback insert that read the
+    /// same contract exclude each other, so no feedback is ever stored under a contract's old
+    /// end.
     fn insert_feedback(
         &self,
-        contract: &Contract,
+        contract: &Versioned<Contract>,
         feedback: &Feedback,
     ) -> impl Future<Output = StoreResult<()>> + Send;
 

@@ -56,7 +56,7 @@ impl FeedbackStore for NoStore {
     async fn contract_feedback(&self, _: &Contract) -> StoreResult<ContractFeedback> {
         unreachable()
     }
-    async fn insert_feedback(&self, _: &Contract, _: &Feedback) -> StoreResult<()> {
+    async fn insert_feedback(&self, _: &Versioned<Contract>, _: &Feedback) -> StoreResult<()> {
         unreachable()
     }
     async fn update_feedback(&self, _: &Contract, _: &Feedback, _: u64) -> StoreResult<()> {

@@ -9,6 +9,7 @@ use standing_domain::fixtures::*;
 use standing_domain::model::ComplaintStatus;
 use standing_domain::ports::{
     AppealStore, ComplaintStore, ContractStore, FeedbackStore, StandingStore, SweepStore,
+    Versioned,
 };
 use standing_domain::usecases::{appeals, complaints, contracts, feedback, standing, sweep};
 use standing_domain::*;
@@ -66,6 +67,7 @@ macro_rules! on_both_engines {
 on_both_engines!(
     a_registered_contract_and_its_feedback_read_back_as_written,
     a_second_feedback_in_one_direction_is_refused_by_the_store_itself,
+    a_feedback_insert_and_a_contract_update_that_read_the_same_contract_exclude_each_other,
     a_write_at_a_stale_version_is_refused_with_a_conflict,
     complaints_open_a_case_guard_the_claim_and_leave_the_queue_when_decided,
     a_complaint_whose_case_update_is_stale_is_not_written_at_all,
@@ -123,7 +125,8 @@ async fn blocked_by_three_clients(repo: &Repository) -> (FixedClock, Evaluation)
     (clock, evaluation)
 }
 
-/// Registers contract `id` with `client`, ended at `ended`, and leaves negative feedback at `ended + 1 day`.
+/// Registers contract `id` with `client`, ended at `ended`, and leaves negative feedback at
+/// `ended + 1 day`, where the freelancer leaves theirs too: revealed, and so counting (§3), then.
 async fn negative_contract_in(repo: &Repository, id: &str, client: &str, ended: DateTime<Utc>) {
     let clock = FixedClock::at(ended + Duration::days(1));
     contracts::register(repo, &service(), cid(id), register_cmd(client, Some(ended)))
@@ -136,6 +139,20 @@ async fn negative_contract_in(repo: &Repository, id: &str, client: &str, ended: 
         &actor(client, &[Role::Client]),
         &cid(id),
         negative_feedback(),
+    )
+    .await
+    .unwrap();
+    let own = feedback::SubmitFeedback {
+        public: public(4),
+        private: None,
+    };
+    feedback::submit(
+        repo,
+        &clock,
+        &policy(),
+        &actor("fl1", &[Role::Freelancer]),
+        &cid(id),
+        own,
     )
     .await
     .unwrap();
@@ -266,12 +283,51 @@ async fn a_second_feedback_in_one_direction_is_refused_by_the_store_itself(f: Fi
     .await
     .unwrap();
     let fb = client_feedback("c1", "cl1", 5, ReasonEnded::Other, &[], day(2));
-    repo.insert_feedback(&contract, &fb).await.unwrap();
-    let again = repo.insert_feedback(&contract, &fb).await;
+    let read = repo.get_contract(&contract.contract_id).await.unwrap().unwrap();
+    repo.insert_feedback(&read, &fb).await.unwrap();
+    let reread = repo.get_contract(&contract.contract_id).await.unwrap().unwrap();
+    let again = repo.insert_feedback(&reread, &fb).await;
     assert!(
         matches!(again, Err(DomainError::AlreadyExists(_))),
         "{again:?}"
     );
+}
+
+async fn a_feedback_insert_and_a_contract_update_that_read_the_same_contract_exclude_each_other(
+    f: Fixture,
+) {
+    let repo = &f.repo;
+    for c in ["c1", "c2"] {
+        contracts::register(repo, &service(), cid(c), register_cmd("cl1", Some(day(1))))
+            .await
+            .unwrap();
+    }
+    let moved = |c: &Versioned<model::Contract>| {
+        let mut later = c.value.clone();
+        later.ended_at = Some(day(2));
+        later
+    };
+    let fb = |c: &str| client_feedback(c, "cl1", 1, ReasonEnded::QualityIssues, &[], day(3));
+
+    // The contract update lands first: the feedback insert that read the old end is refused, so
+    // no feedback is stored under an end the contract no longer has.
+    let read = repo.get_contract(&cid("c1")).await.unwrap().unwrap();
+    repo.put_contract(&moved(&read), Some(&read)).await.unwrap();
+    let orphan = repo.insert_feedback(&read, &fb("c1")).await;
+    assert!(matches!(orphan, Err(DomainError::Conflict(_))), "{orphan:?}");
+    let now = repo.get_contract(&cid("c1")).await.unwrap().unwrap();
+    assert_eq!(repo.contract_feedback(&now.value).await.unwrap().client, None);
+    assert_eq!(repo.contract_feedback(&read.value).await.unwrap().client, None);
+
+    // The feedback insert lands first: the contract update that read the contract before it is
+    // refused, and the feedback stays where the contract's end says it is.
+    let read = repo.get_contract(&cid("c2")).await.unwrap().unwrap();
+    repo.insert_feedback(&read, &fb("c2")).await.unwrap();
+    let update = repo.put_contract(&moved(&read), Some(&read)).await;
+    assert!(matches!(update, Err(DomainError::Conflict(_))), "{update:?}");
+    let now = repo.get_contract(&cid("c2")).await.unwrap().unwrap();
+    assert_eq!(now.value.ended_at, Some(day(1)));
+    assert!(repo.contract_feedback(&now.value).await.unwrap().client.is_some());
 }
 
 async fn a_write_at_a_stale_version_is_refused_with_a_conflict(f: Fixture) {
@@ -285,7 +341,8 @@ async fn a_write_at_a_stale_version_is_refused_with_a_conflict(f: Fixture) {
     .await
     .unwrap();
     let mut fb = client_feedback("c1", "cl1", 5, ReasonEnded::Other, &[], day(2));
-    repo.insert_feedback(&contract, &fb).await.unwrap();
+    let read = repo.get_contract(&contract.contract_id).await.unwrap().unwrap();
+    repo.insert_feedback(&read, &fb).await.unwrap();
     fb.change.requested_at = Some(day(3));
     repo.update_feedback(&contract, &fb, 1).await.unwrap();
     let stale = repo.update_feedback(&contract, &fb, 1).await;

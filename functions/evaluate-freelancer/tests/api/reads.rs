@@ -104,8 +104,15 @@ async fn eligibility_names_the_block_behind_every_no_and_lets_existing_work_go_o
 
 #[tokio::test]
 async fn the_profile_shows_anyone_signed_in_the_revealed_public_feedback_and_nothing_private() {
-    // GIVEN fl-bo's three negative feedbacks, given a day after their contracts ended
-    let (_store, functions, _) = blocked().await;
+    // GIVEN fl-bo's three negative feedbacks, given a day after their contracts ended, which
+    // fl-bo has not answered with theirs (so they are revealed only when the window closes)
+    let store = EmbeddedStore::new();
+    for n in 1..=3 {
+        let (id, client) = (format!("fl-bo-c{n}"), format!("fl-bo-client{n}"));
+        arrange::contract(&store.repo, &id, &client, "fl-bo", Some(ended())).await;
+        arrange::negative_feedback(&store.repo, &id, &client, ended() + Duration::days(1)).await;
+    }
+    let functions = Functions::on(&store.repo);
     let profile = || functions.call("GET", "/freelancers/fl-bo/profile", OTHER_FREELANCER, None);
 
     // WHEN the profile is read before the feedback window closes

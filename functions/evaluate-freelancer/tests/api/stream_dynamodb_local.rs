@@ -10,13 +10,14 @@ use standing_store::keys;
 
 const SERVICE_CALLER: Caller = SERVICE;
 
-/// Registers `contract` (ended at [`ended`]) between `client` and `freelancer` and has the
-/// client rate it negatively, both through submit-feedback's handler. Returns the feedback id.
+/// Registers `contract` (ended at [`ended`]) between `client` and `freelancer`, has the client
+/// rate it negatively and the freelancer leave theirs (so the negative is revealed and counts),
+/// all through submit-feedback's handler. Returns the client's feedback id.
 async fn negative_contract(
     functions: &Functions,
     contract: &str,
     client: &'static str,
-    freelancer: &str,
+    freelancer: &'static str,
 ) -> String {
     let body = arrange::body::contract(
         client,
@@ -42,6 +43,15 @@ async fn negative_contract(
         )
         .await;
     assert_eq!(rated.status, 201, "{:?}", rated.body);
+    let answered = functions
+        .feedback_call(
+            "POST",
+            &format!("/contracts/{contract}/feedback"),
+            Some((freelancer, "[freelancer]")),
+            &arrange::body::freelancer_feedback(),
+        )
+        .await;
+    assert_eq!(answered.status, 201, "{:?}", answered.body);
     rated.body["feedback_id"].as_str().unwrap().to_owned()
 }
 
@@ -57,18 +67,28 @@ async fn on_dynamodb_local_three_negative_feedbacks_streamed_to_the_evaluator_bl
         feedback_ids.push(negative_contract(&functions, contract, client, "fl-bo").await);
     }
     // AND the table's stream records, as Lambda delivers them
-    let batch = store.stream_event_after(None, 9).await;
+    let batch = store.stream_event_after(None, 18).await;
     assert_eq!(
         entity_types(&batch),
-        ["contract", "contract", "feedback"].repeat(3)
+        ["contract", "contract", "feedback", "contract", "feedback", "contract"].repeat(3)
     );
     let arn = store.stream_arn().await;
     for record in batch["Records"].as_array().unwrap() {
         assert_eq!(record["eventSource"], "aws:dynamodb");
         assert_eq!(record["eventSourceARN"], arn.as_str());
         assert_eq!(record["dynamodb"]["StreamViewType"], "NEW_AND_OLD_IMAGES");
-        assert_eq!(record["eventName"], "INSERT");
     }
+    // Each feedback moves its contract to the next version in the same transaction.
+    let names: Vec<&str> = batch["Records"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["eventName"].as_str().unwrap_or(""))
+        .collect();
+    assert_eq!(
+        names,
+        ["INSERT", "INSERT", "INSERT", "MODIFY", "INSERT", "MODIFY"].repeat(3)
+    );
 
     // WHEN the batch reaches evaluate-freelancer
     functions.clock.set(ended() + Duration::days(2));
@@ -138,7 +158,7 @@ async fn on_dynamodb_local_a_freelancer_whose_evaluation_fails_is_reported_by_it
     store
         .put_raw(undecodable_item("FL#fl-x", &broken_sk, "feedback", &fl_x))
         .await;
-    let batch = store.stream_event_after(None, 12).await;
+    let batch = store.stream_event_after(None, 21).await;
     let first_of_x = first_sequence_number_of(&batch, "fl-x");
     assert_eq!(
         batch["Records"][0]["dynamodb"]["SequenceNumber"],

@@ -35,8 +35,9 @@ async fn the_change_log_of_three_negative_feedbacks_blocks_the_freelancer_with_i
     let event = store.stream_event_after(None).await;
     assert_eq!(
         entity_types(&event),
-        ["contract", "contract", "feedback"].repeat(3),
-        "a contract is two items (its own, and its copy among the evidence), feedback one"
+        ["contract", "contract", "feedback", "contract", "feedback", "contract"].repeat(3),
+        "a contract is two items (its own, and its copy among the evidence); each side's feedback \
+         is one, written with the contract's next version"
     );
     assert!(event["Records"].as_array().unwrap().iter().all(|r| {
         r["eventSource"] == "aws:dynamodb"
@@ -54,8 +55,8 @@ async fn the_change_log_of_three_negative_feedbacks_blocks_the_freelancer_with_i
         &feedback_ids(&contracts),
     );
     assert_eq!(standing.body["version"], 1);
-    // The feedback is not revealed yet, so the JSS does not count it.
-    assert_eq!(standing.body["jss"], Value::Null);
+    // Both sides have given theirs, so the negatives are revealed and the JSS counts them.
+    assert_eq!(standing.body["jss"], 0);
 }
 
 #[tokio::test]

@@ -147,8 +147,10 @@ pub async fn submit<S: ContractStore + FeedbackStore>(
     contract_id: &ContractId,
     cmd: SubmitFeedback,
 ) -> Result<FeedbackView, DomainError> {
-    let contract = load_contract(store, contract_id).await?;
-    let direction = access::party(actor, &contract)?;
+    // The contract as read goes to the insert, which is refused if the contract changed since.
+    let read = found(store.get_contract(contract_id).await?, "contract", contract_id)?;
+    let contract = &read.value;
+    let direction = access::party(actor, contract)?;
     let now = clock.now();
     match (direction, &cmd.private) {
         (Direction::Freelancer, Some(_)) => {
@@ -165,8 +167,8 @@ pub async fn submit<S: ContractStore + FeedbackStore>(
         }
         _ => {}
     }
-    rule::check_window(&contract, now, policy)?;
-    let both = store.contract_feedback(&contract).await?;
+    rule::check_window(contract, now, policy)?;
+    let both = store.contract_feedback(contract).await?;
     let existing = match direction {
         Direction::Client => both.client.as_ref(),
         Direction::Freelancer => both.freelancer.as_ref(),
@@ -185,7 +187,7 @@ pub async fn submit<S: ContractStore + FeedbackStore>(
         cmd.private,
         now,
     );
-    store.insert_feedback(&contract, &feedback).await?;
+    store.insert_feedback(&read, &feedback).await?;
     let other_at = match direction {
         Direction::Client => both.freelancer.as_ref().map(|f| f.value.submitted_at),
         Direction::Freelancer => both.client.as_ref().map(|f| f.value.submitted_at),
@@ -194,7 +196,7 @@ pub async fn submit<S: ContractStore + FeedbackStore>(
         Direction::Client => (Some(now), other_at),
         Direction::Freelancer => (other_at, Some(now)),
     };
-    let revealed = rule::is_revealed(&contract, client_at, freelancer_at, now, policy);
+    let revealed = rule::is_revealed(contract, client_at, freelancer_at, now, policy);
     view(&feedback, Visibility::Full, revealed)
         .ok_or_else(|| DomainError::Unavailable("feedback view".into()))
 }

@@ -62,9 +62,31 @@ pub async fn negative_feedback<S: ContractStore + FeedbackStore>(
     .expect("the feedback is accepted")
 }
 
+/// The freelancer of contract `id` leaves their feedback about the client at `at`.
+pub async fn freelancer_feedback<S: ContractStore + FeedbackStore>(
+    store: &S,
+    id: &str,
+    freelancer: &str,
+    at: DateTime<Utc>,
+) -> FeedbackView {
+    let cmd: SubmitFeedback =
+        serde_json::from_str(&body::freelancer_feedback()).expect("the body is a command");
+    feedback::submit(
+        store,
+        &FixedClock::at(at),
+        &PolicyConfig::default(),
+        &actor(freelancer, &[Role::Freelancer]),
+        &ContractId::parse(id).expect("a contract id"),
+        cmd,
+    )
+    .await
+    .expect("the feedback is accepted")
+}
+
 /// Contracts `{freelancer}-c1`, `-c2`, … of `freelancer`, one per client, each ended at
-/// `ended_at` and rated negatively a day later: the evidence of a quality block when there are
-/// three clients. Returns the contract ids.
+/// `ended_at`, rated negatively a day later and answered by the freelancer at the same moment,
+/// so each negative is revealed (and counts, §3) a day after `ended_at`: the evidence of a
+/// quality block when there are three clients. Returns the contract ids.
 pub async fn negative_contracts<S: ContractStore + FeedbackStore>(
     store: &S,
     freelancer: &str,
@@ -72,10 +94,12 @@ pub async fn negative_contracts<S: ContractStore + FeedbackStore>(
     ended_at: DateTime<Utc>,
 ) -> Vec<String> {
     let mut ids = Vec::new();
+    let rated_at = ended_at + Duration::days(1);
     for (n, client) in clients.iter().enumerate() {
         let id = format!("{freelancer}-c{}", n + 1);
         contract(store, &id, client, freelancer, Some(ended_at)).await;
-        negative_feedback(store, &id, client, ended_at + Duration::days(1)).await;
+        negative_feedback(store, &id, client, rated_at).await;
+        freelancer_feedback(store, &id, freelancer, rated_at).await;
         ids.push(id);
     }
     ids

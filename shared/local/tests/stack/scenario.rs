@@ -62,8 +62,27 @@ pub fn feedback(stack: &Stack, contract: &str, client: &str, score: u8) -> Reply
     )
 }
 
-/// Three ended contracts with three distinct clients, each with negative feedback: enough for
-/// the quality block.
+/// The freelancer's feedback about the client: once both sides have given theirs, both are
+/// revealed, and the client's counts toward the quality rule from then (§3).
+pub fn freelancer_feedback(stack: &Stack, contract: &str, freelancer: &str) -> Reply {
+    let body = json!({
+        "public": {
+            "scores": {
+                "skills": 4, "quality": 4, "availability": 4,
+                "deadlines": 4, "communication": 4, "cooperation": 4,
+            },
+            "comment": "Clear brief, quick answers.",
+        },
+    });
+    stack.post(
+        &format!("/contracts/{contract}/feedback"),
+        Some(&token(freelancer, &["freelancer"])),
+        &body,
+    )
+}
+
+/// Three ended contracts with three distinct clients, each with negative feedback the
+/// freelancer has answered with theirs (so it is revealed): enough for the quality block.
 pub fn three_negative_feedbacks(stack: &Stack, freelancer: &str) {
     for n in 1..=3 {
         let contract = format!("{freelancer}-k{n}");
@@ -72,6 +91,8 @@ pub fn three_negative_feedbacks(stack: &Stack, freelancer: &str) {
         assert_eq!(registered.status, 200, "{:?}", registered.body);
         let given = feedback(stack, &contract, &client, 1);
         assert_eq!(given.status, 201, "{:?}", given.body);
+        let answered = freelancer_feedback(stack, &contract, freelancer);
+        assert_eq!(answered.status, 201, "{:?}", answered.body);
     }
 }
 

@@ -196,6 +196,24 @@ impl Repository {
         .to_item()
     }
 
+    /// The contract's own item (the evidence copy is written beside it by `put_contract`).
+    fn contract_item(contract: &Contract, version: u64) -> StoreResult<Item> {
+        Envelope::new(
+            keys::contract_pk(&contract.contract_id),
+            keys::CONTRACT_SK.to_owned(),
+            entity::CONTRACT,
+            version,
+            contract,
+        )
+        .for_freelancer(&contract.freelancer_id)
+        .gsi1(
+            keys::pair_gsi1pk(&contract.client_id, &contract.freelancer_id),
+            keys::contract_pk(&contract.contract_id),
+        )
+        .to_item()
+        .map_err(unavailable)
+    }
+
     fn feedback_item(contract: &Contract, feedback: &Feedback, version: u64) -> StoreResult<Item> {
         let ended = contract.ended_at.ok_or_else(|| {
             DomainError::Conflict("feedback can only be stored on an ended contract".into())
@@ -305,20 +323,7 @@ impl ContractStore for Repository {
         let expected = previous.map(|p| p.version);
         let version = next_version(expected);
         let old = previous.map(|p| &p.value);
-        let canonical = Envelope::new(
-            keys::contract_pk(&contract.contract_id),
-            keys::CONTRACT_SK.to_owned(),
-            entity::CONTRACT,
-            version,
-            contract,
-        )
-        .for_freelancer(&contract.freelancer_id)
-        .gsi1(
-            keys::pair_gsi1pk(&contract.client_id, &contract.freelancer_id),
-            keys::contract_pk(&contract.contract_id),
-        )
-        .to_item()
-        .map_err(unavailable)?;
+        let canonical = Self::contract_item(contract, version)?;
         let mut ops = vec![put(canonical, expect_version(expected))];
         let old_end = old.as_ref().and_then(|o| o.ended_at);
         if let Some(old_end) = old_end.filter(|e| Some(*e) != contract.ended_at) {
@@ -400,14 +405,27 @@ impl FeedbackStore for Repository {
         Ok(out)
     }
 
-    async fn insert_feedback(&self, contract: &Contract, feedback: &Feedback) -> StoreResult<()> {
-        let item = Self::feedback_item(contract, feedback, 1)?;
-        self.put_one(item, Condition::NotExists).await.map_err(|e| {
-            on_condition(e, || {
-                DomainError::AlreadyExists(format!(
+    async fn insert_feedback(
+        &self,
+        contract: &Versioned<Contract>,
+        feedback: &Feedback,
+    ) -> StoreResult<()> {
+        let item = Self::feedback_item(&contract.value, feedback, 1)?;
+        // The contract moves to its next version in the same transaction, conditioned on the
+        // version read: a contract update made in between cancels this insert, and this insert
+        // cancels a contract update that read the contract before it.
+        let bumped = Self::contract_item(&contract.value, contract.version + 1)?;
+        let ops = vec![
+            put(item, Condition::NotExists),
+            put(bumped, Condition::VersionEquals(contract.version)),
+        ];
+        self.transact(ops).await.map_err(|e| {
+            on_transaction(e, |failed| match failed {
+                0 => DomainError::AlreadyExists(format!(
                     "the {} feedback on this contract was already given; feedback is given once per contract",
                     feedback.direction
-                ))
+                )),
+                _ => stale("contract"),
             })
         })
     }
