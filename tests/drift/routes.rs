@@ -74,17 +74,28 @@ fn every_route_the_functions_serve_is_bound_in_the_template_to_the_same_function
 }
 
 #[test]
-fn the_daily_schedule_and_the_stream_trigger_are_in_the_template() {
+fn the_daily_and_hourly_schedules_and_the_stream_trigger_are_in_the_template() {
     let template = sam_template().unwrap();
     let events = |f: &str| template["Resources"][f]["Properties"]["Events"].clone();
-    let appeal = events("ProcessAppealFunction");
-    assert!(
-        appeal
+    let schedules = |f: &str| -> Vec<String> {
+        events(f)
             .as_mapping()
             .unwrap()
             .values()
-            .any(|e| e["Type"].as_str() == Some("Schedule")),
-        "process-appeal runs on a schedule"
+            .filter(|e| e["Type"].as_str() == Some("Schedule"))
+            .filter_map(|e| e["Properties"]["Schedule"].as_str().map(str::to_owned))
+            .collect()
+    };
+    // The local stack fires them at the same moments (shared/local/src/schedule.rs).
+    assert_eq!(
+        schedules("ProcessAppealFunction"),
+        ["cron(0 3 * * ? *)"],
+        "process-appeal runs the daily check at 03:00 UTC"
+    );
+    assert_eq!(
+        schedules("EvaluateFreelancerFunction"),
+        ["rate(1 hour)"],
+        "evaluate-freelancer re-evaluates the standings due by time every hour"
     );
     let evaluate = events("EvaluateFreelancerFunction");
     let stream = evaluate

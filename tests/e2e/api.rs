@@ -110,7 +110,7 @@ pub fn version(standing: &Value) -> u64 {
 }
 
 /// The standing once an evaluation stored after version `after` satisfies `wanted`. (A freelancer
-/// never evaluated reads as a fresh, unsaved evaluation at version 0.)
+/// never evaluated is evaluated and stored by the first read, at version 1.)
 #[track_caller]
 pub fn standing_after(
     stack: &Stack,

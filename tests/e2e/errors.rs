@@ -6,8 +6,8 @@ use chrono::Duration;
 use serde_json::{Value, json};
 
 use crate::api::{
-    freelancer_feedback, give_feedback, negative_feedback, register, register_ended, standing, standing_becomes, time,
-    version,
+    freelancer_feedback, give_feedback, negative_feedback, register, register_ended, standing,
+    standing_becomes, time, version,
 };
 use crate::support::{Caller, Clock, Stack, Store, on_both_stores};
 

@@ -101,10 +101,10 @@ impl Journey {
     }
 
     fn the_marketplace_registers_the_contracts(&self) {
-        // Never evaluated yet: a fresh evaluation, not stored.
+        // Never evaluated yet: the read evaluates and stores it, so what it shows exists.
         let fresh = standing(&self.stack, &self.freelancer);
         assert_eq!(fresh["standing"], "good", "{fresh}");
-        assert_eq!(fresh["version"], 0, "{fresh}");
+        assert_eq!(fresh["version"], 1, "{fresh}");
         assert_eq!(fresh["sanctions"], json!([]));
 
         let ended = self.t0 - Duration::days(1);
@@ -181,26 +181,43 @@ impl Journey {
         assert_eq!(seen["client"], Value::Null, "{seen}");
     }
 
-    /// The third distinct client's negative feedback blocks the freelancer: after a reversed
-    /// block (`earlier`), a fifth client's on a new contract does.
+    /// Negatives from three distinct clients block the freelancer from the moment the last of
+    /// them is revealed (§3): first k2's, which only its client rated, when its window closes
+    /// (the hourly schedule applies it, with no write); after a reversed block (`earlier`), a
+    /// fifth client's on a new contract, once the freelancer has answered it.
     fn negatives_from_three_distinct_clients_block_new_work(
         &self,
         earlier: Option<&Value>,
     ) -> Value {
         let stack = &self.stack;
         let before = version(&standing(stack, &self.freelancer));
-        let (contract, client, evidence) = if earlier.is_none() {
-            ("k3", self.client(3), ["k1", "k2", "k3"])
+        let (given, evidence, revealed_at) = if earlier.is_none() {
+            let given = give_feedback(stack, "k3", self.client(3), &negative_feedback(PRIVATE));
+            // k3 is revealed (the freelancer left theirs first), k2 is not: two negatives count.
+            assert_eq!(given["revealed"], true, "{given}");
+            assert_eq!(self.seen_by_the_freelancer("k2")["client"], Value::Null);
+            let not_yet = standing(stack, &self.freelancer);
+            assert_eq!(
+                not_yet["standing"], "good",
+                "k2 does not count yet: {not_yet}"
+            );
+            // k2's window closes 14 days after the contract ended: it is revealed then.
+            let closes = self.t0 - Duration::days(1) + Duration::days(14);
+            let later = stack.advance_days(14);
+            assert!(later > closes, "{later}");
+            (given, ["k1", "k2", "k3"], closes)
         } else {
             register_ended(
                 stack,
                 "k5",
                 (self.client(5), &self.freelancer),
-                self.t0 - Duration::days(1),
+                stack.now() - Duration::days(1),
             );
-            ("k5", self.client(5), ["k1", "k2", "k5"])
+            let given = give_feedback(stack, "k5", self.client(5), &negative_feedback(PRIVATE));
+            let own = give_feedback(stack, "k5", &self.freelancer, &freelancer_feedback(3));
+            assert_eq!(own["revealed"], true);
+            (given, ["k1", "k2", "k5"], time(&own["submitted_at"]))
         };
-        let given = give_feedback(stack, contract, client, &negative_feedback(PRIVATE));
         let blocked = standing_becomes(stack, &self.freelancer, before, "blocked_new_work");
         let sanctions = blocked["sanctions"].as_array().unwrap();
         assert_eq!(sanctions.len(), 1, "{blocked}");
@@ -228,9 +245,9 @@ impl Journey {
         assert_eq!(block["evidence"]["complaint_ids"], json!([]));
         let statement = block["statement"].as_str().unwrap();
         assert!(statement.contains("3 distinct clients"), "{statement}");
-        // It began when the rule first held: the third client's feedback.
+        // It began when the rule first held: when the last of the three was revealed.
         let started = time(&block["started_at"]);
-        assert_eq!(started, time(&given["submitted_at"]));
+        assert_eq!(started, revealed_at);
         assert_eq!(
             time(&block["appeal"]["reinstatement_opens_at"]),
             started.checked_add_months(Months::new(6)).unwrap()
@@ -345,7 +362,11 @@ impl Journey {
         assert_eq!(k1["response"]["text"], answer);
         let mut shown = self.profile_contracts();
         shown.sort();
-        assert_eq!(shown, ["k1", "k3", "k4"], "k2 is not revealed yet");
+        assert_eq!(
+            shown,
+            ["k1", "k2", "k3", "k4"],
+            "k2 was revealed when its window closed"
+        );
     }
 
     fn a_removed_report_withdraws_the_evidence_and_reverses_the_block(&self, block: &Value) {
@@ -408,9 +429,6 @@ impl Journey {
                 && (promised - opens_at) < Duration::seconds(1),
             "the refusal says {opens_at}, the sanction {promised}"
         );
-        // k2's window is still open, and the freelancer left nothing there: still hidden.
-        assert_eq!(self.seen_by_the_freelancer("k2")["client"], Value::Null);
-
         let later = stack.advance_days(190);
         assert!(later > promised, "{later}");
         // The window closed long ago: the client's public part shows, the private part never.
@@ -651,20 +669,22 @@ impl Journey {
             ("lifted", &b1, "blocked_new_work", "good", "automated"),
             ("imposed", &b2, "good", "blocked_new_work", "automated"),
             ("lifted", &b2, "blocked_new_work", "good", rv),
+            // Each entry is its own transition (issue 9, item 10): the next rung is imposed,
+            // then the rung it supersedes is lifted, which leaves the standing where it is.
             ("imposed", &warned, "good", "warned", rv),
-            ("lifted", &warned, "warned", "restricted", rv),
             ("imposed", &restricted, "warned", "restricted", rv),
+            ("lifted", &warned, "restricted", "restricted", rv),
             (
-                "lifted",
-                &restricted,
+                "imposed",
+                &permanent,
                 "restricted",
                 "permanently_blocked",
                 rv,
             ),
             (
-                "imposed",
-                &permanent,
-                "restricted",
+                "lifted",
+                &restricted,
+                "permanently_blocked",
                 "permanently_blocked",
                 rv,
             ),

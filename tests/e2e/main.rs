@@ -10,3 +10,4 @@ mod authorization;
 mod durability;
 mod errors;
 mod journey;
+mod shown;

@@ -1,16 +1,17 @@
-//! evaluate-freelancer: re-evaluates freelancers whose evidence changed (the table's stream) and
-//! serves the reads of the outcome: standing, eligibility, profile and audit trail.
+//! evaluate-freelancer: re-evaluates freelancers whose evidence changed (the table's stream) or
+//! whose evaluation time alone may have changed (the hourly schedule), and serves the reads of
+//! the outcome: standing, eligibility, profile and audit trail.
 
 use aws_lambda_events::event::dynamodb::Event as StreamEvent;
+use aws_lambda_events::event::eventbridge::EventBridgeEvent;
 use aws_lambda_events::event::streams::DynamoDbEventResponse;
 use lambda_http::{Body, LambdaEvent, Request, Response};
-use standing_domain::PolicyConfig;
-use standing_domain::UserId;
-use standing_domain::ports::{AppealStore, Clock, ComplaintStore, StandingStore};
+use standing_domain::ports::{AppealStore, Clock, ComplaintStore, StandingStore, SweepStore};
 use standing_domain::usecases::standing;
+use standing_domain::{DomainError, PolicyConfig, UserId};
 use standing_lambda::{
     ApiError, Incoming, Method, Outgoing, Route, StatusCode, actor, answer_http,
-    batch_item_failures, changed_freelancers, json, misrouted, respond, route, serve,
+    batch_item_failures, changed_freelancers, json, respond, route, serve,
 };
 
 /// What this function does for each of its routes.
@@ -124,7 +125,27 @@ where
     batch_item_failures(failed)
 }
 
-/// One invocation, whichever its source: API Gateway or the stream.
+/// Handles the hourly schedule: every freelancer whose stored evaluation is due by now (a reveal
+/// at a window's close, a contract leaving the window) is evaluated again.
+pub async fn handle_schedule<S>(
+    store: &S,
+    clock: &impl Clock,
+    policy: &PolicyConfig,
+    event: LambdaEvent<EventBridgeEvent>,
+) -> Result<standing::DueReport, DomainError>
+where
+    S: StandingStore + ComplaintStore + AppealStore + SweepStore,
+{
+    let report = standing::reevaluate_due(store, clock, policy).await?;
+    tracing::info!(
+        event_id = event.payload.id.as_deref().unwrap_or(""),
+        reevaluated = report.reevaluated,
+        "due re-evaluations done"
+    );
+    Ok(report)
+}
+
+/// One invocation, whichever its source: API Gateway, the stream or the hourly schedule.
 pub async fn handle<S>(
     store: &S,
     clock: &impl Clock,
@@ -132,7 +153,7 @@ pub async fn handle<S>(
     event: LambdaEvent<Incoming>,
 ) -> Result<Outgoing, lambda_http::Error>
 where
-    S: StandingStore + ComplaintStore + AppealStore,
+    S: StandingStore + ComplaintStore + AppealStore + SweepStore,
 {
     let LambdaEvent { payload, context } = event;
     match payload {
@@ -143,7 +164,11 @@ where
         Incoming::Stream(batch) => Ok(Outgoing::Stream(
             handle_stream(store, clock, policy, LambdaEvent::new(batch, context)).await,
         )),
-        Incoming::Schedule(_) => Err(misrouted("evaluate-freelancer", "schedule")),
+        Incoming::Schedule(scheduled) => {
+            let report =
+                handle_schedule(store, clock, policy, LambdaEvent::new(scheduled, context)).await?;
+            Ok(Outgoing::Schedule(serde_json::to_value(report)?))
+        }
     }
 }
 
@@ -154,7 +179,7 @@ pub async fn run_with<S>(
     policy: PolicyConfig,
 ) -> Result<(), lambda_http::Error>
 where
-    S: StandingStore + ComplaintStore + AppealStore,
+    S: StandingStore + ComplaintStore + AppealStore + SweepStore,
 {
     let (store, clock, policy) = (&store, &clock, &policy);
     serve(move |event| handle(store, clock, policy, event)).await
@@ -226,19 +251,6 @@ mod tests {
         assert_eq!(wire["headers"]["content-type"], "application/json");
         let body: serde_json::Value = serde_json::from_str(wire["body"].as_str().unwrap()).unwrap();
         assert_eq!(body["error"]["code"], "not_found");
-    }
-
-    #[tokio::test]
-    async fn a_scheduled_event_is_refused_as_misrouted() {
-        let incoming: Incoming = serde_json::from_str(fixtures::SCHEDULED_EVENT).unwrap();
-        let out = handle(
-            &NoStore,
-            &FixedClock::default(),
-            &PolicyConfig::default(),
-            LambdaEvent::new(incoming, Context::default()),
-        )
-        .await;
-        assert!(out.is_err());
     }
 
     #[tokio::test]

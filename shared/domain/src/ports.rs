@@ -161,6 +161,11 @@ pub struct StandingSnapshot {
     pub disputed_credentials: Vec<DisputedCredential>,
     pub evaluated_at: DateTime<Utc>,
     pub policy_version: String,
+    /// When time alone can next change this evaluation (a reveal at a window's close, a
+    /// contract leaving the window): the hourly schedule re-evaluates every standing due by
+    /// then (a sparse index on this moment).
+    #[serde(default)]
+    pub next_due: Option<DateTime<Utc>>,
 }
 
 /// A reinstatement window that has come due (the daily check's sparse index).
@@ -209,6 +214,13 @@ pub trait SweepStore: Send + Sync {
         &self,
         until: DateTime<Utc>,
     ) -> impl Future<Output = StoreResult<Vec<DueReinstatement>>> + Send;
+
+    /// Freelancers whose stored standing is due for a re-evaluation by `until` (its `next_due`
+    /// is at or before it), earliest first.
+    fn due_evaluations(
+        &self,
+        until: DateTime<Utc>,
+    ) -> impl Future<Output = StoreResult<Vec<UserId>>> + Send;
 
     /// Records the notice and clears the due marker; writing the same notice twice is a no-op.
     fn mark_reinstatement_notified(

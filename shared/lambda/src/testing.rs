@@ -132,6 +132,9 @@ impl SweepStore for NoStore {
     async fn due_reinstatements(&self, _: DateTime<Utc>) -> StoreResult<Vec<DueReinstatement>> {
         unreachable()
     }
+    async fn due_evaluations(&self, _: DateTime<Utc>) -> StoreResult<Vec<UserId>> {
+        unreachable()
+    }
     async fn mark_reinstatement_notified(
         &self,
         _: &DueReinstatement,

@@ -59,6 +59,8 @@ pub struct Functions {
     pub process_appeal: Arc<dyn HttpFunction>,
     /// evaluate-freelancer's stream trigger.
     pub evaluate_stream: Arc<dyn StreamFunction>,
+    /// evaluate-freelancer's hourly schedule: standings due by time.
+    pub hourly_reevaluation: Arc<dyn ScheduleFunction>,
     /// process-appeal's daily schedule.
     pub daily_check: Arc<dyn ScheduleFunction>,
 }

@@ -1,14 +1,15 @@
-//! The daily schedule: process-appeal's check, fed an EventBridge scheduled event once per day
-//! of the stack's clock at the template's hour (`cron(0 3 * * ? *)`, 03:00 UTC). A day the stack
-//! was down for, or that the dev clock jumped over, is caught up once. The last run is kept in
-//! the data directory so that a restart does not run the same day again.
+//! The template's two schedules, each fed an EventBridge scheduled event on the stack's clock:
+//! process-appeal's daily check at 03:00 UTC (`cron(0 3 * * ? *)`) and evaluate-freelancer's
+//! hourly re-evaluation of standings due by time (`rate(1 hour)`). A run the stack was down for,
+//! or that the dev clock jumped over, is caught up once. The last run of each is kept in the
+//! data directory so that a restart does not run the same slot again.
 
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
 use aws_lambda_events::event::eventbridge::EventBridgeEvent;
-use chrono::{DateTime, Days, NaiveTime, SecondsFormat, Utc};
+use chrono::{DateTime, Days, DurationRound, NaiveTime, SecondsFormat, TimeDelta, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use standing_domain::ports::Clock;
@@ -19,21 +20,58 @@ use crate::functions::{FunctionError, ScheduleFunction};
 use crate::gateway::ACCOUNT_ID;
 use crate::{ids, state};
 
-/// The hour of the day (UTC) at which the template's schedule fires.
+/// The hour of the day (UTC) at which the template's daily schedule fires.
 pub const FIRE_HOUR: u32 = 3;
-/// The rule name the events claim to come from.
-const RULE: &str = "standing-local-daily-check";
-/// How long a failed check waits before it is tried again.
+/// How long a failed run waits before it is tried again.
 const RETRY: Duration = Duration::from_secs(60);
 
-/// The latest firing time at or before `now`.
-pub fn slot(now: DateTime<Utc>) -> DateTime<Utc> {
-    let fire = NaiveTime::from_hms_opt(FIRE_HOUR, 0, 0).unwrap_or_default();
-    let today = now.date_naive().and_time(fire).and_utc();
-    if now >= today {
-        today
-    } else {
-        today.checked_sub_days(Days::new(1)).unwrap_or(today)
+/// When a schedule fires, and the rule the events claim to come from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Cadence {
+    /// process-appeal's daily check, at [`FIRE_HOUR`].
+    Daily,
+    /// evaluate-freelancer's re-evaluation of standings due by time, on the hour.
+    Hourly,
+}
+
+impl Cadence {
+    fn rule(self) -> &'static str {
+        match self {
+            Cadence::Daily => "standing-local-daily-check",
+            Cadence::Hourly => "standing-local-hourly-reevaluation",
+        }
+    }
+
+    /// What its runs are called in the log.
+    pub fn label(self) -> &'static str {
+        match self {
+            Cadence::Daily => "daily check",
+            Cadence::Hourly => "hourly re-evaluation",
+        }
+    }
+
+    /// The latest firing time at or before `now`.
+    pub fn slot(self, now: DateTime<Utc>) -> DateTime<Utc> {
+        match self {
+            Cadence::Daily => {
+                let fire = NaiveTime::from_hms_opt(FIRE_HOUR, 0, 0).unwrap_or_default();
+                let today = now.date_naive().and_time(fire).and_utc();
+                if now >= today {
+                    today
+                } else {
+                    today.checked_sub_days(Days::new(1)).unwrap_or(today)
+                }
+            }
+            Cadence::Hourly => now.duration_trunc(TimeDelta::hours(1)).unwrap_or(now),
+        }
+    }
+
+    /// The firing after `slot`.
+    fn next(self, slot: DateTime<Utc>) -> DateTime<Utc> {
+        match self {
+            Cadence::Daily => slot.checked_add_days(Days::new(1)).unwrap_or(slot),
+            Cadence::Hourly => slot + TimeDelta::hours(1),
+        }
     }
 }
 
@@ -42,12 +80,14 @@ struct LastRun {
     slot: DateTime<Utc>,
 }
 
-/// Runs the daily check on schedule and on demand (`POST /_dev/tick`), one at a time.
+/// Runs one schedule's function at its cadence and on demand (`POST /_dev/tick` runs the daily
+/// check), one run at a time.
 pub struct Schedule {
     function: Arc<dyn ScheduleFunction>,
     clock: Arc<StackClock>,
     file: PathBuf,
     region: String,
+    cadence: Cadence,
     running: Mutex<()>,
 }
 
@@ -57,12 +97,14 @@ impl Schedule {
         clock: Arc<StackClock>,
         file: PathBuf,
         region: String,
+        cadence: Cadence,
     ) -> Self {
         Self {
             function,
             clock,
             file,
             region,
+            cadence,
             running: Mutex::new(()),
         }
     }
@@ -77,28 +119,28 @@ impl Schedule {
             "account": ACCOUNT_ID,
             "time": at.to_rfc3339_opts(SecondsFormat::Secs, true),
             "region": self.region,
-            "resources": [format!("arn:aws:events:{}:{ACCOUNT_ID}:rule/{RULE}", self.region)],
+            "resources": [format!("arn:aws:events:{}:{ACCOUNT_ID}:rule/{}", self.region, self.cadence.rule())],
             "detail": {},
         });
         serde_json::from_value(value)
             .map_err(|e| FunctionError(format!("the scheduled event could not be built: {e}")))
     }
 
-    /// Runs the check now, after any run in progress; answers its report.
+    /// Runs the function now, after any run in progress; answers its report.
     pub async fn tick(&self) -> Result<Value, FunctionError> {
         let _one_at_a_time = self.running.lock().await;
         let event = self.event(self.clock.now())?;
         self.function.call(event).await
     }
 
-    /// Runs the check whenever a new day's firing time has passed on the stack's clock, until
+    /// Runs the function whenever a new firing time has passed on the stack's clock, until
     /// `stop` turns true (a run in progress finishes first).
     pub async fn run(self: Arc<Self>, mut stop: watch::Receiver<bool>) {
         let mut moves = self.clock.moves();
         let mut last = match state::read_json::<LastRun>(&self.file) {
             Ok(last) => last.map(|l| l.slot),
             Err(e) => {
-                tracing::warn!(error = %e, "the schedule's state cannot be read; the check runs now");
+                tracing::warn!(error = %e, schedule = self.cadence.label(), "the schedule's state cannot be read; it runs now");
                 None
             }
         };
@@ -107,12 +149,12 @@ impl Schedule {
                 return;
             }
             let now = self.clock.now();
-            let due = slot(now);
-            let mut wait = until(now, due);
+            let due = self.cadence.slot(now);
+            let mut wait = self.until(now, due);
             if last.is_none_or(|l| due > l) {
                 match self.tick().await {
                     Ok(report) => {
-                        tracing::info!(%report, at = %now, "daily check done");
+                        tracing::info!(%report, at = %now, "{} done", self.cadence.label());
                         last = Some(due);
                         let file = self.file.clone();
                         let saved = tokio::task::spawn_blocking(move || {
@@ -123,10 +165,10 @@ impl Schedule {
                         if let Err(e) = saved {
                             tracing::error!(error = %e, "saving the schedule's state failed");
                         }
-                        wait = until(self.clock.now(), due);
+                        wait = self.until(self.clock.now(), due);
                     }
                     Err(e) => {
-                        tracing::error!(error = %e, retry_in_s = RETRY.as_secs(), "the daily check failed; it runs again");
+                        tracing::error!(error = %e, retry_in_s = RETRY.as_secs(), "the {} failed; it runs again", self.cadence.label());
                         wait = RETRY;
                     }
                 }
@@ -140,13 +182,16 @@ impl Schedule {
     }
 }
 
-/// How long from `now` until the firing after `due`.
-fn until(now: DateTime<Utc>, due: DateTime<Utc>) -> Duration {
-    let next = due.checked_add_days(Days::new(1)).unwrap_or(due);
-    next.signed_duration_since(now)
-        .to_std()
-        .unwrap_or_default()
-        .saturating_add(Duration::from_millis(5))
+impl Schedule {
+    /// How long from `now` until the firing after `due`.
+    fn until(&self, now: DateTime<Utc>, due: DateTime<Utc>) -> Duration {
+        self.cadence
+            .next(due)
+            .signed_duration_since(now)
+            .to_std()
+            .unwrap_or_default()
+            .saturating_add(Duration::from_millis(5))
+    }
 }
 
 /// Waits for the dev clock to move: `true` when it did, `false` when it never can again. Without
@@ -170,10 +215,22 @@ mod tests {
     }
 
     #[test]
-    fn the_slot_is_the_last_three_oclock_utc_at_or_before_now() {
-        assert_eq!(slot(at("2026-11-24T03:00:00Z")), at("2026-11-24T03:00:00Z"));
-        assert_eq!(slot(at("2026-11-24T23:59:00Z")), at("2026-11-24T03:00:00Z"));
-        assert_eq!(slot(at("2026-11-24T02:59:59Z")), at("2026-11-23T03:00:00Z"));
+    fn the_daily_slot_is_the_last_three_oclock_utc_at_or_before_now() {
+        let slot = |t| Cadence::Daily.slot(at(t));
+        assert_eq!(slot("2026-11-24T03:00:00Z"), at("2026-11-24T03:00:00Z"));
+        assert_eq!(slot("2026-11-24T23:59:00Z"), at("2026-11-24T03:00:00Z"));
+        assert_eq!(slot("2026-11-24T02:59:59Z"), at("2026-11-23T03:00:00Z"));
+    }
+
+    #[test]
+    fn the_hourly_slot_is_the_last_full_hour_at_or_before_now() {
+        let slot = |t| Cadence::Hourly.slot(at(t));
+        assert_eq!(slot("2026-11-24T03:00:00Z"), at("2026-11-24T03:00:00Z"));
+        assert_eq!(slot("2026-11-24T03:59:59.999Z"), at("2026-11-24T03:00:00Z"));
+        assert_eq!(
+            Cadence::Hourly.next(at("2026-11-24T23:00:00Z")),
+            at("2026-11-25T00:00:00Z")
+        );
     }
 
     struct Recorder(StdMutex<Vec<EventBridgeEvent>>);
@@ -205,6 +262,7 @@ mod tests {
             clock.clone(),
             dir.path().join("schedule.json"),
             "us-east-1".into(),
+            Cadence::Daily,
         ));
         let (stop, stopped) = watch::channel(false);
         let task = tokio::spawn(schedule.clone().run(stopped));
@@ -233,6 +291,7 @@ mod tests {
             clock.clone(),
             dir.path().join("schedule.json"),
             "us-east-1".into(),
+            Cadence::Daily,
         ));
         let task = tokio::spawn(again.run(stopped));
         tokio::time::sleep(Duration::from_millis(100)).await;
@@ -251,6 +310,7 @@ mod tests {
             clock,
             dir.path().join("schedule.json"),
             "eu-west-1".into(),
+            Cadence::Daily,
         );
         let report = schedule.tick().await.unwrap();
         assert_eq!(report["reinstatement_notices"], 0);

@@ -20,7 +20,7 @@ use crate::ddb_stream::{self, StreamPump};
 use crate::functions::Functions;
 use crate::jwt::{SECRET_ENV, Secret};
 use crate::pump::{Delivery, EmbeddedPump};
-use crate::schedule::Schedule;
+use crate::schedule::{Cadence, Schedule};
 use crate::server::{self, App, say};
 use crate::wiring::{self, Deps};
 
@@ -33,6 +33,7 @@ const CHECKPOINT_FILE: &str = "stream-checkpoint.json";
 const DYNAMODB_CHECKPOINT_FILE: &str = "dynamodb-stream-checkpoints.json";
 const FAILURES_FILE: &str = "stream-failures.jsonl";
 const SCHEDULE_FILE: &str = "schedule.json";
+const HOURLY_SCHEDULE_FILE: &str = "schedule-hourly.json";
 const DEV_CLOCK_FILE: &str = "dev-clock.json";
 
 /// Where the stream comes from.
@@ -89,7 +90,15 @@ pub async fn run(options: ServeOptions) -> Result<(), String> {
         Arc::clone(&functions.daily_check),
         Arc::clone(&clock),
         data.join(SCHEDULE_FILE),
+        region.clone(),
+        Cadence::Daily,
+    ));
+    let hourly = Arc::new(Schedule::new(
+        Arc::clone(&functions.hourly_reevaluation),
+        Arc::clone(&clock),
+        data.join(HOURLY_SCHEDULE_FILE),
         region,
+        Cadence::Hourly,
     ));
     let app = Arc::new(App::new(
         wiring::routes(options.dev_clock),
@@ -103,7 +112,8 @@ pub async fn run(options: ServeOptions) -> Result<(), String> {
     let (stop_background, background_stopped) = watch::channel(false);
     let http = tokio::spawn(server::serve(listener, app, http_stopped));
     let pump = spawn_pump(source, &functions, &data, background_stopped.clone());
-    let scheduler = tokio::spawn(Arc::clone(&schedule).run(background_stopped));
+    let scheduler = tokio::spawn(Arc::clone(&schedule).run(background_stopped.clone()));
+    let hourly_scheduler = tokio::spawn(hourly.run(background_stopped));
 
     say(&format!("standing: listening on http://{addr}"));
     say(&format!("standing: store: {store_line}"));
@@ -160,8 +170,10 @@ pub async fn run(options: ServeOptions) -> Result<(), String> {
         if let Err(e) = pump.await {
             tracing::error!(error = %e, "the stream pump ended abnormally");
         }
-        if let Err(e) = scheduler.await {
-            tracing::error!(error = %e, "the schedule ended abnormally");
+        for (name, task) in [("daily", scheduler), ("hourly", hourly_scheduler)] {
+            if let Err(e) = task.await {
+                tracing::error!(error = %e, schedule = name, "the schedule ended abnormally");
+            }
         }
     };
     if tokio::time::timeout(DRAIN, background).await.is_err() {

@@ -97,6 +97,23 @@ impl StreamFunction for EvaluateFreelancer {
     }
 }
 
+impl ScheduleFunction for EvaluateFreelancer {
+    fn call(
+        &self,
+        event: EventBridgeEvent,
+    ) -> BoxFuture<'_, Result<serde_json::Value, FunctionError>> {
+        let d = &self.0;
+        let event = LambdaEvent::new(event, d.context("evaluate-freelancer", SCHEDULE_TIMEOUT));
+        Box::pin(async move {
+            let report =
+                evaluate_freelancer::handle_schedule(&d.store, &*d.clock, &d.policy, event)
+                    .await
+                    .map_err(|e| FunctionError(e.to_string()))?;
+            serde_json::to_value(report).map_err(|e| FunctionError(e.to_string()))
+        })
+    }
+}
+
 impl HttpFunction for ProcessAppeal {
     fn call(&self, request: Request) -> BoxFuture<'_, Result<Response<Body>, FunctionError>> {
         let d = &self.0;
@@ -132,6 +149,7 @@ pub fn functions(deps: Deps) -> Functions {
         evaluate_freelancer: Arc::new(EvaluateFreelancer(deps.clone())),
         process_appeal: Arc::new(ProcessAppeal(deps.clone())),
         evaluate_stream: Arc::new(EvaluateFreelancer(deps.clone())),
+        hourly_reevaluation: Arc::new(EvaluateFreelancer(deps.clone())),
         daily_check: Arc::new(ProcessAppeal(deps)),
     }
 }

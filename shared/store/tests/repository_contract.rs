@@ -8,8 +8,7 @@ use chrono::{DateTime, Duration, Utc};
 use standing_domain::fixtures::*;
 use standing_domain::model::ComplaintStatus;
 use standing_domain::ports::{
-    AppealStore, ComplaintStore, ContractStore, FeedbackStore, StandingStore, SweepStore,
-    Versioned,
+    AppealStore, ComplaintStore, ContractStore, FeedbackStore, StandingStore, SweepStore, Versioned,
 };
 use standing_domain::usecases::{appeals, complaints, contracts, feedback, standing, sweep};
 use standing_domain::*;
@@ -283,9 +282,17 @@ async fn a_second_feedback_in_one_direction_is_refused_by_the_store_itself(f: Fi
     .await
     .unwrap();
     let fb = client_feedback("c1", "cl1", 5, ReasonEnded::Other, &[], day(2));
-    let read = repo.get_contract(&contract.contract_id).await.unwrap().unwrap();
+    let read = repo
+        .get_contract(&contract.contract_id)
+        .await
+        .unwrap()
+        .unwrap();
     repo.insert_feedback(&read, &fb).await.unwrap();
-    let reread = repo.get_contract(&contract.contract_id).await.unwrap().unwrap();
+    let reread = repo
+        .get_contract(&contract.contract_id)
+        .await
+        .unwrap()
+        .unwrap();
     let again = repo.insert_feedback(&reread, &fb).await;
     assert!(
         matches!(again, Err(DomainError::AlreadyExists(_))),
@@ -314,20 +321,38 @@ async fn a_feedback_insert_and_a_contract_update_that_read_the_same_contract_exc
     let read = repo.get_contract(&cid("c1")).await.unwrap().unwrap();
     repo.put_contract(&moved(&read), Some(&read)).await.unwrap();
     let orphan = repo.insert_feedback(&read, &fb("c1")).await;
-    assert!(matches!(orphan, Err(DomainError::Conflict(_))), "{orphan:?}");
+    assert!(
+        matches!(orphan, Err(DomainError::Conflict(_))),
+        "{orphan:?}"
+    );
     let now = repo.get_contract(&cid("c1")).await.unwrap().unwrap();
-    assert_eq!(repo.contract_feedback(&now.value).await.unwrap().client, None);
-    assert_eq!(repo.contract_feedback(&read.value).await.unwrap().client, None);
+    assert_eq!(
+        repo.contract_feedback(&now.value).await.unwrap().client,
+        None
+    );
+    assert_eq!(
+        repo.contract_feedback(&read.value).await.unwrap().client,
+        None
+    );
 
     // The feedback insert lands first: the contract update that read the contract before it is
     // refused, and the feedback stays where the contract's end says it is.
     let read = repo.get_contract(&cid("c2")).await.unwrap().unwrap();
     repo.insert_feedback(&read, &fb("c2")).await.unwrap();
     let update = repo.put_contract(&moved(&read), Some(&read)).await;
-    assert!(matches!(update, Err(DomainError::Conflict(_))), "{update:?}");
+    assert!(
+        matches!(update, Err(DomainError::Conflict(_))),
+        "{update:?}"
+    );
     let now = repo.get_contract(&cid("c2")).await.unwrap().unwrap();
     assert_eq!(now.value.ended_at, Some(day(1)));
-    assert!(repo.contract_feedback(&now.value).await.unwrap().client.is_some());
+    assert!(
+        repo.contract_feedback(&now.value)
+            .await
+            .unwrap()
+            .client
+            .is_some()
+    );
 }
 
 async fn a_write_at_a_stale_version_is_refused_with_a_conflict(f: Fixture) {
@@ -341,7 +366,11 @@ async fn a_write_at_a_stale_version_is_refused_with_a_conflict(f: Fixture) {
     .await
     .unwrap();
     let mut fb = client_feedback("c1", "cl1", 5, ReasonEnded::Other, &[], day(2));
-    let read = repo.get_contract(&contract.contract_id).await.unwrap().unwrap();
+    let read = repo
+        .get_contract(&contract.contract_id)
+        .await
+        .unwrap()
+        .unwrap();
     repo.insert_feedback(&read, &fb).await.unwrap();
     fb.change.requested_at = Some(day(3));
     repo.update_feedback(&contract, &fb, 1).await.unwrap();

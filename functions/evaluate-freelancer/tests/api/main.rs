@@ -6,6 +6,7 @@
 
 mod binary;
 mod reads;
+mod schedule;
 mod stream_dynamodb_local;
 mod stream_embedded;
 

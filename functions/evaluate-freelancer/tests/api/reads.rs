@@ -62,17 +62,64 @@ async fn another_freelancer_or_a_client_may_not_see_a_standing() {
 }
 
 #[tokio::test]
-async fn a_freelancer_never_evaluated_stands_good_at_version_zero() {
+async fn a_freelancer_never_evaluated_stands_good_and_the_read_stores_what_it_shows() {
     let store = EmbeddedStore::new();
     let functions = Functions::on(&store.repo);
-    let reply = functions
-        .standing("fl-new", Some(("fl-new", "[freelancer]")))
-        .await;
+    let read = || functions.standing("fl-new", Some(("fl-new", "[freelancer]")));
+    let reply = read().await;
     assert_eq!(reply.status, 200);
     assert_eq!(reply.body["standing"], "good");
     assert_eq!(reply.body["sanctions"], serde_json::json!([]));
     assert_eq!(reply.body["jss"], Value::Null);
-    assert_eq!(reply.body["version"], 0);
+    assert_eq!(reply.body["version"], 1, "the evaluation shown is stored");
+    // A second read shows the stored one and writes nothing.
+    assert_eq!(read().await.body, reply.body);
+}
+
+#[tokio::test]
+async fn a_block_read_before_the_stream_evaluated_is_stored_and_audited_and_the_stream_then_changes_nothing()
+ {
+    // GIVEN the evidence of a block, written but never evaluated (the stream has not run)
+    let store = EmbeddedStore::new();
+    arrange::negative_contracts(
+        &store.repo,
+        "fl-bo",
+        &["fl-bo-client1", "fl-bo-client2", "fl-bo-client3"],
+        ended(),
+    )
+    .await;
+    let functions = Functions::on(&store.repo);
+    // WHEN the freelancer reads their eligibility, then their standing
+    let eligibility = functions
+        .call("GET", "/freelancers/fl-bo/eligibility", FREELANCER, None)
+        .await;
+    let standing = functions.standing("fl-bo", FREELANCER).await;
+    // THEN the no names a sanction that is stored, with its audit entry
+    assert_eq!(eligibility.body["submit_proposal"]["allowed"], false);
+    let sanction = &standing.body["sanctions"][0]["sanction_id"];
+    assert_eq!(
+        eligibility.body["submit_proposal"]["sanctions"][0],
+        *sanction
+    );
+    assert_eq!(standing.body["version"], 1, "{:?}", standing.body);
+    let audit = functions.audit("fl-bo").await.body;
+    assert_eq!(audit[0]["action"], "imposed", "{audit}");
+    assert_eq!(audit[0]["sanction_id"], *sanction);
+    // AND the stream's evaluation that follows changes nothing
+    let id = standing_domain::UserId::parse("fl-bo").unwrap();
+    standing_domain::usecases::standing::reevaluate(
+        &store.repo,
+        &functions.clock,
+        &functions.policy,
+        &id,
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        functions.standing("fl-bo", FREELANCER).await.body["version"],
+        1
+    );
+    assert_eq!(functions.audit("fl-bo").await.body, audit);
 }
 
 #[tokio::test]

@@ -70,7 +70,10 @@ async fn on_dynamodb_local_three_negative_feedbacks_streamed_to_the_evaluator_bl
     let batch = store.stream_event_after(None, 18).await;
     assert_eq!(
         entity_types(&batch),
-        ["contract", "contract", "feedback", "contract", "feedback", "contract"].repeat(3)
+        [
+            "contract", "contract", "feedback", "contract", "feedback", "contract"
+        ]
+        .repeat(3)
     );
     let arn = store.stream_arn().await;
     for record in batch["Records"].as_array().unwrap() {

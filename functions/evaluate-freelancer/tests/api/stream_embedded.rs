@@ -35,7 +35,10 @@ async fn the_change_log_of_three_negative_feedbacks_blocks_the_freelancer_with_i
     let event = store.stream_event_after(None).await;
     assert_eq!(
         entity_types(&event),
-        ["contract", "contract", "feedback", "contract", "feedback", "contract"].repeat(3),
+        [
+            "contract", "contract", "feedback", "contract", "feedback", "contract"
+        ]
+        .repeat(3),
         "a contract is two items (its own, and its copy among the evidence); each side's feedback \
          is one, written with the contract's next version"
     );

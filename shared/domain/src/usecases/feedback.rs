@@ -148,7 +148,11 @@ pub async fn submit<S: ContractStore + FeedbackStore>(
     cmd: SubmitFeedback,
 ) -> Result<FeedbackView, DomainError> {
     // The contract as read goes to the insert, which is refused if the contract changed since.
-    let read = found(store.get_contract(contract_id).await?, "contract", contract_id)?;
+    let read = found(
+        store.get_contract(contract_id).await?,
+        "contract",
+        contract_id,
+    )?;
     let contract = &read.value;
     let direction = access::party(actor, contract)?;
     let now = clock.now();

@@ -4,7 +4,7 @@ use crate::error::DomainError;
 use crate::evaluation::{self, DisputedCredential, Evaluation};
 use crate::model::{AuditEntry, Sanction, Standing};
 use crate::ports::{
-    AppealStore, Clock, ComplaintStore, StandingSnapshot, StandingStore, Versioned,
+    AppealStore, Clock, ComplaintStore, StandingSnapshot, StandingStore, SweepStore, Versioned,
 };
 use crate::record::FreelancerRecord;
 use crate::rules::eligibility::Eligibility;
@@ -48,6 +48,7 @@ fn snapshot(e: &Evaluation, policy: &PolicyConfig) -> StandingSnapshot {
         disputed_credentials: e.disputed_credentials.clone(),
         evaluated_at: e.evaluated_at,
         policy_version: policy.version.clone(),
+        next_due: e.next_due,
     }
 }
 
@@ -107,7 +108,11 @@ pub struct StandingView {
     pub policy_version: String,
 }
 
-/// The stored standing, or, for a freelancer never evaluated, a fresh evaluation (not saved).
+/// The stored standing. A freelancer never evaluated is evaluated now and the evaluation is
+/// stored the way the stream's would be (the same conditional write, audit entries and
+/// notices), so that what a read shows always exists: a sanction it shows has its imposition
+/// time, audit entry and notice, and can be appealed at once. The stream's evaluation that
+/// follows finds nothing to change.
 async fn current<S: StandingStore + ComplaintStore + AppealStore>(
     store: &S,
     clock: &impl Clock,
@@ -117,12 +122,45 @@ async fn current<S: StandingStore + ComplaintStore + AppealStore>(
     if let Some(stored) = store.get_standing(freelancer).await? {
         return Ok(stored);
     }
-    let now = clock.now();
-    let record = load_record(store, freelancer, &[], now, policy).await?;
-    Ok(Versioned {
-        value: snapshot(&evaluation::evaluate(&record, policy, now), policy),
-        version: 0,
+    reevaluate(store, clock, policy, freelancer).await?;
+    store.get_standing(freelancer).await?.ok_or_else(|| {
+        DomainError::Unavailable("the standing just stored could not be read back".into())
     })
+}
+
+/// What one run of the hourly re-evaluation did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct DueReport {
+    pub reevaluated: u32,
+}
+
+/// §4, time-driven re-evaluation: every freelancer whose stored standing says time alone may
+/// have changed it by now is evaluated again (and what changed is written as the stream's
+/// evaluation would write it). Idempotent: a second run finds nothing due.
+pub async fn reevaluate_due<S: StandingStore + ComplaintStore + AppealStore + SweepStore>(
+    store: &S,
+    clock: &impl Clock,
+    policy: &PolicyConfig,
+) -> Result<DueReport, DomainError> {
+    let mut report = DueReport::default();
+    let mut failed = Vec::new();
+    for freelancer in store.due_evaluations(clock.now()).await? {
+        // One freelancer's failure does not hold up the others; the run still fails, so the
+        // schedule's retry picks the rest up (those done are no longer due).
+        match reevaluate(store, clock, policy, &freelancer).await {
+            Ok(_) => report.reevaluated += 1,
+            Err(e) => failed.push(format!("{freelancer}: {e}")),
+        }
+    }
+    if failed.is_empty() {
+        Ok(report)
+    } else {
+        Err(DomainError::Unavailable(format!(
+            "{} of the due re-evaluations failed ({})",
+            failed.len(),
+            failed.join("; ")
+        )))
+    }
 }
 
 pub async fn standing<S: StandingStore + ComplaintStore + AppealStore>(

@@ -106,8 +106,8 @@ pub fn standing(stack: &Stack, freelancer: &str) -> Value {
     reply.body
 }
 
-/// The freelancer's standing once an evaluation from the stream has stored a block. (A
-/// freelancer never evaluated is evaluated on the fly, at version 0, without the stream.)
+/// The freelancer's standing once an evaluation has stored a block (the stream's, or the read's
+/// own for a freelancer never evaluated: either way it is stored, at version 1 or later).
 pub fn stored_block(stack: &Stack, freelancer: &str) -> Option<Value> {
     let s = standing(stack, freelancer);
     (s["standing"] == "blocked_new_work" && s["version"].as_u64().is_some_and(|v| v >= 1))

@@ -100,7 +100,12 @@ pub const DUE_GSI2PK: &str = "DUE";
 pub fn due_gsi2sk(opens_at: DateTime<Utc>, freelancer: &UserId, sanction: &SanctionId) -> String {
     format!("{}#{freelancer}#{sanction}", stamp(opens_at))
 }
-/// Sorts after every `due_gsi2sk` whose time is at or before `until`.
+/// The standings due for a time-driven re-evaluation, by when (`StandingSnapshot::next_due`).
+pub const REEVALUATE_GSI2PK: &str = "REEVALUATE";
+pub fn reevaluate_gsi2sk(due: DateTime<Utc>, freelancer: &UserId) -> String {
+    format!("{}#{freelancer}", stamp(due))
+}
+/// Sorts after every `due_gsi2sk` and `reevaluate_gsi2sk` whose time is at or before `until`.
 pub fn due_until(until: DateTime<Utc>) -> String {
     format!("{}~", stamp(until))
 }

@@ -693,16 +693,22 @@ impl StandingStore for Repository {
     ) -> StoreResult<()> {
         let freelancer = &snapshot.freelancer_id;
         let pk = keys::freelancer_pk(freelancer);
-        let standing = Envelope::new(
+        let mut standing = Envelope::new(
             pk.clone(),
             keys::STANDING_SK.to_owned(),
             entity::STANDING,
             next_version(expected),
             snapshot,
         )
-        .for_freelancer(freelancer)
-        .to_item()
-        .map_err(unavailable)?;
+        .for_freelancer(freelancer);
+        // In the sparse due index only while time alone can change the evaluation.
+        if let Some(due) = snapshot.next_due {
+            standing = standing.gsi2(
+                keys::REEVALUATE_GSI2PK.to_owned(),
+                keys::reevaluate_gsi2sk(due, freelancer),
+            );
+        }
+        let standing = standing.to_item().map_err(unavailable)?;
         let mut ops = vec![put(standing, expect_version(expected))];
         for (n, entry) in audit.iter().enumerate() {
             let item = Envelope::new(
@@ -831,6 +837,23 @@ impl SweepStore for Repository {
                 sanction_id: sanction,
                 opens_at: e.data.opens_at,
             });
+        }
+        Ok(out)
+    }
+
+    async fn due_evaluations(&self, until: DateTime<Utc>) -> StoreResult<Vec<UserId>> {
+        let items = self
+            .query_all(
+                Query::new(Index::Gsi2, keys::REEVALUATE_GSI2PK)
+                    .sort(SortKeyCondition::LessOrEqual(keys::due_until(until))),
+            )
+            .await?;
+        let mut out: Vec<UserId> = Vec::new();
+        for item in items {
+            let e: Envelope<StandingSnapshot> = from_item(item).map_err(unavailable)?;
+            if !out.contains(&e.data.freelancer_id) {
+                out.push(e.data.freelancer_id);
+            }
         }
         Ok(out)
     }
