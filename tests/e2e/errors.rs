@@ -170,14 +170,14 @@ fn every_documented_error_code_answers_in_the_contracts_shape(store: Store) {
         )
         .expect_error(422, "not_revealed");
 
-    // 422 no_contract_with_freelancer, not_under_review.
+    // 403 forbidden for a client with no contract with the freelancer; 422 not_under_review.
     let complaint = json!({
         "category": "degree", "claim": "PhD", "statement": "No such degree.",
         "evidence": ["The university has no record."],
     });
     stack
         .post("/freelancers/fl-err/complaints", &stranger, &complaint)
-        .expect_error(422, "no_contract_with_freelancer");
+        .expect_error(403, "forbidden");
     let filed = stack.post("/freelancers/fl-err/complaints", &c1, &complaint);
     let id = filed.expect(201)["complaint_id"]
         .as_str()

@@ -7,6 +7,7 @@ mod support;
 mod api;
 
 mod authorization;
+mod conflicts;
 mod durability;
 mod errors;
 mod journey;

@@ -61,8 +61,10 @@ where
     let response = match op {
         Op::File => {
             let freelancer: UserId = params.get("freelancer_id")?;
+            // Who may complain is settled before the body is read (403 before 400).
+            let right = complaints::may_file(store, &actor, &freelancer).await?;
             let cmd = parse_body(request)?;
-            let filed = complaints::file(store, clock, policy, &actor, &freelancer, cmd).await?;
+            let filed = complaints::file(store, clock, policy, right, cmd).await?;
             json(StatusCode::CREATED, &filed)
         }
         Op::Queue => {
@@ -74,8 +76,10 @@ where
         }
         Op::Decide => {
             let id: ComplaintId = params.get("complaint_id")?;
+            // A reviewer who takes part in the case is refused before the body is read.
+            let right = complaints::may_decide(store, &actor, &id).await?;
             let cmd = parse_body(request)?;
-            let decided = complaints::decide(store, clock, policy, &actor, &id, cmd).await?;
+            let decided = complaints::decide(store, clock, policy, right, cmd).await?;
             json(StatusCode::OK, &decided)
         }
     };

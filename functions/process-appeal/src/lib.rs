@@ -3,7 +3,9 @@
 
 use aws_lambda_events::event::eventbridge::EventBridgeEvent;
 use lambda_http::{Body, LambdaEvent, Request, Response};
-use standing_domain::ports::{AppealStore, Clock, StandingStore, SweepStore};
+use standing_domain::ports::{
+    AppealStore, Clock, ComplaintStore, ContractStore, StandingStore, SweepStore,
+};
 use standing_domain::usecases::appeals;
 use standing_domain::usecases::sweep::{self, SweepReport};
 use standing_domain::{AppealId, DomainError, PolicyConfig, UserId};
@@ -54,7 +56,7 @@ pub async fn handle_http<S>(
     request: Request,
 ) -> Response<Body>
 where
-    S: StandingStore + AppealStore,
+    S: StandingStore + AppealStore + ContractStore + ComplaintStore,
 {
     respond(dispatch(store, clock, policy, &request).await)
 }
@@ -66,7 +68,7 @@ async fn dispatch<S>(
     request: &Request,
 ) -> Result<Response<Body>, ApiError>
 where
-    S: StandingStore + AppealStore,
+    S: StandingStore + AppealStore + ContractStore + ComplaintStore,
 {
     let (op, params) = route(ROUTES, request)?;
     let actor = actor(request)?;
@@ -84,8 +86,10 @@ where
         }
         Op::Decide => {
             let id: AppealId = params.get("appeal_id")?;
+            // A reviewer the sanction rests on is refused before the body is read.
+            let right = appeals::may_decide(store, &actor, &id).await?;
             let cmd = parse_body(request)?;
-            let decided = appeals::decide(store, clock, &actor, &id, cmd).await?;
+            let decided = appeals::decide(store, clock, right, cmd).await?;
             json(StatusCode::OK, &decided)
         }
     };
@@ -121,7 +125,7 @@ pub async fn handle<S>(
     event: LambdaEvent<Incoming>,
 ) -> Result<Outgoing, lambda_http::Error>
 where
-    S: StandingStore + AppealStore + SweepStore,
+    S: StandingStore + AppealStore + SweepStore + ContractStore + ComplaintStore,
 {
     let LambdaEvent { payload, context } = event;
     match payload {
@@ -145,7 +149,7 @@ pub async fn run_with<S>(
     policy: PolicyConfig,
 ) -> Result<(), lambda_http::Error>
 where
-    S: StandingStore + AppealStore + SweepStore,
+    S: StandingStore + AppealStore + SweepStore + ContractStore + ComplaintStore,
 {
     let (store, clock, policy) = (&store, &clock, &policy);
     serve(move |event| handle(store, clock, policy, event)).await

@@ -27,8 +27,6 @@ pub enum PolicyRefusal {
     NotRevealed,
     #[error("this feedback was removed after a report")]
     FeedbackRemoved,
-    #[error("only a client who has had a contract with this freelancer may complain about them")]
-    NoContractWithFreelancer,
     #[error(
         "this complaint is not under review yet; a case opens when complaints from {min_reporters} distinct reporters are open"
     )]
@@ -50,7 +48,6 @@ impl PolicyRefusal {
             Self::NoChangeRequest => "no_change_request",
             Self::NotRevealed => "not_revealed",
             Self::FeedbackRemoved => "feedback_removed",
-            Self::NoContractWithFreelancer => "no_contract_with_freelancer",
             Self::NotUnderReview { .. } => "not_under_review",
             Self::AppealNotYetOpen { .. } => "appeal_not_yet_open",
             Self::AppealNotAvailable(_) => "appeal_not_available",

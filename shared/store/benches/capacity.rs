@@ -187,8 +187,9 @@ async fn capacity(repo: &Repository, engine: &dyn Engine) {
         repo,
         &clock,
         &policy,
-        &actor("hc1", &[Role::Client]),
-        &user("fl1"),
+        complaints::may_file(repo, &actor("hc1", &[Role::Client]), &user("fl1"))
+            .await
+            .unwrap(),
         cmd(),
     )
     .await
@@ -198,8 +199,9 @@ async fn capacity(repo: &Repository, engine: &dyn Engine) {
         repo,
         &clock,
         &policy,
-        &actor("hc2", &[Role::Client]),
-        &user("fl1"),
+        complaints::may_file(repo, &actor("hc2", &[Role::Client]), &user("fl1"))
+            .await
+            .unwrap(),
         cmd(),
     )
     .await
@@ -217,7 +219,10 @@ async fn capacity(repo: &Repository, engine: &dyn Engine) {
         terms_clause: TermsClause::parse("ToS 4.2").unwrap(),
         note: Note::default(),
     };
-    complaints::decide(repo, &clock, &policy, &rev, &first.complaint_id, decision)
+    let right = complaints::may_decide(repo, &rev, &first.complaint_id)
+        .await
+        .unwrap();
+    complaints::decide(repo, &clock, &policy, right, decision)
         .await
         .unwrap();
     row("POST /complaints/{id}/decision", meter.take());
@@ -263,11 +268,13 @@ async fn capacity(repo: &Repository, engine: &dyn Engine) {
     row("POST /freelancers/{id}/appeals", meter.take());
     appeals::pending(repo, &rev).await.unwrap();
     row("GET /appeals?status=pending", meter.take());
+    let right = appeals::may_decide(repo, &rev, &appeal.appeal_id)
+        .await
+        .unwrap();
     appeals::decide(
         repo,
         &clock,
-        &rev,
-        &appeal.appeal_id,
+        right,
         appeals::DecideAppeal {
             outcome: AppealOutcome::Denied,
             note: Note::default(),

@@ -418,8 +418,9 @@ async fn complaints_open_a_case_guard_the_claim_and_leave_the_queue_when_decided
         repo,
         &clock,
         &policy(),
-        &cl1,
-        &user("fl1"),
+        complaints::may_file(repo, &cl1, &user("fl1"))
+            .await
+            .unwrap(),
         complaint_cmd("AWS SA"),
     )
     .await
@@ -438,8 +439,9 @@ async fn complaints_open_a_case_guard_the_claim_and_leave_the_queue_when_decided
         repo,
         &clock,
         &policy(),
-        &cl2,
-        &user("fl1"),
+        complaints::may_file(repo, &cl2, &user("fl1"))
+            .await
+            .unwrap(),
         complaint_cmd("AWS SA"),
     )
     .await
@@ -475,16 +477,12 @@ async fn complaints_open_a_case_guard_the_claim_and_leave_the_queue_when_decided
         terms_clause: TermsClause::parse("ToS 4.2").unwrap(),
         note: Note::parse("no such certificate").unwrap(),
     };
-    complaints::decide(
-        repo,
-        &clock,
-        &policy(),
-        &reviewer,
-        &first.complaint_id,
-        decision,
-    )
-    .await
-    .unwrap();
+    let right = complaints::may_decide(repo, &reviewer, &first.complaint_id)
+        .await
+        .unwrap();
+    complaints::decide(repo, &clock, &policy(), right, decision)
+        .await
+        .unwrap();
     let queue = complaints::queue(repo, &reviewer, ComplaintStatus::Decided)
         .await
         .unwrap();
@@ -495,8 +493,9 @@ async fn complaints_open_a_case_guard_the_claim_and_leave_the_queue_when_decided
         repo,
         &clock,
         &policy(),
-        &cl1,
-        &user("fl1"),
+        complaints::may_file(repo, &cl1, &user("fl1"))
+            .await
+            .unwrap(),
         complaint_cmd("AWS SA"),
     )
     .await
@@ -518,8 +517,9 @@ async fn a_complaint_whose_case_update_is_stale_is_not_written_at_all(f: Fixture
         repo,
         &clock,
         &policy(),
-        &actor("cl1", &[Role::Client]),
-        &user("fl1"),
+        complaints::may_file(repo, &actor("cl1", &[Role::Client]), &user("fl1"))
+            .await
+            .unwrap(),
         complaint_cmd("A"),
     )
     .await
@@ -583,9 +583,10 @@ async fn one_appeal_per_sanction_is_pending_and_a_decision_frees_the_next(f: Fix
         outcome: AppealOutcome::Denied,
         note: Note::parse("upheld").unwrap(),
     };
-    appeals::decide(repo, &clock, &reviewer, &appeal.appeal_id, decide)
+    let right = appeals::may_decide(repo, &reviewer, &appeal.appeal_id)
         .await
         .unwrap();
+    appeals::decide(repo, &clock, right, decide).await.unwrap();
     assert!(appeals::pending(repo, &reviewer).await.unwrap().is_empty());
     assert!(
         repo.file_appeal(&twin).await.is_ok(),
@@ -716,9 +717,10 @@ async fn a_lifted_blocks_reinstatement_window_is_withdrawn_before_the_sweep_anno
     };
     let reviewer = actor("rev1", &[Role::Reviewer]);
     clock.set(day(41));
-    appeals::decide(repo, &clock, &reviewer, &appeal.appeal_id, granted)
+    let right = appeals::may_decide(repo, &reviewer, &appeal.appeal_id)
         .await
         .unwrap();
+    appeals::decide(repo, &clock, right, granted).await.unwrap();
     assert_eq!(repo.due_reinstatements(opens).await.unwrap().len(), 1);
     // WHEN the evaluation lifts the block
     let lifted = standing::reevaluate(repo, &clock, &policy(), &user("fl1"))

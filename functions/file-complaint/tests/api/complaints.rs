@@ -43,13 +43,13 @@ async fn the_same_claim_again_from_the_same_client_is_409_already_exists() {
 }
 
 #[tokio::test]
-async fn a_client_who_never_had_a_contract_with_the_freelancer_is_refused() {
+async fn a_client_who_never_had_a_contract_with_the_freelancer_is_forbidden_before_the_body_is_read()
+ {
     let api = Api::new().await;
     let reply = api.file(CLIENT_WITHOUT_CONTRACT, &complaint(CLAIM)).await;
-    assert_eq!(
-        (reply.status, reply.code()),
-        (422, "no_contract_with_freelancer")
-    );
+    assert_eq!((reply.status, reply.code()), (403, "forbidden"));
+    let garbled = api.file(CLIENT_WITHOUT_CONTRACT, "{\"claim\": 7").await;
+    assert_eq!((garbled.status, garbled.code()), (403, "forbidden"));
 }
 
 #[tokio::test]

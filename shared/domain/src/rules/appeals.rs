@@ -103,12 +103,29 @@ pub fn check_filing(
 }
 
 /// A reviewer decides a pending appeal, once, and never their own.
-pub fn check_decision(appeal: &Appeal, reviewer: &UserId) -> Result<(), DomainError> {
+/// §8a, who may decide an appeal: not the appellant, and not anyone the appealed sanction rests
+/// on (`authors`: the clients whose feedback and the reporters whose complaints are its
+/// evidence). Refused with 403; the appeal stays in the queue.
+pub fn check_reviewer(
+    appeal: &Appeal,
+    authors: &[UserId],
+    reviewer: &UserId,
+) -> Result<(), DomainError> {
     if reviewer == &appeal.freelancer_id {
         return Err(DomainError::Forbidden(
             "a reviewer may not decide their own appeal".into(),
         ));
     }
+    if authors.contains(reviewer) {
+        return Err(DomainError::Forbidden(
+            "a reviewer may not decide an appeal against a sanction that rests on their own feedback or complaint; another reviewer will decide it".into(),
+        ));
+    }
+    Ok(())
+}
+
+/// Whether the appeal can be decided now: once.
+pub fn check_decision(appeal: &Appeal) -> Result<(), DomainError> {
     if !appeal.is_pending() {
         return Err(DomainError::Conflict(
             "this appeal has already been decided".into(),
@@ -225,10 +242,11 @@ mod tests {
         let block = block_sanction("s1", day(0));
         let a = pending_appeal("a1", &block, AppealKind::Contest, day(1));
         assert!(matches!(
-            check_decision(&a, &user("fl1")),
+            check_reviewer(&a, &[], &user("fl1")),
             Err(DomainError::Forbidden(_))
         ));
-        assert_eq!(check_decision(&a, &user("rev1")), Ok(()));
+        assert_eq!(check_reviewer(&a, &[], &user("rev1")), Ok(()));
+        assert_eq!(check_decision(&a), Ok(()));
         let d = decided_appeal(
             "a2",
             &block,
@@ -236,9 +254,18 @@ mod tests {
             AppealOutcome::Granted,
             day(2),
         );
+        assert!(matches!(check_decision(&d), Err(DomainError::Conflict(_))));
+    }
+
+    #[test]
+    fn a_reviewer_whose_feedback_or_complaint_the_sanction_rests_on_may_not_decide_its_appeal() {
+        let block = block_sanction("s1", day(0));
+        let a = pending_appeal("a1", &block, AppealKind::Contest, day(1));
+        let authors = [user("cl1"), user("cl2")];
         assert!(matches!(
-            check_decision(&d, &user("rev1")),
-            Err(DomainError::Conflict(_))
+            check_reviewer(&a, &authors, &user("cl2")),
+            Err(DomainError::Forbidden(_))
         ));
+        assert_eq!(check_reviewer(&a, &authors, &user("rev1")), Ok(()));
     }
 }

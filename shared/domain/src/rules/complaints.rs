@@ -8,13 +8,12 @@ use chrono::{DateTime, Utc};
 
 /// A client may complain only about a freelancer they have had a contract with, and only once
 /// per claim while that complaint is open.
-pub fn check_filing(
+/// §6, who may complain (api.md: "a client with a contract with that freelancer"): anyone else
+/// is a caller the route does not name, refused with 403 before the body is read.
+pub fn may_file(
     reporter: &UserId,
     freelancer: &UserId,
     has_contract: bool,
-    existing: &[Complaint],
-    category: ComplaintCategory,
-    claim: &ClaimText,
 ) -> Result<(), DomainError> {
     if reporter == freelancer {
         return Err(DomainError::Forbidden(
@@ -22,8 +21,21 @@ pub fn check_filing(
         ));
     }
     if !has_contract {
-        return Err(PolicyRefusal::NoContractWithFreelancer.into());
+        return Err(DomainError::Forbidden(
+            "only a client who has had a contract with this freelancer may complain about them"
+                .into(),
+        ));
     }
+    Ok(())
+}
+
+/// One open complaint per reporter and claim.
+pub fn check_filing(
+    reporter: &UserId,
+    existing: &[Complaint],
+    category: ComplaintCategory,
+    claim: &ClaimText,
+) -> Result<(), DomainError> {
     let key = Complaint::claim_key(category, claim);
     if existing.iter().any(|c| {
         &c.reporter == reporter
@@ -70,16 +82,32 @@ pub fn open_case(
 
 /// A reviewer decides a complaint under review, once, and never one they filed or are the
 /// subject of.
-pub fn check_decision(
+/// §8a, who may decide a complaint: not its reporter, not the freelancer it is about, and not a
+/// reporter in the case, that is anyone who has complained about this freelancer (`case` holds
+/// the freelancer's complaints). Refused with 403; the complaint stays in the queue.
+pub fn check_reviewer(
     complaint: &Complaint,
+    case: &[Complaint],
     reviewer: &UserId,
-    policy: &PolicyConfig,
 ) -> Result<(), DomainError> {
     if reviewer == &complaint.reporter || reviewer == &complaint.freelancer_id {
         return Err(DomainError::Forbidden(
             "a reviewer may not decide a complaint they filed or that is about them".into(),
         ));
     }
+    if case
+        .iter()
+        .any(|c| c.freelancer_id == complaint.freelancer_id && &c.reporter == reviewer)
+    {
+        return Err(DomainError::Forbidden(
+            "a reviewer may not decide a complaint in a case where they are a reporter; another reviewer will decide it".into(),
+        ));
+    }
+    Ok(())
+}
+
+/// Whether the complaint can be decided now: under review and not decided yet.
+pub fn check_decision(complaint: &Complaint, policy: &PolicyConfig) -> Result<(), DomainError> {
     match complaint.status() {
         ComplaintStatus::Decided => Err(DomainError::Conflict(
             "this complaint has already been decided".into(),
@@ -164,16 +192,18 @@ mod tests {
     use crate::fixtures::*;
 
     #[test]
-    fn a_complaint_from_a_client_with_no_contract_is_refused() {
-        let err = check_filing(
-            &user("cl9"),
-            &user("fl1"),
-            false,
-            &[],
-            cert(),
-            &claim("AWS SA"),
+    fn a_complaint_from_a_client_with_no_contract_or_about_oneself_is_forbidden() {
+        let no_contract = may_file(&user("cl9"), &user("fl1"), false);
+        assert!(
+            matches!(no_contract, Err(DomainError::Forbidden(_))),
+            "{no_contract:?}"
         );
-        assert_eq!(err, Err(PolicyRefusal::NoContractWithFreelancer.into()));
+        let oneself = may_file(&user("fl1"), &user("fl1"), true);
+        assert!(
+            matches!(oneself, Err(DomainError::Forbidden(_))),
+            "{oneself:?}"
+        );
+        assert_eq!(may_file(&user("cl1"), &user("fl1"), true), Ok(()));
     }
 
     #[test]
@@ -181,8 +211,6 @@ mod tests {
         let first = complaint("k1", "cl1", "AWS  SA", day(1));
         let err = check_filing(
             &user("cl1"),
-            &user("fl1"),
-            true,
             std::slice::from_ref(&first),
             cert(),
             &claim("aws sa"),
@@ -192,41 +220,19 @@ mod tests {
         assert!(
             check_filing(
                 &user("cl1"),
-                &user("fl1"),
-                true,
                 std::slice::from_ref(&first),
                 cert(),
                 &claim("PMP")
             )
             .is_ok()
         );
-        assert!(
-            check_filing(
-                &user("cl2"),
-                &user("fl1"),
-                true,
-                &[first],
-                cert(),
-                &claim("AWS SA")
-            )
-            .is_ok()
-        );
+        assert!(check_filing(&user("cl2"), &[first], cert(), &claim("AWS SA")).is_ok());
     }
 
     #[test]
     fn a_decided_complaint_does_not_stop_a_new_one_about_the_same_claim() {
         let decided = decided_complaint("k1", "cl1", ComplaintOutcome::Unsubstantiated, day(5));
-        assert!(
-            check_filing(
-                &user("cl1"),
-                &user("fl1"),
-                true,
-                &[decided],
-                cert(),
-                &claim("AWS SA")
-            )
-            .is_ok()
-        );
+        assert!(check_filing(&user("cl1"), &[decided], cert(), &claim("AWS SA")).is_ok());
     }
 
     #[test]
@@ -251,7 +257,7 @@ mod tests {
     fn an_open_complaint_cannot_be_decided_before_a_case_opens() {
         let c = complaint("k1", "cl1", "A", day(1));
         assert_eq!(
-            check_decision(&c, &user("rev1"), &policy()),
+            check_decision(&c, &policy()),
             Err(PolicyRefusal::NotUnderReview { min_reporters: 2 }.into())
         );
     }
@@ -261,14 +267,27 @@ mod tests {
         let mut c = complaint("k1", "rev1", "A", day(1));
         c.under_review_since = Some(day(2));
         assert!(matches!(
-            check_decision(&c, &user("rev1"), &policy()),
+            check_reviewer(&c, std::slice::from_ref(&c), &user("rev1")),
             Err(DomainError::Forbidden(_))
         ));
         let d = decided_complaint("k2", "cl1", ComplaintOutcome::Substantiated, day(3));
         assert!(matches!(
-            check_decision(&d, &user("rev2"), &policy()),
+            check_decision(&d, &policy()),
             Err(DomainError::Conflict(_))
         ));
+    }
+
+    #[test]
+    fn a_reporter_in_the_case_may_not_decide_another_reporters_complaint() {
+        let theirs = complaint("k1", "cl1", "A", day(1));
+        let own = complaint("k2", "rev1", "B", day(2));
+        let case = [theirs.clone(), own];
+        assert!(matches!(
+            check_reviewer(&theirs, &case, &user("rev1")),
+            Err(DomainError::Forbidden(_))
+        ));
+        // A reviewer with no complaint about this freelancer may.
+        assert_eq!(check_reviewer(&theirs, &case, &user("rev2")), Ok(()));
     }
 
     #[test]

@@ -3,7 +3,7 @@
 use super::found;
 use crate::error::DomainError;
 use crate::model::{Appeal, AppealDecision, SanctionSnapshot};
-use crate::ports::{AppealStore, Clock, StandingStore, Versioned};
+use crate::ports::{AppealStore, Clock, ComplaintStore, ContractStore, StandingStore, Versioned};
 use crate::rules::{access, appeals as rule};
 use crate::{
     Actor, AppealId, AppealKind, AppealOutcome, Note, PolicyConfig, SanctionId, Statement, UserId,
@@ -88,21 +88,65 @@ pub async fn pending<S: AppealStore>(store: &S, actor: &Actor) -> Result<Vec<App
     store.pending_appeals().await
 }
 
-/// A reviewer grants or denies an appeal; the evaluation that follows lifts or keeps the sanction.
+/// An appeal the reviewer may decide (§8a): only [`may_decide`] makes one, before the body is
+/// read. `None` inside when there is no such appeal (404 after the body, api.md).
+#[derive(Debug)]
+pub struct DecisionRight {
+    id: AppealId,
+    appeal: Option<Versioned<Appeal>>,
+    reviewer: UserId,
+}
+
+/// A reviewer, and not one who takes part: not the appellant, and not a client whose feedback
+/// or complaint the appealed sanction rests on.
+pub async fn may_decide<S: AppealStore + ContractStore + ComplaintStore>(
+    store: &S,
+    actor: &Actor,
+    id: &AppealId,
+) -> Result<DecisionRight, DomainError> {
+    access::review(actor, "decide appeals")?;
+    let appeal = store.get_appeal(id).await?;
+    if let Some(a) = &appeal {
+        let evidence = &a.value.sanction.evidence;
+        let mut authors = Vec::new();
+        for contract_id in &evidence.contract_ids {
+            if let Some(c) = store.get_contract(contract_id).await? {
+                authors.push(c.value.client_id);
+            }
+        }
+        if !evidence.complaint_ids.is_empty() {
+            authors.extend(
+                store
+                    .freelancer_complaints(&a.value.freelancer_id)
+                    .await?
+                    .into_iter()
+                    .filter(|c| evidence.complaint_ids.contains(&c.value.complaint_id))
+                    .map(|c| c.value.reporter),
+            );
+        }
+        rule::check_reviewer(&a.value, &authors, &actor.user_id)?;
+    }
+    Ok(DecisionRight {
+        id: id.clone(),
+        appeal,
+        reviewer: actor.user_id.clone(),
+    })
+}
+
+/// The reviewer grants or denies the appeal; the evaluation that follows lifts or keeps the
+/// sanction.
 pub async fn decide<S: AppealStore>(
     store: &S,
     clock: &impl Clock,
-    actor: &Actor,
-    id: &AppealId,
+    right: DecisionRight,
     cmd: DecideAppeal,
 ) -> Result<Appeal, DomainError> {
-    access::review(actor, "decide appeals")?;
-    let Versioned { mut value, version } = found(store.get_appeal(id).await?, "appeal", id)?;
-    rule::check_decision(&value, &actor.user_id)?;
+    let Versioned { mut value, version } = found(right.appeal, "appeal", &right.id)?;
+    rule::check_decision(&value)?;
     value.decision = Some(AppealDecision {
         outcome: cmd.outcome,
         note: cmd.note,
-        reviewer: actor.user_id.clone(),
+        reviewer: right.reviewer,
         decided_at: clock.now(),
     });
     store.save_appeal(&value, version).await?;

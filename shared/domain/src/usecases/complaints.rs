@@ -35,45 +35,62 @@ pub struct DecideComplaint {
     pub note: Note,
 }
 
+/// Who may file a complaint about whom: only [`may_file`] makes one, so a complaint is never
+/// filed without the check (api.md, order of checks: 403 before the body is read).
+#[derive(Debug)]
+pub struct FilingRight {
+    reporter: UserId,
+    freelancer: UserId,
+}
+
+/// §6: a client with a contract with that freelancer, and nobody else, may complain.
+pub async fn may_file<S: ContractStore>(
+    store: &S,
+    actor: &Actor,
+    freelancer: &UserId,
+) -> Result<FilingRight, DomainError> {
+    access::file_complaint(actor)?;
+    let has_contract = store
+        .has_contract_between(&actor.user_id, freelancer)
+        .await?;
+    rule::may_file(&actor.user_id, freelancer, has_contract)?;
+    Ok(FilingRight {
+        reporter: actor.user_id.clone(),
+        freelancer: freelancer.clone(),
+    })
+}
+
 /// A client files a complaint; a review case opens when enough distinct reporters complain.
-pub async fn file<S: ContractStore + ComplaintStore>(
+pub async fn file<S: ComplaintStore>(
     store: &S,
     clock: &impl Clock,
     policy: &PolicyConfig,
-    actor: &Actor,
-    freelancer: &UserId,
+    right: FilingRight,
     cmd: FileComplaint,
 ) -> Result<Complaint, DomainError> {
-    access::file_complaint(actor)?;
+    let FilingRight {
+        reporter,
+        freelancer,
+    } = right;
     if cmd.evidence.is_empty() || cmd.evidence.len() > MAX_EVIDENCE {
         return Err(DomainError::invalid(
             "evidence",
             format!("must list 1 to {MAX_EVIDENCE} links or texts"),
         ));
     }
-    let has_contract = store
-        .has_contract_between(&actor.user_id, freelancer)
-        .await?;
-    let existing = store.freelancer_complaints(freelancer).await?;
+    let existing = store.freelancer_complaints(&freelancer).await?;
     let values: Vec<Complaint> = existing.iter().map(|v| v.value.clone()).collect();
-    rule::check_filing(
-        &actor.user_id,
-        freelancer,
-        has_contract,
-        &values,
-        cmd.category,
-        &cmd.claim,
-    )?;
+    rule::check_filing(&reporter, &values, cmd.category, &cmd.claim)?;
     let now = clock.now();
     let stamp = now.to_rfc3339();
     let key = Complaint::claim_key(cmd.category, &cmd.claim);
     let complaint = Complaint {
         complaint_id: ComplaintId::derived(
             "cp",
-            &[freelancer.as_str(), actor.user_id.as_str(), &key, &stamp],
+            &[freelancer.as_str(), reporter.as_str(), &key, &stamp],
         ),
         freelancer_id: freelancer.clone(),
-        reporter: actor.user_id.clone(),
+        reporter,
         category: cmd.category,
         claim: cmd.claim,
         statement: cmd.statement,
@@ -116,23 +133,54 @@ pub async fn queue<S: ComplaintStore>(
     store.complaint_queue(status).await
 }
 
-/// A reviewer decides a complaint under review.
+/// A complaint the reviewer may decide (§8a): only [`may_decide`] makes one, before the body is
+/// read. `None` inside when there is no such complaint (404 after the body, api.md).
+#[derive(Debug)]
+pub struct DecisionRight {
+    id: ComplaintId,
+    complaint: Option<Versioned<Complaint>>,
+    reviewer: UserId,
+}
+
+/// A reviewer, and not one who takes part in the case.
+pub async fn may_decide<S: ComplaintStore>(
+    store: &S,
+    actor: &Actor,
+    id: &ComplaintId,
+) -> Result<DecisionRight, DomainError> {
+    access::review(actor, "decide complaints")?;
+    let complaint = store.get_complaint(id).await?;
+    if let Some(c) = &complaint {
+        let case: Vec<Complaint> = store
+            .freelancer_complaints(&c.value.freelancer_id)
+            .await?
+            .into_iter()
+            .map(|v| v.value)
+            .collect();
+        rule::check_reviewer(&c.value, &case, &actor.user_id)?;
+    }
+    Ok(DecisionRight {
+        id: id.clone(),
+        complaint,
+        reviewer: actor.user_id.clone(),
+    })
+}
+
+/// The reviewer decides the complaint under review.
 pub async fn decide<S: ComplaintStore>(
     store: &S,
     clock: &impl Clock,
     policy: &PolicyConfig,
-    actor: &Actor,
-    id: &ComplaintId,
+    right: DecisionRight,
     cmd: DecideComplaint,
 ) -> Result<Complaint, DomainError> {
-    access::review(actor, "decide complaints")?;
-    let Versioned { mut value, version } = found(store.get_complaint(id).await?, "complaint", id)?;
-    rule::check_decision(&value, &actor.user_id, policy)?;
+    let Versioned { mut value, version } = found(right.complaint, "complaint", &right.id)?;
+    rule::check_decision(&value, policy)?;
     value.decision = Some(ComplaintDecision {
         outcome: cmd.outcome,
         terms_clause: cmd.terms_clause,
         note: cmd.note,
-        reviewer: actor.user_id.clone(),
+        reviewer: right.reviewer,
         decided_at: clock.now(),
     });
     store.decide_complaint(&value, version).await?;
