@@ -216,3 +216,48 @@ async fn a_queue_holding_an_item_that_no_longer_decodes_is_503_not_a_partial_lis
     let reply = api.queue("open").await;
     assert_eq!((reply.status, reply.code()), (503, "unavailable"));
 }
+
+// The body is read once the caller is one the route names (a client with a contract, a reviewer
+// with no part in the case), so these run on a real store.
+
+#[tokio::test]
+async fn a_complaint_without_a_claim_is_400_naming_the_field() {
+    let api = Api::new().await;
+    let reply = api
+        .file(
+            CLIENT,
+            r#"{"category":"degree","statement":"not true","evidence":["https://x"]}"#,
+        )
+        .await;
+    assert_eq!((reply.status, reply.code()), (400, "invalid_field"));
+    assert_eq!(reply.body["error"]["details"]["field"], "claim");
+    assert_eq!(reply.body["error"]["message"], "`claim` is required");
+}
+
+#[tokio::test]
+async fn an_empty_piece_of_evidence_is_400_naming_its_position() {
+    let api = Api::new().await;
+    let reply = api
+        .file(
+            CLIENT,
+            r#"{"category":"degree","claim":"MSc","statement":"s","evidence":["ok","  "]}"#,
+        )
+        .await;
+    assert_eq!(reply.status, 400);
+    assert_eq!(reply.body["error"]["details"]["field"], "evidence[1]");
+}
+
+#[tokio::test]
+async fn a_decision_with_an_unknown_outcome_is_400() {
+    let api = Api::new().await;
+    let reply = api
+        .call(
+            "POST",
+            "/complaints/cp_1/decision",
+            REVIEWER,
+            Some(r#"{"outcome":"maybe","terms_clause":"ToS 4.2"}"#),
+        )
+        .await;
+    assert_eq!(reply.status, 400);
+    assert_eq!(reply.body["error"]["details"]["field"], "outcome");
+}
