@@ -98,6 +98,13 @@ fn each_route_lets_in_exactly_the_callers_the_contract_names(store: Store) {
     });
     let register = Call::new("PUT", "/contracts/k1", Some(&contract));
     register.refused(s, &[&who.client, &who.freelancer, &who.reviewer]);
+    // A caller the route does not name learns nothing of its body rules: 403, not 400.
+    let partial = Call::new(
+        "PUT",
+        "/contracts/k9",
+        Some(&json!({"client_id": who.client.id})),
+    );
+    partial.refused(s, &[&who.client, &who.freelancer, &who.reviewer]);
     register.allowed(s, &who.service, 200);
 
     // Leaving feedback: the two parties, each in their own direction.

@@ -8,6 +8,7 @@ mod api;
 
 mod authorization;
 mod conflicts;
+mod decisions;
 mod durability;
 mod errors;
 mod journey;
