@@ -55,6 +55,37 @@ fn refused(stack: &Stack, path: &str, reviewer: &Caller, body: &str) {
     }
 }
 
+/// The freelancer contests the first sanction of `standing`; the path of its decision.
+fn contest(stack: &Stack, fl: &Caller, standing: &Value) -> String {
+    let appeal = stack
+        .post(
+            &format!("/freelancers/{}/appeals", fl.id),
+            fl,
+            &json!({
+                "sanction_id": standing["sanctions"][0]["sanction_id"],
+                "kind": "contest",
+                "statement": "This was decided in error.",
+            }),
+        )
+        .expect(201);
+    format!(
+        "/appeals/{}/decision",
+        appeal["appeal_id"].as_str().unwrap()
+    )
+}
+
+/// A reviewer with no part in the matter decides it: it stayed in the queue.
+fn decided_by_another(stack: &Stack, path: &str, body: &str) {
+    stack
+        .send(
+            "POST",
+            path,
+            Some(&Caller::reviewer("rv-2").token),
+            Some(body),
+        )
+        .expect(200);
+}
+
 fn a_reporter_in_a_case_may_not_decide_another_reporters_complaint(store: Store) {
     let stack = Stack::start(&store, Clock::Dev);
     let fl = Caller::freelancer("fl-case");
@@ -72,14 +103,7 @@ fn a_reporter_in_a_case_may_not_decide_another_reporters_complaint(store: Store)
         .get("/complaints?status=under_review", &Caller::reviewer("rv-1"))
         .expect(200);
     assert!(queue.to_string().contains(&theirs), "{queue}");
-    stack
-        .send(
-            "POST",
-            &path,
-            Some(&Caller::reviewer("rv-1").token),
-            Some(SUBSTANTIATED),
-        )
-        .expect(200);
+    decided_by_another(&stack, &path, SUBSTANTIATED);
 }
 on_both_stores!(a_reporter_in_a_case_may_not_decide_another_reporters_complaint);
 
@@ -112,28 +136,10 @@ fn a_reviewer_whose_complaint_produced_a_permanent_block_may_not_decide_the_free
             .expect(200);
     }
     let blocked = standing_becomes(&stack, &fl, before, "permanently_blocked");
-    let sanction = blocked["sanctions"][0]["sanction_id"].clone();
-    let contest = stack
-        .post(
-            &format!("/freelancers/{}/appeals", fl.id),
-            &fl,
-            &json!({"sanction_id": sanction, "kind": "contest", "statement": "The CPA is mine."}),
-        )
-        .expect(201);
-    let path = format!(
-        "/appeals/{}/decision",
-        contest["appeal_id"].as_str().unwrap()
-    );
+    let path = contest(&stack, &fl, &blocked);
     let deny = r#"{"outcome": "denied", "note": "Upheld."}"#;
     refused(&stack, &path, &reporters[2], deny);
-    stack
-        .send(
-            "POST",
-            &path,
-            Some(&Caller::reviewer("rv-2").token),
-            Some(deny),
-        )
-        .expect(200);
+    decided_by_another(&stack, &path, deny);
 }
 on_both_stores!(
     a_reviewer_whose_complaint_produced_a_permanent_block_may_not_decide_the_freelancers_contest
@@ -155,30 +161,9 @@ fn a_client_whose_feedback_a_block_rests_on_may_not_decide_the_freelancers_appea
         give_feedback(&stack, &contract, &fl, &freelancer_feedback(4));
     }
     let blocked = standing_becomes(&stack, &fl, before, "blocked_new_work");
-    let contest = stack
-        .post(
-            &format!("/freelancers/{}/appeals", fl.id),
-            &fl,
-            &json!({
-                "sanction_id": blocked["sanctions"][0]["sanction_id"],
-                "kind": "contest",
-                "statement": "These clients rated someone else's work.",
-            }),
-        )
-        .expect(201);
-    let path = format!(
-        "/appeals/{}/decision",
-        contest["appeal_id"].as_str().unwrap()
-    );
+    let path = contest(&stack, &fl, &blocked);
     let grant = r#"{"outcome": "granted", "note": "Reversed."}"#;
     refused(&stack, &path, &clients[2], grant);
-    stack
-        .send(
-            "POST",
-            &path,
-            Some(&Caller::reviewer("rv-2").token),
-            Some(grant),
-        )
-        .expect(200);
+    decided_by_another(&stack, &path, grant);
 }
 on_both_stores!(a_client_whose_feedback_a_block_rests_on_may_not_decide_the_freelancers_appeal);

@@ -237,6 +237,15 @@ on_both_stores!(
 
 // 3 and 4. ------------------------------------------------------------------------------------
 
+/// The standing once an evaluation after version `after` stored a block other than `first`.
+fn replacement_shown(stack: &Stack, fl: &Caller, after: u64, first: &Value) -> Value {
+    standing_after(stack, fl, after, "replaced", |s| {
+        s["sanctions"]
+            .as_array()
+            .is_some_and(|a| a.iter().any(|x| x["sanction_id"] != first["sanction_id"]))
+    })
+}
+
 /// Four negatives from four clients, each answered at once; the fourth a day after the first
 /// three. Answers the first block (on the first three) and when the fourth was revealed.
 fn four_negatives(stack: &Stack, fl: &Caller) -> (Value, DateTime<Utc>) {
@@ -279,11 +288,7 @@ fn a_replacement_block_names_the_block_it_replaces_and_is_contestable_for_six_mo
     let before = version(&standing(&stack, &fl));
     let removed_at = stack.now();
     removed(&stack, &fl, "fl-repl-k1");
-    let replaced = standing_after(&stack, &fl, before, "replaced", |s| {
-        s["sanctions"]
-            .as_array()
-            .is_some_and(|a| a.iter().any(|x| x["sanction_id"] != first["sanction_id"]))
-    });
+    let replaced = replacement_shown(&stack, &fl, before, &first);
     let block = block_of(&replaced);
     // It begins when the rule held again on the remaining evidence: the fourth's reveal…
     assert_eq!(time(&block["started_at"]), fourth_revealed, "{block}");
@@ -328,11 +333,7 @@ fn a_granted_reinstatement_filed_against_a_replaced_block_lifts_its_replacement(
         .expect(201);
     let before = version(&standing(&stack, &fl));
     removed(&stack, &fl, "fl-reinst-k1");
-    let replaced = standing_after(&stack, &fl, before, "replaced", |s| {
-        s["sanctions"]
-            .as_array()
-            .is_some_and(|a| a.iter().any(|x| x["sanction_id"] != first["sanction_id"]))
-    });
+    let replaced = replacement_shown(&stack, &fl, before, &first);
     assert_eq!(replaced["standing"], "blocked_new_work");
     let before = version(&replaced);
     stack

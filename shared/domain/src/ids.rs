@@ -13,6 +13,8 @@ pub enum IdError {
     TooLong { max: usize },
     #[error("may contain only letters, digits and - _ . : (found {found:?})")]
     BadCharacter { found: char },
+    #[error("must start with a letter or a digit")]
+    BadStart,
 }
 
 /// The longest id Standing accepts.
@@ -26,13 +28,17 @@ pub fn check_id(raw: &str) -> Result<(), IdError> {
     if raw.chars().count() > MAX_ID_LEN {
         return Err(IdError::TooLong { max: MAX_ID_LEN });
     }
-    match raw
+    if let Some(found) = raw
         .chars()
         .find(|c| !(c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | ':')))
     {
-        Some(found) => Err(IdError::BadCharacter { found }),
-        None => Ok(()),
+        return Err(IdError::BadCharacter { found });
     }
+    // `.` and `..` would be path segments, `-x` an option: an id starts with a letter or digit.
+    if !raw.starts_with(|c: char| c.is_ascii_alphanumeric()) {
+        return Err(IdError::BadStart);
+    }
+    Ok(())
 }
 
 macro_rules! id_type {
@@ -150,6 +156,16 @@ impl ReportId {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_id_starts_with_a_letter_or_a_digit() {
+        for bad in [".", "..", "-x", "_x", ":x", ".hidden"] {
+            assert_eq!(check_id(bad), Err(IdError::BadStart), "{bad}");
+        }
+        for good in ["k1", "1k", "fl-1", "a.b", "x_y:z"] {
+            assert_eq!(check_id(good), Ok(()), "{good}");
+        }
+    }
 
     #[test]
     fn an_id_with_a_hash_sign_is_refused_because_it_would_break_storage_keys() {

@@ -34,24 +34,73 @@ pub fn actor_from_claims(claims: &HashMap<String, String>) -> Result<Actor, ApiE
     Ok(Actor::new(user_id, roles))
 }
 
+/// A claim's value as API Gateway's JWT authorizer hands it to a function: a string as is, an
+/// array as `"[a b]"`. An array element that is not a plain word (not a string, or holding
+/// whitespace or brackets) cannot be told apart once flattened (`["client reviewer"]` would read
+/// as two roles), so it is dropped, and logged.
+pub fn flatten_claim(value: &serde_json::Value) -> String {
+    use serde_json::Value;
+    match value {
+        Value::String(s) => s.clone(),
+        Value::Array(items) => {
+            let words: Vec<&str> = items
+                .iter()
+                .filter_map(|item| {
+                    let word = item.as_str().filter(|w| is_plain_word(w));
+                    if word.is_none() {
+                        tracing::warn!(element = %item, "a claim's array element is not a plain word; it is dropped");
+                    }
+                    word
+                })
+                .collect();
+            format!("[{}]", words.join(" "))
+        }
+        Value::Null => String::new(),
+        other => other.to_string(),
+    }
+}
+
+fn is_plain_word(word: &str) -> bool {
+    !word.is_empty()
+        && !word
+            .chars()
+            .any(|c| c.is_whitespace() || matches!(c, '[' | ']' | ',' | '"'))
+}
+
 /// Reads the `roles` claim in the forms it arrives in: API Gateway flattens an array claim to
-/// `"[client reviewer]"`; a token may also carry a JSON array string or a single role. Words
-/// that name no role are ignored: a token may carry roles of other systems.
+/// `"[client reviewer]"`; a token may also carry a JSON array string or a single role. Only exact
+/// role words count: `"client,reviewer"`, `"[client, reviewer]"` or a nested array grant
+/// nothing. Words that name no role are ignored (a token may carry roles of other systems), and
+/// logged.
 pub fn parse_roles(raw: &str) -> Vec<Role> {
-    let words: Vec<String> = match serde_json::from_str::<Vec<String>>(raw) {
-        Ok(list) => list,
-        Err(_) => raw
-            .trim()
-            .trim_start_matches('[')
-            .trim_end_matches(']')
-            .split(|c: char| c.is_whitespace() || c == ',')
-            .map(|w| w.trim_matches('"').to_owned())
-            .filter(|w| !w.is_empty())
+    let raw = raw.trim();
+    let words: Vec<String> = match serde_json::from_str::<Vec<serde_json::Value>>(raw) {
+        Ok(list) => list
+            .iter()
+            .filter_map(|v| v.as_str().map(str::to_owned))
             .collect(),
+        Err(_) => match raw.strip_prefix('[').and_then(|r| r.strip_suffix(']')) {
+            // API Gateway's flattening: plain words joined by single spaces, nothing else.
+            Some(inner) if inner.split(' ').all(|w| w.is_empty() || is_plain_word(w)) => {
+                inner.split(' ').map(str::to_owned).collect()
+            }
+            Some(_) => {
+                tracing::info!(roles = %raw, "a malformed `roles` claim grants nothing");
+                Vec::new()
+            }
+            None => vec![raw.to_owned()],
+        },
     };
     words
         .iter()
-        .filter_map(|word| Role::ALL.iter().copied().find(|r| r.as_str() == word))
+        .filter(|w| !w.is_empty())
+        .filter_map(|word| {
+            let role = Role::ALL.iter().copied().find(|r| r.as_str() == word);
+            if role.is_none() {
+                tracing::info!(word = %word, "a `roles` word that names no role grants nothing");
+            }
+            role
+        })
         .collect()
 }
 
@@ -81,10 +130,30 @@ mod tests {
             vec![Role::Freelancer, Role::Service]
         );
         assert_eq!(parse_roles("reviewer"), vec![Role::Reviewer]);
-        assert_eq!(
-            parse_roles("[client, freelancer]"),
-            vec![Role::Client, Role::Freelancer]
-        );
+    }
+
+    #[test]
+    fn only_exact_role_words_count() {
+        // Loose spellings grant nothing (issue 11): each of these once made a reviewer.
+        for loose in [
+            "client,reviewer",
+            "[client, reviewer]",
+            r#"["client reviewer"]"#,
+            r#"[["reviewer"]]"#,
+            " reviewer,",
+            "[reviewer,]",
+        ] {
+            assert_eq!(parse_roles(loose), vec![], "{loose}");
+        }
+        // An array element holding a space is dropped before it is flattened, so it cannot be
+        // read as two roles later.
+        let flat = flatten_claim(&serde_json::json!([
+            "client reviewer",
+            "freelancer",
+            ["reviewer"]
+        ]));
+        assert_eq!(flat, "[freelancer]");
+        assert_eq!(parse_roles(&flat), vec![Role::Freelancer]);
     }
 
     #[test]

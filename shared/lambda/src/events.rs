@@ -80,11 +80,9 @@ impl<'de> Deserialize<'de> for Incoming {
                 .map(Incoming::Stream)
                 .map_err(D::Error::custom)
         } else if probe.request_context.is_some() {
-            let mut event: serde_json::Value =
+            let event: serde_json::Value =
                 serde_json::from_str(raw.get()).map_err(D::Error::custom)?;
-            make_uri_safe(&mut event);
-            flatten_claims(&mut event);
-            lambda_http::request::from_str(&event.to_string())
+            http_request(event)
                 .map(|request| Incoming::Http(Box::new(request)))
                 .map_err(D::Error::custom)
         } else if probe.detail_type.is_some() {
@@ -97,6 +95,16 @@ impl<'de> Deserialize<'de> for Incoming {
             ))
         }
     }
+}
+
+/// The `lambda_http::Request` of an API Gateway HTTP API (payload 2.0) event, built the one way
+/// both paths build it, in Lambda and in the local stack: what the request builder would panic on
+/// (see [`make_uri_safe`]) is made safe first, so no input can crash the process.
+pub fn http_request(mut event: serde_json::Value) -> Result<lambda_http::Request, String> {
+    make_uri_safe(&mut event);
+    flatten_claims(&mut event);
+    lambda_http::request::from_str(&event.to_string())
+        .map_err(|e| format!("the API Gateway event could not be read: {e}"))
 }
 
 /// API Gateway hands over the path and query as the client sent them, and `lambda_http` panics
@@ -156,21 +164,9 @@ fn flatten_claims(event: &mut serde_json::Value) {
     };
     claims.retain(|_, value| !value.is_null());
     for value in claims.values_mut() {
-        let flat = match &*value {
-            Value::String(_) => continue,
-            Value::Array(items) => {
-                let words: Vec<String> = items
-                    .iter()
-                    .map(|item| match item {
-                        Value::String(s) => s.clone(),
-                        other => other.to_string(),
-                    })
-                    .collect();
-                format!("[{}]", words.join(" "))
-            }
-            other => other.to_string(),
-        };
-        *value = Value::String(flat);
+        if !value.is_string() {
+            *value = Value::String(crate::claims::flatten_claim(value));
+        }
     }
 }
 

@@ -95,11 +95,10 @@ pub fn event(incoming: &Incoming<'_>) -> Value {
     event
 }
 
-/// The event as the `lambda_http::Request` a function receives, read from its JSON as the Lambda
-/// runtime reads it.
+/// The event as the `lambda_http::Request` a function receives, built exactly as in Lambda
+/// (the same sanitising step: a header the request builder cannot parse never crashes the stack).
 pub fn request(event: &Value) -> Result<Request, String> {
-    lambda_http::request::from_str(&event.to_string())
-        .map_err(|e| format!("the API Gateway event could not be read: {e}"))
+    standing_lambda::events::http_request(event.clone())
 }
 
 /// A function's response as bytes for the client.

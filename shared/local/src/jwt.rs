@@ -176,20 +176,8 @@ pub fn local_claims(sub: &str, roles: &[String], now: DateTime<Utc>, ttl_secs: u
 pub fn gateway_claims(claims: &Claims) -> BTreeMap<String, String> {
     claims
         .iter()
-        .map(|(name, value)| (name.clone(), gateway_value(value)))
+        .map(|(name, value)| (name.clone(), standing_lambda::claims::flatten_claim(value)))
         .collect()
-}
-
-fn gateway_value(value: &Value) -> String {
-    match value {
-        Value::String(s) => s.clone(),
-        Value::Array(items) => {
-            let words: Vec<String> = items.iter().map(gateway_value).collect();
-            format!("[{}]", words.join(" "))
-        }
-        Value::Null => String::new(),
-        other => other.to_string(),
-    }
 }
 
 fn header_and_payload_len(token: &str) -> usize {

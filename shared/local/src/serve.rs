@@ -22,6 +22,7 @@ use crate::jwt::{SECRET_ENV, Secret};
 use crate::pump::{Delivery, EmbeddedPump};
 use crate::schedule::{Cadence, Schedule};
 use crate::server::{self, App, say};
+use crate::state;
 use crate::wiring::{self, Deps};
 
 /// How long the change log and the schedule get to finish once the HTTP front has stopped.
@@ -54,7 +55,7 @@ pub async fn run(options: ServeOptions) -> Result<(), String> {
         signal(SignalKind::interrupt()).map_err(|e| format!("cannot listen for SIGINT: {e}"))?;
 
     let data = options.data.clone();
-    std::fs::create_dir_all(&data)
+    state::create_private_dir(&data)
         .map_err(|e| format!("cannot create the data directory {}: {e}", data.display()))?;
     let policy = load_policy(options.policy.as_deref())?;
     let clock = Arc::new(if options.dev_clock {
@@ -213,6 +214,8 @@ async fn open_store(
                     path.display()
                 )
             })?;
+            state::make_private(&path)
+                .map_err(|e| format!("cannot make {} private: {e}", path.display()))?;
             let line = format!(
                 "embedded table `{}` in {} (change log checkpoint in {})",
                 options.table,

@@ -20,7 +20,9 @@ use lambda_http::http::{Method, StatusCode};
 use lambda_http::{Body, Request, Response};
 use serde::Deserialize;
 use serde_json::json;
+use standing_domain::Role;
 use standing_domain::ports::Clock;
+use standing_domain::rules::access;
 use standing_lambda::router::match_route;
 use standing_lambda::{ApiError, Route, parse_body};
 use tokio::net::TcpListener;
@@ -116,6 +118,14 @@ impl App {
     }
 
     async fn dev(&self, op: DevOp, request: &Request) -> Response<Body> {
+        // api.md, local stack only: for the `service` role only.
+        let allowed = standing_lambda::actor(request).and_then(|actor| {
+            access::require(&actor, Role::Service, "use the development routes")
+                .map_err(ApiError::from)
+        });
+        if let Err(refused) = allowed {
+            return refused.into_response();
+        }
         match op {
             DevOp::Clock => {
                 let moved = parse_body::<ClockMove>(request).and_then(|m| self.move_clock(m));

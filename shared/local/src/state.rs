@@ -32,7 +32,7 @@ pub fn write_json<T: Serialize>(path: &Path, value: &T) -> io::Result<()> {
     let bytes = serde_json::to_vec_pretty(value).map_err(io::Error::other)?;
     let tmp = temp_path(path);
     {
-        let mut file = File::create(&tmp)?;
+        let mut file = private_file().write(true).truncate(true).open(&tmp)?;
         file.write_all(&bytes)?;
         file.write_all(b"\n")?;
         file.sync_all()?;
@@ -48,12 +48,34 @@ pub fn write_json<T: Serialize>(path: &Path, value: &T) -> io::Result<()> {
 pub fn append_json_line<T: Serialize>(path: &Path, value: &T) -> io::Result<()> {
     let mut line = serde_json::to_vec(value).map_err(io::Error::other)?;
     line.push(b'\n');
-    let mut file = fs::OpenOptions::new()
-        .create(true)
-        .append(true)
-        .open(path)?;
+    let mut file = private_file().append(true).open(path)?;
     file.write_all(&line)?;
     file.sync_data()
+}
+
+/// Files of the data directory are the owner's alone (0600): they hold people's records.
+fn private_file() -> fs::OpenOptions {
+    use std::os::unix::fs::OpenOptionsExt;
+    let mut options = fs::OpenOptions::new();
+    options.create(true).mode(0o600);
+    options
+}
+
+/// Creates the data directory (and its parents) for the owner alone (0700), and makes an
+/// existing one so.
+pub fn create_private_dir(dir: &Path) -> io::Result<()> {
+    use std::os::unix::fs::{DirBuilderExt, PermissionsExt};
+    fs::DirBuilder::new()
+        .recursive(true)
+        .mode(0o700)
+        .create(dir)?;
+    fs::set_permissions(dir, fs::Permissions::from_mode(0o700))
+}
+
+/// Makes a file created by a library (the embedded store's) the owner's alone (0600).
+pub fn make_private(file: &Path) -> io::Result<()> {
+    use std::os::unix::fs::PermissionsExt;
+    fs::set_permissions(file, fs::Permissions::from_mode(0o600))
 }
 
 fn temp_path(path: &Path) -> PathBuf {

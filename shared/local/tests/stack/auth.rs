@@ -142,3 +142,29 @@ fn the_token_command_without_a_secret_says_how_to_set_one() {
     let said = String::from_utf8(out.stderr).unwrap();
     assert!(said.contains("STANDING_JWT_SECRET is not set"), "{said}");
 }
+
+#[test]
+fn a_roles_claim_of_anything_but_exact_role_words_grants_nothing() {
+    let dir = TempDir::new("local-auth").unwrap();
+    let stack = stack(&dir);
+    for loose in [
+        json!(["client reviewer"]),
+        json!("client,reviewer"),
+        json!([["reviewer"]]),
+        json!("[client, reviewer]"),
+    ] {
+        let mut claims = jwt::local_claims("cl-9", &[], Utc::now(), 3600);
+        claims.insert("roles".into(), loose.clone());
+        let token = jwt::sign(&claims, &secret());
+        // The reviewers' queue is for reviewers only.
+        let reply = stack.get("/complaints?status=open", Some(&token));
+        assert_eq!(reply.status, 403, "{loose}: {:?}", reply.body);
+        assert_eq!(reply.body["error"]["code"], "forbidden", "{loose}");
+    }
+    // The exact words still count.
+    let reviewer = token("rv-1", &["reviewer"]);
+    assert_eq!(
+        stack.get("/complaints?status=open", Some(&reviewer)).status,
+        200
+    );
+}

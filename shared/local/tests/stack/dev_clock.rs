@@ -16,10 +16,10 @@ fn dev_stack(dir: &TempDir) -> Stack {
 fn the_dev_clock_moves_to_a_time_or_by_days_and_answers_the_new_now() {
     let dir = TempDir::new("local-clock").unwrap();
     let stack = dev_stack(&dir);
-    let anyone = token("dev-1", &["reviewer"]);
+    let service = token("marketplace", &["service"]);
     let set = stack.post(
         "/_dev/clock",
-        Some(&anyone),
+        Some(&service),
         &json!({"now": "2030-01-01T00:00:00Z"}),
     );
     assert_eq!(set.status, 200, "{:?}", set.body);
@@ -31,7 +31,7 @@ fn the_dev_clock_moves_to_a_time_or_by_days_and_answers_the_new_now() {
         "{:?}",
         set.body
     );
-    let moved = stack.post("/_dev/clock", Some(&anyone), &json!({"advance_days": 10}));
+    let moved = stack.post("/_dev/clock", Some(&service), &json!({"advance_days": 10}));
     assert_eq!(moved.status, 200, "{:?}", moved.body);
     assert!(
         moved.body["now"]
@@ -47,7 +47,7 @@ fn the_dev_clock_moves_to_a_time_or_by_days_and_answers_the_new_now() {
 fn a_clock_move_that_is_not_exactly_one_of_the_two_forms_is_a_400() {
     let dir = TempDir::new("local-clock").unwrap();
     let stack = dev_stack(&dir);
-    let anyone = token("dev-1", &["reviewer"]);
+    let service = token("marketplace", &["service"]);
     for (body, code) in [
         (json!({}), "invalid_field"),
         (
@@ -60,7 +60,7 @@ fn a_clock_move_that_is_not_exactly_one_of_the_two_forms_is_a_400() {
         (json!({"now": "3500-01-01T00:00:00Z"}), "invalid_field"),
         (json!({"days": 1}), "invalid_field"),
     ] {
-        let reply = stack.post("/_dev/clock", Some(&anyone), &body);
+        let reply = stack.post("/_dev/clock", Some(&service), &body);
         assert_eq!(reply.status, 400, "{body}: {:?}", reply.body);
         assert_eq!(
             reply.body["error"]["code"], code,
@@ -68,7 +68,7 @@ fn a_clock_move_that_is_not_exactly_one_of_the_two_forms_is_a_400() {
             reply.body
         );
     }
-    let reply = stack.send("POST", "/_dev/clock", Some(&anyone), Some("{not json"));
+    let reply = stack.send("POST", "/_dev/clock", Some(&service), Some("{not json"));
     assert_eq!(reply.status, 400);
     assert_eq!(reply.body["error"]["code"], "invalid_json");
     let reply = stack.post("/_dev/clock", None, &json!({"advance_days": 1}));
@@ -82,7 +82,7 @@ fn the_handlers_read_the_dev_clock_so_a_feedback_window_closes_when_it_moves() {
     assert_eq!(ended_contract(&stack, "w-k1", "w-cl1", "w-fl").status, 200);
     let moved = stack.post(
         "/_dev/clock",
-        Some(&token("dev-1", &["reviewer"])),
+        Some(&token("marketplace", &["service"])),
         &json!({"advance_days": 30}),
     );
     assert_eq!(moved.status, 200);
@@ -97,7 +97,7 @@ fn a_tick_runs_the_daily_check_now_and_answers_its_report() {
     let stack = dev_stack(&dir);
     let reply = stack.post(
         "/_dev/tick",
-        Some(&token("dev-1", &["reviewer"])),
+        Some(&token("marketplace", &["service"])),
         &json!({}),
     );
     assert_eq!(reply.status, 200, "{:?}", reply.body);
@@ -131,7 +131,7 @@ fn six_months_on_the_dev_clock_the_schedule_notices_the_reinstatement_window_and
 
     let moved = stack.post(
         "/_dev/clock",
-        Some(&token("dev-1", &["reviewer"])),
+        Some(&token("marketplace", &["service"])),
         &json!({"advance_days": 200}),
     );
     assert_eq!(moved.status, 200);
@@ -150,7 +150,7 @@ fn six_months_on_the_dev_clock_the_schedule_notices_the_reinstatement_window_and
     // Run again the same day, the check finds nothing new: it is idempotent.
     let tick = stack.post(
         "/_dev/tick",
-        Some(&token("dev-1", &["reviewer"])),
+        Some(&token("marketplace", &["service"])),
         &json!({}),
     );
     assert_eq!(tick.body["reinstatement_notices"], 0, "{:?}", tick.body);
@@ -158,4 +158,34 @@ fn six_months_on_the_dev_clock_the_schedule_notices_the_reinstatement_window_and
     let filed = stack.post("/freelancers/six-fl/appeals", Some(&freelancer), &appeal);
     assert_eq!(filed.status, 201, "{:?}", filed.body);
     assert!(filed.body["appeal_id"].is_string());
+}
+
+#[test]
+fn the_dev_routes_obey_the_service_role_only() {
+    let dir = TempDir::new("local-clock").unwrap();
+    let stack = dev_stack(&dir);
+    let service = token("marketplace", &["service"]);
+    let before = stack.post("/_dev/clock", Some(&service), &json!({"advance_days": 0}));
+    assert_eq!(before.status, 200, "{:?}", before.body);
+    for caller in [
+        token("nobody", &[]),
+        token("rv-1", &["reviewer"]),
+        token("fl-1", &["freelancer"]),
+        token("cl-1", &["client", "reviewer"]),
+    ] {
+        let moved = stack.post("/_dev/clock", Some(&caller), &json!({"advance_days": 200}));
+        assert_eq!(moved.status, 403, "{:?}", moved.body);
+        assert_eq!(moved.body["error"]["code"], "forbidden");
+        let ticked = stack.post("/_dev/tick", Some(&caller), &json!({}));
+        assert_eq!(ticked.status, 403, "{:?}", ticked.body);
+    }
+    let unsigned = stack.post("/_dev/clock", None, &json!({"advance_days": 200}));
+    assert_eq!(unsigned.status, 401, "{:?}", unsigned.body);
+    // The clock did not move.
+    let after = stack.post("/_dev/clock", Some(&service), &json!({"advance_days": 0}));
+    let (b, a) = (
+        before.body["now"].as_str().unwrap(),
+        after.body["now"].as_str().unwrap(),
+    );
+    assert_eq!(&a[..10], &b[..10], "{b} then {a}");
 }

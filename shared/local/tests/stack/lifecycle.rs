@@ -150,3 +150,29 @@ fn after_kill_9_every_answered_write_is_kept_and_still_reaches_the_evaluator() {
         3
     );
 }
+
+#[test]
+fn the_data_directory_is_the_owners_alone_and_so_is_every_file_in_it() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = TempDir::new("local-private").unwrap();
+    let data = dir.path().join("data");
+    let mut stack = Stack::start(&data, &["--dev-clock"]);
+    three_negative_feedbacks(&stack, "priv-fl");
+    eventually(Duration::from_secs(10), || stored_block(&stack, "priv-fl"))
+        .expect("the freelancer is blocked");
+    assert!(stack.signal("TERM").success(), "{}", stack.stderr());
+    let mode = |p: &std::path::Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode(&data), 0o700, "{}", data.display());
+    let mut files = 0;
+    for entry in std::fs::read_dir(&data).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_file() {
+            files += 1;
+            assert_eq!(mode(&path), 0o600, "{}", path.display());
+        }
+    }
+    assert!(
+        files >= 3,
+        "the store, its checkpoint and the clock: {files} files"
+    );
+}

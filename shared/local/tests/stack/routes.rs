@@ -3,7 +3,7 @@
 
 use serde_json::json;
 
-use crate::support::{Stack, TempDir, token};
+use crate::support::{Stack, TempDir, send_head, token};
 
 #[test]
 fn an_unknown_route_is_404_json_even_without_a_token() {
@@ -88,4 +88,47 @@ fn startup_says_where_the_stack_listens_what_it_stores_in_and_how_to_get_a_token
     );
     assert!(said.contains("standing.redb"), "{said}");
     assert!(said.contains("standing token --sub"), "{said}");
+}
+
+#[test]
+fn a_host_or_scheme_header_no_url_parser_accepts_is_answered_and_the_stack_lives_on() {
+    let dir = TempDir::new("local-hostile-headers").unwrap();
+    let mut stack = Stack::start(dir.path(), &[]);
+    let addr = stack.url().trim_start_matches("http://").parse().unwrap();
+    let bearer = token("fl-1", &["freelancer"]);
+    let path = "/freelancers/fl-1/standing";
+    for headers in [
+        "Host: a b".to_owned(),
+        "Host: x:99999".to_owned(),
+        "Host: x^y".to_owned(),
+        format!("Host: {addr}\r\nX-Forwarded-Proto: 1"),
+        "Host: [::1\r\nX-Forwarded-Proto: ht tp".to_owned(),
+    ] {
+        let head = format!("GET {path} HTTP/1.1\r\n{headers}\r\nAuthorization: Bearer {bearer}");
+        let reply = send_head(addr, &head);
+        assert_eq!(reply.status, 200, "{headers:?}: {:?}", reply.body);
+        assert_eq!(reply.body["freelancer_id"], "fl-1", "{headers:?}");
+    }
+    // Still serving, and never aborted.
+    let after = stack.get(path, Some(&bearer));
+    assert_eq!(after.status, 200, "{:?}\n{}", after.body, stack.stderr());
+    assert!(stack.signal("TERM").success(), "{}", stack.stderr());
+}
+
+#[test]
+fn an_id_that_is_a_path_segment_or_starts_with_a_symbol_is_400() {
+    let dir = TempDir::new("local-ids").unwrap();
+    let stack = Stack::start(dir.path(), &[]);
+    let service = token("marketplace", &["service"]);
+    let body = json!({
+        "client_id": "cl-1", "freelancer_id": "fl-1",
+        "started_at": "2026-01-01T00:00:00Z", "total_charged_minor": 100, "currency": "USD",
+    });
+    for id in ["..", ".", "-k1", "_k1"] {
+        let reply = stack.put(&format!("/contracts/{id}"), Some(&service), &body);
+        assert_eq!(reply.status, 400, "{id}: {:?}", reply.body);
+        assert_eq!(reply.body["error"]["code"], "invalid_field", "{id}");
+    }
+    let ok = stack.put("/contracts/k1", Some(&service), &body);
+    assert_eq!(ok.status, 200, "{:?}", ok.body);
 }

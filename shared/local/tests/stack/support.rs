@@ -212,6 +212,19 @@ pub fn send(
     parse_reply(&raw)
 }
 
+/// One HTTP/1.1 request written as `head` (request line and headers, without the blank line),
+/// with `Connection: close` added, read to the end: for headers [`send`] would write correctly.
+pub fn send_head(addr: SocketAddr, head: &str) -> Reply {
+    let mut stream = TcpStream::connect_timeout(&addr, REQUEST).unwrap();
+    stream.set_read_timeout(Some(REQUEST)).unwrap();
+    stream.set_write_timeout(Some(REQUEST)).unwrap();
+    let head = format!("{head}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n");
+    stream.write_all(head.as_bytes()).unwrap();
+    let mut raw = Vec::new();
+    stream.read_to_end(&mut raw).unwrap();
+    parse_reply(&raw)
+}
+
 fn parse_reply(raw: &[u8]) -> Reply {
     let text = String::from_utf8_lossy(raw);
     let (head, body) = text
