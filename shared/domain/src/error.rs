@@ -28,6 +28,10 @@ pub enum PolicyRefusal {
     #[error("this feedback was removed after a report")]
     FeedbackRemoved,
     #[error(
+        "you already have {max} open complaints about this freelancer; file another once one of them is decided"
+    )]
+    TooManyOpenComplaints { max: u32 },
+    #[error(
         "this complaint is not under review yet; a case opens when complaints from {min_reporters} distinct reporters are open"
     )]
     NotUnderReview { min_reporters: u32 },
@@ -48,6 +52,7 @@ impl PolicyRefusal {
             Self::NoChangeRequest => "no_change_request",
             Self::NotRevealed => "not_revealed",
             Self::FeedbackRemoved => "feedback_removed",
+            Self::TooManyOpenComplaints { .. } => "too_many_open_complaints",
             Self::NotUnderReview { .. } => "not_under_review",
             Self::AppealNotYetOpen { .. } => "appeal_not_yet_open",
             Self::AppealNotAvailable(_) => "appeal_not_available",
@@ -63,6 +68,7 @@ impl PolicyRefusal {
             Self::AppealNotYetOpen { opens_at } => {
                 serde_json::json!({"opens_at": rfc3339(opens_at)})
             }
+            Self::TooManyOpenComplaints { max } => serde_json::json!({"max_open": max}),
             _ => serde_json::json!({}),
         }
     }

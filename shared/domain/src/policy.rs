@@ -27,6 +27,8 @@ pub struct PolicyConfig {
     pub response_window_days: u32,
     /// §7: distinct reporters with open complaints that open a review case.
     pub case_min_distinct_reporters: u32,
+    /// §7: open complaints one reporter may have about one freelancer at a time.
+    pub max_open_complaints_per_reporter: u32,
     /// §7: substantiated complaints from distinct reporters for each rung of the ladder.
     pub ladder_warned_at: u32,
     pub ladder_restricted_at: u32,
@@ -73,6 +75,7 @@ impl Default for PolicyConfig {
             change_submit_days: 14,
             response_window_days: 28,
             case_min_distinct_reporters: 2,
+            max_open_complaints_per_reporter: 5,
             ladder_warned_at: 1,
             ladder_restricted_at: 2,
             ladder_permanently_blocked_at: 3,
@@ -128,7 +131,7 @@ impl PolicyConfig {
         if self.version.trim().is_empty() || self.version.len() > 64 {
             return Err(invalid("version", "must be 1 to 64 characters"));
         }
-        let positive: [(&'static str, u64); 19] = [
+        let positive: [(&'static str, u64); 20] = [
             ("feedback_window_days", self.feedback_window_days.into()),
             ("quality_window_days", self.quality_window_days.into()),
             (
@@ -141,6 +144,10 @@ impl PolicyConfig {
             (
                 "case_min_distinct_reporters",
                 self.case_min_distinct_reporters.into(),
+            ),
+            (
+                "max_open_complaints_per_reporter",
+                self.max_open_complaints_per_reporter.into(),
             ),
             ("ladder_warned_at", self.ladder_warned_at.into()),
             (

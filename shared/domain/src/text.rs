@@ -1,6 +1,7 @@
 //! Bounded free text: comments, notes, statements, claims.
 
 use serde::{Deserialize, Serialize};
+use unicode_properties::{GeneralCategory, UnicodeGeneralCategory};
 
 /// Why a string is not acceptable text.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -11,10 +12,16 @@ pub enum TextError {
     TooLong { max: usize, len: usize },
     #[error("must not contain control characters other than line breaks and tabs")]
     ControlCharacter,
+    #[error(
+        "must not contain invisible formatting characters (bidirectional overrides, zero-width characters; found U+{found:04X})"
+    )]
+    FormatCharacter { found: u32 },
 }
 
 /// Text of `MIN..=MAX` characters (Unicode scalar values), trimmed of surrounding white space,
-/// without control characters except line breaks and tabs.
+/// without control characters except line breaks and tabs, and without Unicode format
+/// characters (§10: a bidirectional override or a zero-width character would let one text
+/// display as another on the public profile, or slip a claim past the one-open-per-claim rule).
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(try_from = "String", into = "String")]
 pub struct Text<const MIN: usize, const MAX: usize>(String);
@@ -34,6 +41,14 @@ impl<const MIN: usize, const MAX: usize> Text<MIN, MAX> {
             .any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t'))
         {
             return Err(TextError::ControlCharacter);
+        }
+        if let Some(found) = trimmed
+            .chars()
+            .find(|c| c.general_category() == GeneralCategory::Format)
+        {
+            return Err(TextError::FormatCharacter {
+                found: u32::from(found),
+            });
         }
         Ok(Self(trimmed.to_owned()))
     }
@@ -103,5 +118,25 @@ mod tests {
     fn text_with_a_nul_byte_is_refused_but_line_breaks_are_kept() {
         assert_eq!(Note::parse("a\u{0}b"), Err(TextError::ControlCharacter));
         assert_eq!(Note::parse(" a\nb ").unwrap().as_str(), "a\nb");
+    }
+
+    #[test]
+    fn bidirectional_overrides_and_zero_width_characters_are_refused_in_every_text() {
+        for (text, code) in [
+            ("evil\u{202E}gnp.exe", 0x202E),
+            ("AWS\u{200B} SA", 0x200B),
+            ("a\u{2066}b", 0x2066),
+            ("\u{FEFF}x", 0xFEFF),
+            ("soft\u{00AD}hyphen", 0x00AD),
+        ] {
+            assert_eq!(
+                ClaimText::parse(text),
+                Err(TextError::FormatCharacter { found: code }),
+                "{text:?}"
+            );
+            assert!(Comment::parse(text).is_err(), "{text:?}");
+        }
+        // Letters of every script, emoji and accents are text, not formatting.
+        assert!(Comment::parse("Müller, 東京, ✓ 👍").is_ok());
     }
 }

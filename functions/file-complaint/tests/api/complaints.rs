@@ -261,3 +261,53 @@ async fn a_decision_with_an_unknown_outcome_is_400() {
     assert_eq!(reply.status, 400);
     assert_eq!(reply.body["error"]["details"]["field"], "outcome");
 }
+
+#[tokio::test]
+async fn a_client_may_have_five_open_complaints_about_a_freelancer_and_a_sixth_is_422() {
+    let api = Api::new().await;
+    for n in 1..=5 {
+        let filed = api
+            .file(CLIENT, &complaint(&format!("Certificate {n}")))
+            .await;
+        assert_eq!(filed.status, 201, "{n}: {:?}", filed.body);
+    }
+    let sixth = api.file(CLIENT, &complaint("Certificate 6")).await;
+    assert_eq!(
+        (sixth.status, sixth.code()),
+        (422, "too_many_open_complaints")
+    );
+    assert_eq!(sixth.body["error"]["details"]["max_open"], 5);
+    // Another client is not held to that count.
+    assert_eq!(
+        api.file(SECOND_CLIENT, &complaint("Certificate 6"))
+            .await
+            .status,
+        201
+    );
+}
+
+#[tokio::test]
+async fn a_claim_with_a_zero_width_or_bidi_character_is_400_and_a_fullwidth_copy_is_the_same_claim()
+{
+    let api = Api::new().await;
+    assert_eq!(api.file(CLIENT, &complaint(CLAIM)).await.status, 201);
+    for sneaky in [
+        "AWS Certified\u{200B} Solutions Architect",
+        "AWS \u{202E}Certified Solutions Architect",
+    ] {
+        let reply = api.file(CLIENT, &complaint(sneaky)).await;
+        assert_eq!(
+            (reply.status, reply.code()),
+            (400, "invalid_field"),
+            "{sneaky:?}"
+        );
+        assert_eq!(reply.body["error"]["details"]["field"], "claim");
+    }
+    let fullwidth = api
+        .file(CLIENT, &complaint("ＡＷＳ Certified Solutions Architect"))
+        .await;
+    assert_eq!(
+        (fullwidth.status, fullwidth.code()),
+        (409, "already_exists")
+    );
+}

@@ -52,11 +52,11 @@ impl Complaint {
     /// What "the same claim" means for "one open complaint per reporter per claim": the category
     /// and the claim, case- and white-space-insensitive.
     pub fn claim_key(category: ComplaintCategory, claim: &ClaimText) -> String {
-        let words: Vec<String> = claim
-            .as_str()
-            .split_whitespace()
-            .map(str::to_lowercase)
-            .collect();
+        use unicode_normalization::UnicodeNormalization;
+        // §7: Unicode NFKC, case-folded, white space collapsed (so "ＡＷＳ  sa" and "aws SA" are
+        // one claim); format characters never get this far (the text refuses them).
+        let folded: String = claim.as_str().nfkc().flat_map(char::to_lowercase).collect();
+        let words: Vec<&str> = folded.split_whitespace().collect();
         format!("{}:{}", category.as_str(), words.join(" "))
     }
 }

@@ -29,13 +29,26 @@ pub fn may_file(
     Ok(())
 }
 
-/// One open complaint per reporter and claim.
+/// §7: one open complaint per reporter and claim (claims compared after normalisation), and at
+/// most `max_open_complaints_per_reporter` open per reporter about one freelancer. `existing`
+/// are the freelancer's complaints.
 pub fn check_filing(
     reporter: &UserId,
     existing: &[Complaint],
     category: ComplaintCategory,
     claim: &ClaimText,
+    policy: &PolicyConfig,
 ) -> Result<(), DomainError> {
+    let open = existing
+        .iter()
+        .filter(|c| &c.reporter == reporter && c.status() != ComplaintStatus::Decided)
+        .count();
+    if open >= policy.max_open_complaints_per_reporter as usize {
+        return Err(PolicyRefusal::TooManyOpenComplaints {
+            max: policy.max_open_complaints_per_reporter,
+        }
+        .into());
+    }
     let key = Complaint::claim_key(category, claim);
     if existing.iter().any(|c| {
         &c.reporter == reporter
@@ -214,6 +227,7 @@ mod tests {
             std::slice::from_ref(&first),
             cert(),
             &claim("aws sa"),
+            &policy(),
         );
         assert!(matches!(err, Err(DomainError::AlreadyExists(_))));
         // Another claim, or another reporter, is fine.
@@ -222,17 +236,77 @@ mod tests {
                 &user("cl1"),
                 std::slice::from_ref(&first),
                 cert(),
-                &claim("PMP")
+                &claim("PMP"),
+                &policy()
             )
             .is_ok()
         );
-        assert!(check_filing(&user("cl2"), &[first], cert(), &claim("AWS SA")).is_ok());
+        assert!(check_filing(&user("cl2"), &[first], cert(), &claim("AWS SA"), &policy()).is_ok());
+    }
+
+    #[test]
+    fn a_reporter_may_have_five_open_complaints_about_one_freelancer_and_no_more() {
+        let open: Vec<Complaint> = (1..=5)
+            .map(|n| complaint(&format!("k{n}"), "cl1", &format!("claim {n}"), day(n)))
+            .collect();
+        assert_eq!(
+            check_filing(
+                &user("cl1"),
+                &open[..4],
+                cert(),
+                &claim("claim 6"),
+                &policy()
+            ),
+            Ok(())
+        );
+        assert_eq!(
+            check_filing(&user("cl1"), &open, cert(), &claim("claim 6"), &policy()),
+            Err(PolicyRefusal::TooManyOpenComplaints { max: 5 }.into())
+        );
+        // Another reporter is not held to cl1's count.
+        assert_eq!(
+            check_filing(&user("cl2"), &open, cert(), &claim("claim 6"), &policy()),
+            Ok(())
+        );
+    }
+
+    #[test]
+    fn claims_are_one_claim_after_nfkc_case_folding_and_collapsed_white_space() {
+        let first = complaint("k1", "cl1", "AWS Certified SA", day(1));
+        for same in [
+            "ＡＷＳ  certified sa",
+            "aws CERTIFIED\tSA",
+            "Aws Certiﬁed SA",
+        ] {
+            assert!(
+                matches!(
+                    check_filing(
+                        &user("cl1"),
+                        std::slice::from_ref(&first),
+                        cert(),
+                        &claim(same),
+                        &policy()
+                    ),
+                    Err(DomainError::AlreadyExists(_))
+                ),
+                "{same}"
+            );
+        }
     }
 
     #[test]
     fn a_decided_complaint_does_not_stop_a_new_one_about_the_same_claim() {
         let decided = decided_complaint("k1", "cl1", ComplaintOutcome::Unsubstantiated, day(5));
-        assert!(check_filing(&user("cl1"), &[decided], cert(), &claim("AWS SA")).is_ok());
+        assert!(
+            check_filing(
+                &user("cl1"),
+                &[decided],
+                cert(),
+                &claim("AWS SA"),
+                &policy()
+            )
+            .is_ok()
+        );
     }
 
     #[test]

@@ -80,7 +80,7 @@ pub async fn file<S: ComplaintStore>(
     }
     let existing = store.freelancer_complaints(&freelancer).await?;
     let values: Vec<Complaint> = existing.iter().map(|v| v.value.clone()).collect();
-    rule::check_filing(&reporter, &values, cmd.category, &cmd.claim)?;
+    rule::check_filing(&reporter, &values, cmd.category, &cmd.claim, policy)?;
     let now = clock.now();
     let stamp = now.to_rfc3339();
     let key = Complaint::claim_key(cmd.category, &cmd.claim);
