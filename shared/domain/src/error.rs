@@ -95,9 +95,14 @@ pub enum DomainError {
     /// A rule of the rule book refused (422).
     #[error(transparent)]
     Policy(#[from] PolicyRefusal),
-    /// The store failed; nothing the caller can fix (503, retried by the caller).
+    /// The store is throttled or unreachable; nothing the caller can fix, and retrying later may
+    /// succeed (503 with `Retry-After`).
     #[error("storage is unavailable: {0}")]
     Unavailable(String),
+    /// A fault of ours that retrying will not mend: a stored item that does not decode, a broken
+    /// invariant (500 `internal`, logged with what names the item, never its content).
+    #[error("internal fault: {0}")]
+    Internal(String),
 }
 
 impl DomainError {
@@ -124,6 +129,7 @@ impl DomainError {
             Self::AlreadyExists(_) | Self::Conflict(_) => 409,
             Self::Policy(_) => 422,
             Self::Unavailable(_) => 503,
+            Self::Internal(_) => 500,
         }
     }
 
@@ -137,6 +143,7 @@ impl DomainError {
             Self::Conflict(_) => "conflict",
             Self::Policy(refusal) => refusal.code(),
             Self::Unavailable(_) => "unavailable",
+            Self::Internal(_) => "internal",
         }
     }
 

@@ -49,6 +49,8 @@ fn join(methods: &[Method]) -> String {
 /// What a 503 says: storage detail stays in the logs.
 const UNAVAILABLE_MESSAGE: &str =
     "the service is temporarily unavailable; nothing was changed, please retry in a moment";
+/// What a 500 says: the fault is ours, it is logged, and retrying will not mend it.
+const INTERNAL_MESSAGE: &str = "something went wrong on our side and it has been logged; retrying will not help until it is fixed";
 
 impl ApiError {
     /// A missing or malformed field, path parameter or query parameter (400 `invalid_field`):
@@ -86,6 +88,7 @@ impl ApiError {
     pub fn message(&self) -> String {
         match self {
             Self::Domain(DomainError::Unavailable(_)) => UNAVAILABLE_MESSAGE.to_owned(),
+            Self::Domain(DomainError::Internal(_)) => INTERNAL_MESSAGE.to_owned(),
             other => other.to_string(),
         }
     }
@@ -100,7 +103,7 @@ impl ApiError {
             Self::MethodNotAllowed { allow, .. } => {
                 json!({ "allow": allow.iter().map(Method::as_str).collect::<Vec<_>>() })
             }
-            Self::Domain(DomainError::Unavailable(_)) => json!({}),
+            Self::Domain(DomainError::Unavailable(_) | DomainError::Internal(_)) => json!({}),
             Self::Domain(e) => e.details(),
             Self::Unauthenticated(_) | Self::NotFound { .. } => json!({}),
         }
@@ -176,6 +179,22 @@ mod tests {
         assert!(!text.contains("prod-standing"), "{text}");
         assert!(!text.contains("Provisioned"), "{text}");
         assert_eq!(response.headers()["retry-after"], "1");
+    }
+
+    #[test]
+    fn a_fault_of_ours_is_a_500_that_does_not_leak_its_cause_or_ask_for_a_retry() {
+        let (status, value, response) = body(
+            DomainError::Internal("FL#fl-1 / CONTRACT#c-9 does not match the schema".into()).into(),
+        );
+        assert_eq!(status, 500);
+        assert_eq!(value["error"]["code"], "internal");
+        let text = value.to_string();
+        assert!(
+            !text.contains("FL#fl-1") && !text.contains("schema"),
+            "{text}"
+        );
+        assert!(text.contains("retrying will not help"), "{text}");
+        assert!(response.headers().get("retry-after").is_none());
     }
 
     #[test]

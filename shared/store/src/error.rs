@@ -24,6 +24,10 @@ pub enum StoreError {
     /// Anything else: the service, the network, the disk.
     #[error("storage backend error: {0}")]
     Backend(String),
+    /// A stored item that does not decode into what its type says: a fault of ours, which
+    /// retrying will not mend. Names the item's key, never its content.
+    #[error("a stored item does not decode: {0}")]
+    Corrupt(String),
 }
 
 impl StoreError {

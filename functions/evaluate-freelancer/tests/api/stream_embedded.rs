@@ -130,9 +130,9 @@ async fn a_freelancer_whose_evaluation_fails_is_reported_by_its_first_record_whi
         functions.standing("fl-bo", FREELANCER).await.body["standing"],
         "blocked_new_work"
     );
-    // AND fl-x has no standing: reading it meets the same item and is a 503
+    // AND fl-x has no standing: reading it meets the same item and is a 500 (ours to fix)
     let x = functions.standing("fl-x", REVIEWER).await;
-    assert_eq!((x.status, x.code()), (503, "unavailable"));
+    assert_eq!((x.status, x.code()), (500, "internal"));
 
     // WHEN the item is repaired and Lambda retries from the reported record
     store

@@ -74,9 +74,11 @@ async fn the_daily_check_fails_the_invocation_when_a_due_item_does_not_decode() 
         standing_store::AttributeValue::S("2026-01-01T00:00:00.000000Z#fl-bo#sn_broken".into()),
     );
     api.store.put_raw(item).await;
-    // WHEN the check runs THEN the invocation fails, so that EventBridge retries it
+    // WHEN the check runs THEN the invocation fails, so that EventBridge retries it, and what it
+    // logs names the item (its key), not its content
     let failed = api.tick().await.unwrap_err();
-    assert!(failed.contains("storage is unavailable"), "{failed}");
+    assert!(failed.contains("internal fault"), "{failed}");
+    assert!(failed.contains("DUE#sn_broken"), "{failed}");
 }
 
 #[tokio::test]

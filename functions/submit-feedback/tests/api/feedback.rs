@@ -226,7 +226,7 @@ async fn the_aws_fixture_request_is_answered_201_on_the_real_engine() {
 }
 
 #[tokio::test]
-async fn storage_that_fails_answers_503_retry_later_without_its_internals() {
+async fn a_stored_item_that_no_longer_decodes_answers_500_internal_without_its_internals() {
     // GIVEN a contract item that no longer decodes
     let api = Api::new();
     let fl = standing_domain::UserId::parse("fl-bo").unwrap();
@@ -242,9 +242,9 @@ async fn storage_that_fails_answers_503_retry_later_without_its_internals() {
     let reply = api
         .call("GET", "/contracts/c-9/feedback", CLIENT, None)
         .await;
-    // THEN the caller is told to retry, and nothing of the storage detail
-    assert_eq!((reply.status, reply.code()), (503, "unavailable"));
-    assert_eq!(reply.header("retry-after"), Some("1"));
+    // THEN it is a fault of ours, not one to retry (issue 11), and nothing of the storage detail
+    assert_eq!((reply.status, reply.code()), (500, "internal"));
+    assert_eq!(reply.header("retry-after"), None);
     let text = reply.body.to_string();
     for internal in ["decode", "CONTRACT#", "written_by", "schema"] {
         assert!(!text.contains(internal), "{text}");

@@ -73,8 +73,16 @@ impl<T: Serialize> Envelope<T> {
 
 /// Decodes an item into an envelope of `T`.
 pub fn from_item<T: DeserializeOwned>(item: Item) -> Result<Envelope<T>, StoreError> {
-    serde_dynamo::from_item(item)
-        .map_err(|e| StoreError::Backend(format!("a stored item does not decode: {e}")))
+    // The key names the item in the log; serde's message could quote the content, so it stays out.
+    let key = crate::engine::Key::of_item(&item)
+        .map(|k| format!("{} / {}", k.pk, k.sk))
+        .unwrap_or_else(|_| "an item without a key".to_owned());
+    serde_dynamo::from_item(item).map_err(|_| {
+        StoreError::Corrupt(format!(
+            "{key} does not match the schema of {}",
+            std::any::type_name::<T>()
+        ))
+    })
 }
 
 /// What a reference item holds: where the real item lives.

@@ -43,8 +43,16 @@ impl std::fmt::Debug for Repository {
 }
 
 /// An engine failure as the domain sees it: nothing the caller can fix.
+/// A store failure as the domain sees it: throttling and an unreachable or failing backend may
+/// pass (503), a stored item that does not decode or a request the store refuses as malformed
+/// will not (500).
 fn unavailable(error: StoreError) -> DomainError {
-    DomainError::Unavailable(error.to_string())
+    match error {
+        StoreError::Corrupt(_) | StoreError::Validation(_) => {
+            DomainError::Internal(error.to_string())
+        }
+        other => DomainError::Unavailable(other.to_string()),
+    }
 }
 
 /// Maps a failed conditional write; `what` says what the condition protected.
