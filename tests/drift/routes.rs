@@ -1,6 +1,6 @@
 use std::collections::BTreeSet;
 
-use standing_tests::sam_template;
+use standing_tests::{sam_template, untag};
 
 /// (function resource, method, path) as the template binds them.
 fn template_routes() -> BTreeSet<(String, String, String)> {
@@ -118,4 +118,49 @@ fn the_daily_and_hourly_schedules_and_the_stream_trigger_are_in_the_template() {
             .is_some_and(|n| n > 0)
     );
     assert!(!p["DestinationConfig"]["OnFailure"]["Destination"].is_null());
+}
+
+#[test]
+fn every_route_is_throttled_and_the_list_and_profile_routes_more_tightly() {
+    let template = sam_template().unwrap();
+    let api = &template["Resources"]["HttpApi"]["Properties"];
+    let defaults = &api["DefaultRouteSettings"];
+    assert!(
+        !defaults["ThrottlingRateLimit"].is_null() && !defaults["ThrottlingBurstLimit"].is_null(),
+        "the HTTP API has default route throttling"
+    );
+    let parameter = |name: &str| -> i64 {
+        template["Parameters"][name]["Default"]
+            .as_i64()
+            .unwrap_or_else(|| panic!("parameter {name} has a number default"))
+    };
+    assert!(parameter("ListThrottleRate") < parameter("ApiThrottleRate"));
+    assert!(parameter("ListThrottleBurst") < parameter("ApiThrottleBurst"));
+    // The routes that answer lists or the profile carry the tighter limit.
+    let tight: BTreeSet<String> = template["Resources"]
+        .as_mapping()
+        .unwrap()
+        .values()
+        .filter_map(|r| r["Properties"]["Events"].as_mapping())
+        .flat_map(|events| events.values())
+        .filter(|e| e["Type"].as_str() == Some("HttpApi"))
+        .filter(|e| {
+            untag(&e["Properties"]["RouteSettings"]["ThrottlingRateLimit"]).as_str()
+                == Some("ListThrottleRate")
+        })
+        .filter_map(|e| e["Properties"]["Path"].as_str().map(str::to_owned))
+        .collect();
+    let lists: BTreeSet<String> = [
+        "/complaints",
+        "/appeals",
+        "/freelancers/{freelancer_id}/profile",
+        "/freelancers/{freelancer_id}/audit",
+    ]
+    .into_iter()
+    .map(str::to_owned)
+    .collect();
+    assert_eq!(tight, lists);
+    // Reserved concurrency is an option: by default none is reserved, so a new account deploys.
+    assert_eq!(parameter("FunctionReservedConcurrency"), 0);
+    assert!(!template["Globals"]["Function"]["ReservedConcurrentExecutions"].is_null());
 }
