@@ -33,6 +33,10 @@ pub enum ApiError {
         path: String,
         allow: Vec<Method>,
     },
+    /// The client did not send the request in time (the local stack's edge; API Gateway has
+    /// its own limits).
+    #[error("the request did not arrive within {seconds} s; send it in one go")]
+    RequestTimeout { seconds: u64 },
     /// What the use cases refuse or fail with, including `invalid_field` (see `invalid_field`).
     #[error(transparent)]
     Domain(#[from] DomainError),
@@ -66,6 +70,7 @@ impl ApiError {
             Self::InvalidJson { .. } => StatusCode::BAD_REQUEST,
             Self::NotFound { .. } => StatusCode::NOT_FOUND,
             Self::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
+            Self::RequestTimeout { .. } => StatusCode::REQUEST_TIMEOUT,
             Self::Domain(e) => {
                 StatusCode::from_u16(e.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
             }
@@ -80,6 +85,7 @@ impl ApiError {
             Self::InvalidJson { .. } => "invalid_json",
             Self::NotFound { .. } => "not_found",
             Self::MethodNotAllowed { .. } => "method_not_allowed",
+            Self::RequestTimeout { .. } => "request_timeout",
             Self::Domain(e) => e.code(),
         }
     }
@@ -105,6 +111,7 @@ impl ApiError {
             }
             Self::Domain(DomainError::Unavailable(_) | DomainError::Internal(_)) => json!({}),
             Self::Domain(e) => e.details(),
+            Self::RequestTimeout { seconds } => json!({ "timeout_seconds": seconds }),
             Self::Unauthenticated(_) | Self::NotFound { .. } => json!({}),
         }
     }

@@ -12,7 +12,7 @@ standing — the whole of Standing on one machine
 
 USAGE:
     standing serve [--addr IP:PORT] [--data DIR] [--dynamodb-endpoint URL] [--table NAME]
-                   [--policy FILE] [--dev-clock]
+                   [--policy FILE] [--dev-clock] [--max-connections N]
     standing token --sub USER_ID --role ROLE [--role ROLE ...] [--ttl-secs N]
     standing help
 
@@ -25,6 +25,8 @@ serve:
     --table NAME              the table's name (default standing)
     --policy FILE             the rule book's numbers as JSON (default: the rule book's own)
     --dev-clock               run on a movable clock: POST /_dev/clock and POST /_dev/tick
+    --max-connections N       connections served at once; beyond them a new one is closed at
+                              once (default 256)
 
 token:
     Prints a token signed with STANDING_JWT_SECRET for the user and roles given.
@@ -49,6 +51,9 @@ pub enum Command {
     Help,
 }
 
+/// Connections the local stack serves at once unless told otherwise.
+pub const DEFAULT_MAX_CONNECTIONS: usize = 256;
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ServeOptions {
     pub addr: SocketAddr,
@@ -57,6 +62,8 @@ pub struct ServeOptions {
     pub table: String,
     pub policy: Option<PathBuf>,
     pub dev_clock: bool,
+    /// Connections served at once; a connection beyond them is closed as soon as it is accepted.
+    pub max_connections: usize,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -99,6 +106,7 @@ fn serve(parser: &mut lexopt::Parser) -> Result<ServeOptions, String> {
         table: DEFAULT_TABLE.to_owned(),
         policy: None,
         dev_clock: false,
+        max_connections: DEFAULT_MAX_CONNECTIONS,
     };
     while let Some(arg) = parser.next().map_err(message)? {
         match arg {
@@ -131,6 +139,16 @@ fn serve(parser: &mut lexopt::Parser) -> Result<ServeOptions, String> {
                 options.policy = Some(PathBuf::from(parser.value().map_err(message)?))
             }
             Long("dev-clock") => options.dev_clock = true,
+            Long("max-connections") => {
+                let text = text(parser, "--max-connections")?;
+                options.max_connections = text
+                    .parse::<usize>()
+                    .ok()
+                    .filter(|n| (1..=65_536).contains(n))
+                    .ok_or_else(|| {
+                        format!("--max-connections must be a number from 1 to 65536 (got `{text}`)")
+                    })?;
+            }
             Long("help") | Short('h') => return Err("see `standing help`".to_owned()),
             other => return Err(format!("serve does not take {}", other.unexpected())),
         }

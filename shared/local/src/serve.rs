@@ -111,7 +111,12 @@ pub async fn run(options: ServeOptions) -> Result<(), String> {
 
     let (stop_http, http_stopped) = watch::channel(false);
     let (stop_background, background_stopped) = watch::channel(false);
-    let http = tokio::spawn(server::serve(listener, app, http_stopped));
+    let http = tokio::spawn(server::serve(
+        listener,
+        app,
+        options.max_connections,
+        http_stopped,
+    ));
     let pump = spawn_pump(source, &functions, &data, background_stopped.clone());
     let scheduler = tokio::spawn(Arc::clone(&schedule).run(background_stopped.clone()));
     let hourly_scheduler = tokio::spawn(hourly.run(background_stopped));

@@ -35,7 +35,10 @@ use crate::jwt::{self, Secret};
 use crate::schedule::Schedule;
 
 /// API Gateway's payload limit.
-pub const MAX_REQUEST_BYTES: usize = 10 * 1024 * 1024;
+pub const MAX_REQUEST_BYTES: usize = standing_lambda::MAX_BODY_BYTES;
+/// How long a client may take to send a request's headers, or its body once the headers came:
+/// a client trickling a byte every few seconds holds a connection no longer than this.
+pub const READ_TIMEOUT: Duration = Duration::from_secs(10);
 /// How long in-flight requests get to finish once the stack is asked to stop.
 const GRACE: Duration = Duration::from_secs(30);
 
@@ -212,7 +215,19 @@ async fn read_body(
     if let Some(size) = declared.filter(|s| *s > MAX_REQUEST_BYTES) {
         return Err(too_large(size));
     }
-    match Limited::new(body, MAX_REQUEST_BYTES).collect().await {
+    let collected = tokio::time::timeout(
+        READ_TIMEOUT,
+        Limited::new(body, MAX_REQUEST_BYTES).collect(),
+    );
+    let Ok(collected) = collected.await else {
+        return Err(Box::new(
+            ApiError::RequestTimeout {
+                seconds: READ_TIMEOUT.as_secs(),
+            }
+            .into_response(),
+        ));
+    };
+    match collected {
         Ok(collected) => Ok(collected.to_bytes()),
         Err(e) if e.is::<http_body_util::LengthLimitError>() => {
             Err(too_large(MAX_REQUEST_BYTES.saturating_add(1)))
@@ -286,8 +301,14 @@ pub fn say(line: &str) {
 }
 
 /// Serves `listener` until `stop` turns true, then lets in-flight requests finish.
-pub async fn serve(listener: TcpListener, app: Arc<App>, mut stop: watch::Receiver<bool>) {
+pub async fn serve(
+    listener: TcpListener,
+    app: Arc<App>,
+    max_connections: usize,
+    mut stop: watch::Receiver<bool>,
+) {
     let graceful = GracefulShutdown::new();
+    let slots = Arc::new(tokio::sync::Semaphore::new(max_connections));
     loop {
         tokio::select! {
             accepted = listener.accept() => {
@@ -300,6 +321,12 @@ pub async fn serve(listener: TcpListener, app: Arc<App>, mut stop: watch::Receiv
                         continue;
                     }
                 };
+                // Beyond the cap a connection is closed at once: idle sockets cannot pile up.
+                let Ok(slot) = Arc::clone(&slots).try_acquire_owned() else {
+                    tracing::warn!(%peer, max_connections, "connection refused: the stack serves its maximum of connections");
+                    drop(stream);
+                    continue;
+                };
                 let app = Arc::clone(&app);
                 let service = service_fn(move |request| {
                     let app = Arc::clone(&app);
@@ -307,12 +334,15 @@ pub async fn serve(listener: TcpListener, app: Arc<App>, mut stop: watch::Receiv
                 });
                 let connection = http1::Builder::new()
                     .timer(TokioTimer::new())
+                    // Headers, and on a kept-alive connection the next request's, within this.
+                    .header_read_timeout(READ_TIMEOUT)
                     .serve_connection(TokioIo::new(stream), service);
                 let connection = graceful.watch(connection);
                 tokio::spawn(async move {
                     if let Err(e) = connection.await {
                         tracing::debug!(error = %e, "connection closed with an error");
                     }
+                    drop(slot);
                 });
             }
             _ = stop.changed() => break,

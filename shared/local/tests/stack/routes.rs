@@ -132,3 +132,100 @@ fn an_id_that_is_a_path_segment_or_starts_with_a_symbol_is_400() {
     let ok = stack.put("/contracts/k1", Some(&service), &body);
     assert_eq!(ok.status, 200, "{:?}", ok.body);
 }
+
+fn addr_of(stack: &Stack) -> std::net::SocketAddr {
+    stack.url().trim_start_matches("http://").parse().unwrap()
+}
+
+#[test]
+fn an_over_long_body_is_refused_from_its_content_length_before_it_is_read() {
+    use std::io::{Read, Write};
+    let dir = TempDir::new("local-long-body").unwrap();
+    let stack = Stack::start(dir.path(), &[]);
+    let mut socket = std::net::TcpStream::connect(addr_of(&stack)).unwrap();
+    socket
+        .set_read_timeout(Some(std::time::Duration::from_secs(5)))
+        .unwrap();
+    // 10 MiB announced, not one byte of it sent: the answer comes without waiting for it.
+    let head = format!(
+        "PUT /contracts/k1 HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer {}\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n",
+        token("marketplace", &["service"]),
+        10 * 1024 * 1024
+    );
+    socket.write_all(head.as_bytes()).unwrap();
+    let mut answer = [0u8; 512];
+    let n = socket.read(&mut answer).unwrap();
+    let text = String::from_utf8_lossy(&answer[..n]);
+    assert!(text.starts_with("HTTP/1.1 413"), "{text}");
+    assert!(text.contains("payload_too_large"), "{text}");
+}
+
+#[test]
+fn a_body_trickled_a_byte_at_a_time_is_cut_off_at_the_read_timeout() {
+    use std::io::{Read, Write};
+    let dir = TempDir::new("local-slow-body").unwrap();
+    let stack = Stack::start(dir.path(), &[]);
+    let mut socket = std::net::TcpStream::connect(addr_of(&stack)).unwrap();
+    let head = format!(
+        "POST /freelancers/fl-1/appeals HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer {}\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{{",
+        token("fl-1", &["freelancer"])
+    );
+    socket.write_all(head.as_bytes()).unwrap();
+    let started = std::time::Instant::now();
+    let writer = socket.try_clone().unwrap();
+    let trickle = std::thread::spawn(move || {
+        let mut writer = writer;
+        // One byte every 2 s, for far longer than the stack waits.
+        for _ in 0..30 {
+            std::thread::sleep(std::time::Duration::from_secs(2));
+            if writer.write_all(b" ").is_err() {
+                return;
+            }
+        }
+    });
+    socket
+        .set_read_timeout(Some(std::time::Duration::from_secs(30)))
+        .unwrap();
+    let mut answer = Vec::new();
+    let _ = socket.read_to_end(&mut answer);
+    let text = String::from_utf8_lossy(&answer);
+    assert!(text.starts_with("HTTP/1.1 408"), "{text}");
+    assert!(text.contains("request_timeout"), "{text}");
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(20),
+        "held for {:?}",
+        started.elapsed()
+    );
+    drop(socket);
+    let _ = trickle.join();
+}
+
+#[test]
+fn connections_beyond_the_cap_are_closed_at_once_and_served_again_once_others_close() {
+    use std::io::Read;
+    let dir = TempDir::new("local-conn-cap").unwrap();
+    let stack = Stack::start(dir.path(), &["--max-connections", "4"]);
+    let addr = addr_of(&stack);
+    let idle: Vec<std::net::TcpStream> = (0..4)
+        .map(|_| std::net::TcpStream::connect(addr).unwrap())
+        .collect();
+    std::thread::sleep(std::time::Duration::from_millis(200));
+    // The fifth is accepted by the kernel and closed by the stack without a byte.
+    let mut fifth = std::net::TcpStream::connect(addr).unwrap();
+    fifth
+        .set_read_timeout(Some(std::time::Duration::from_secs(5)))
+        .unwrap();
+    let mut buf = [0u8; 16];
+    assert_eq!(
+        fifth.read(&mut buf).unwrap_or(0),
+        0,
+        "the fifth connection is closed"
+    );
+    drop(idle);
+    std::thread::sleep(std::time::Duration::from_millis(200));
+    let reply = stack.get(
+        "/freelancers/fl-1/standing",
+        Some(&token("fl-1", &["freelancer"])),
+    );
+    assert_eq!(reply.status, 200, "{:?}", reply.body);
+}
