@@ -77,10 +77,14 @@ impl Config {
             Some(format) if format.eq_ignore_ascii_case("json") => LogFormat::Json,
             _ => LogFormat::Text,
         };
-        let log_filter = var("RUST_LOG")
-            .filter(|f| !f.trim().is_empty())
-            .or_else(|| var("AWS_LAMBDA_LOG_LEVEL").map(|level| lambda_level(&level).to_owned()))
-            .unwrap_or_else(|| "info".to_owned());
+        let log_filter = redacting_filter(
+            &var("RUST_LOG")
+                .filter(|f| !f.trim().is_empty())
+                .or_else(|| {
+                    var("AWS_LAMBDA_LOG_LEVEL").map(|level| lambda_level(&level).to_owned())
+                })
+                .unwrap_or_else(|| "info".to_owned()),
+        );
         Ok(Self {
             table,
             policy,
@@ -110,6 +114,42 @@ fn lambda_level(level: &str) -> &'static str {
 
 /// Installs the global subscriber. A second call keeps the first subscriber, so tests and the
 /// local stack (several handlers in one process) may call it freely.
+/// Crates that log raw events, headers or bodies below `info` (the runtime logs each event with
+/// its Authorization header at TRACE; the HTTP and SDK stacks log bodies and stream images).
+const NEVER_BELOW_INFO: &[&str] = &[
+    "lambda_runtime",
+    "lambda_runtime_api_client",
+    "lambda_http",
+    "hyper",
+    "hyper_util",
+    "h2",
+    "aws_smithy_runtime",
+    "aws_smithy_runtime_api",
+    "aws_smithy_http",
+    "aws_smithy_http_client",
+    "aws_sigv4",
+    "aws_config",
+];
+
+/// The log filter with those crates held at `info` whatever it asks for, so that no level
+/// (`AWS_LAMBDA_LOG_LEVEL=TRACE`, `RUST_LOG=trace`) logs tokens, bodies or stream images.
+pub fn redacting_filter(filter: &str) -> String {
+    let mut directives: Vec<String> = filter
+        .split(',')
+        .map(str::trim)
+        .filter(|d| !d.is_empty())
+        .filter(|d| {
+            let target = d.split(['=', '[']).next().unwrap_or("");
+            !NEVER_BELOW_INFO
+                .iter()
+                .any(|c| target == *c || target.starts_with(&format!("{c}::")))
+        })
+        .map(str::to_owned)
+        .collect();
+    directives.extend(NEVER_BELOW_INFO.iter().map(|c| format!("{c}=info")));
+    directives.join(",")
+}
+
 pub fn init_tracing(config: &Config) {
     let filter = EnvFilter::try_new(&config.log_filter).unwrap_or_else(|_| EnvFilter::new("info"));
     let builder = tracing_subscriber::fmt()
@@ -151,7 +191,7 @@ mod tests {
         assert_eq!(c.table, "standing");
         assert_eq!(c.policy, PolicyConfig::default());
         assert_eq!(c.log_format, LogFormat::Text);
-        assert_eq!(c.log_filter, "info");
+        assert!(c.log_filter.starts_with("info,"), "{}", c.log_filter);
     }
 
     #[test]
@@ -210,13 +250,54 @@ mod tests {
         ])
         .unwrap();
         assert_eq!(c.log_format, LogFormat::Json);
-        assert_eq!(c.log_filter, "error");
+        assert!(c.log_filter.starts_with("error,"), "{}", c.log_filter);
         let c = config(&[
             ("AWS_LAMBDA_LOG_LEVEL", "DEBUG"),
             ("RUST_LOG", "standing=trace"),
         ])
         .unwrap();
-        assert_eq!(c.log_filter, "standing=trace");
+        assert!(
+            c.log_filter.starts_with("standing=trace,"),
+            "{}",
+            c.log_filter
+        );
+    }
+
+    #[test]
+    fn no_level_lets_the_runtime_or_the_http_stack_log_events_headers_or_bodies() {
+        use std::io::Write;
+        use std::sync::{Arc, Mutex};
+        #[derive(Clone, Default)]
+        struct Buffer(Arc<Mutex<Vec<u8>>>);
+        impl Write for Buffer {
+            fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+                self.0.lock().unwrap().extend_from_slice(bytes);
+                Ok(bytes.len())
+            }
+            fn flush(&mut self) -> std::io::Result<()> {
+                Ok(())
+            }
+        }
+        for vars in [
+            &[("AWS_LAMBDA_LOG_LEVEL", "TRACE")][..],
+            &[("RUST_LOG", "trace,lambda_runtime=trace,hyper::proto=trace")][..],
+        ] {
+            let c = config(vars).unwrap();
+            let buffer = Buffer::default();
+            let writer = buffer.clone();
+            let subscriber = tracing_subscriber::fmt()
+                .with_env_filter(EnvFilter::new(&c.log_filter))
+                .with_writer(move || writer.clone())
+                .finish();
+            tracing::subscriber::with_default(subscriber, || {
+                tracing::trace!(target: "lambda_runtime", "event: Authorization: Bearer SECRET-TOKEN");
+                tracing::trace!(target: "hyper::proto::h1", "body: SECRET-BODY");
+                tracing::trace!(target: "standing_lambda", "our own trace line");
+            });
+            let logged = String::from_utf8(buffer.0.lock().unwrap().clone()).unwrap();
+            assert!(!logged.contains("SECRET"), "{vars:?}: {logged}");
+            assert!(logged.contains("our own trace line"), "{vars:?}: {logged}");
+        }
     }
 
     #[test]

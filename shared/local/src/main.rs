@@ -58,8 +58,14 @@ fn main() -> ExitCode {
 /// Diagnostics go to standard error: warnings and errors of every part, and the stack's own
 /// notes; `RUST_LOG` widens it (`RUST_LOG=info` shows each function's log lines too).
 fn init_tracing() {
-    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn,standing_local=info"));
+    let asked = std::env::var("RUST_LOG")
+        .ok()
+        .filter(|f| !f.trim().is_empty())
+        .unwrap_or_else(|| "warn,standing_local=info".to_owned());
+    // No level logs tokens, bodies or stream images (the runtime and HTTP crates stay at info).
+    let filter =
+        tracing_subscriber::EnvFilter::try_new(standing_lambda::config::redacting_filter(&asked))
+            .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn,standing_local=info"));
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
