@@ -25,18 +25,36 @@ impl std::fmt::Debug for Secret {
     }
 }
 
+/// The shortest secret accepted: HS256 with a key shorter than its 32-byte output is guessable.
+pub const MIN_SECRET_BYTES: usize = 32;
+
+/// The issuer and audience of the local stack's tokens; a token without both is refused.
+pub const ISSUER: &str = "standing-local";
+pub const AUDIENCE: &str = "standing";
+
 impl Secret {
+    /// A secret of at least [`MIN_SECRET_BYTES`] bytes; `None` for a shorter one.
     pub fn new(secret: impl Into<Vec<u8>>) -> Option<Self> {
         let bytes = secret.into();
-        if bytes.is_empty() {
+        if bytes.len() < MIN_SECRET_BYTES {
             return None;
         }
         HmacSha256::new_from_slice(&bytes).ok().map(Self)
     }
 
-    /// The secret from [`SECRET_ENV`], if it is set and not empty.
-    pub fn from_env() -> Option<Self> {
-        std::env::var(SECRET_ENV).ok().and_then(Self::new)
+    /// The secret from [`SECRET_ENV`]: `Ok(None)` when it is not set, an error sentence when it
+    /// is set but too short to be safe.
+    pub fn from_env() -> Result<Option<Self>, String> {
+        match std::env::var(SECRET_ENV) {
+            Err(_) => Ok(None),
+            Ok(text) if text.is_empty() => Ok(None),
+            Ok(text) => Self::new(text.clone()).map(Some).ok_or_else(|| {
+                format!(
+                    "{SECRET_ENV} must be at least {MIN_SECRET_BYTES} bytes (it has {}); unset it and `standing serve` makes one",
+                    text.len()
+                )
+            }),
+        }
     }
 
     /// A fresh random secret for one session: 32 random bytes as 64 hex digits, so that it can
@@ -67,6 +85,8 @@ pub enum TokenError {
     NoExpiry,
     Expired,
     NotYetValid,
+    Issuer,
+    Audience,
 }
 
 impl TokenError {
@@ -87,6 +107,12 @@ impl TokenError {
             Self::NoExpiry => "the token has no expiry (`exp`); get a token that expires",
             Self::Expired => "the token has expired; get a new token",
             Self::NotYetValid => "the token is not valid yet (`nbf` is in the future)",
+            Self::Issuer => {
+                "the token was not issued for the local stack (`iss` must be `standing-local`); get one with `standing token`"
+            }
+            Self::Audience => {
+                "the token is not meant for Standing (`aud` must name `standing`); get one with `standing token`"
+            }
         }
     }
 }
@@ -139,6 +165,17 @@ pub fn verify(token: &str, secret: &Secret, now: DateTime<Utc>) -> Result<Claims
         Some(Some(nbf)) if nbf > at => return Err(TokenError::NotYetValid),
         _ => {}
     }
+    if claims.get("iss").and_then(Value::as_str) != Some(ISSUER) {
+        return Err(TokenError::Issuer);
+    }
+    let for_us = match claims.get("aud") {
+        Some(Value::String(aud)) => aud == AUDIENCE,
+        Some(Value::Array(auds)) => auds.iter().any(|a| a.as_str() == Some(AUDIENCE)),
+        _ => false,
+    };
+    if !for_us {
+        return Err(TokenError::Audience);
+    }
     Ok(claims)
 }
 
@@ -159,8 +196,8 @@ pub fn local_claims(sub: &str, roles: &[String], now: DateTime<Utc>, ttl_secs: u
     let iat = now.timestamp();
     let exp = iat.saturating_add(i64::try_from(ttl_secs).unwrap_or(i64::MAX));
     let Value::Object(claims) = json!({
-        "iss": "standing-local",
-        "aud": "standing",
+        "iss": ISSUER,
+        "aud": AUDIENCE,
         "sub": sub,
         "roles": roles,
         "iat": iat,
@@ -220,7 +257,7 @@ mod tests {
     use super::*;
 
     fn secret() -> Secret {
-        Secret::new("test-secret").unwrap()
+        Secret::new("test-secret-of-the-jwt-module-unit-tests").unwrap()
     }
 
     fn now() -> DateTime<Utc> {
@@ -245,7 +282,7 @@ mod tests {
     #[test]
     fn another_secret_a_changed_payload_and_a_truncated_token_are_refused() {
         let token = sign(&local_claims("fl-1", &[], now(), 60), &secret());
-        let other = Secret::new("other").unwrap();
+        let other = Secret::new("another-secret-just-as-long-as-the-first").unwrap();
         assert_eq!(verify(&token, &other, now()), Err(TokenError::Signature));
 
         let parts: Vec<&str> = token.split('.').collect();
@@ -321,6 +358,35 @@ mod tests {
             verify(&sign(&future, &secret()), &secret(), now()),
             Err(TokenError::NotYetValid)
         );
+    }
+
+    #[test]
+    fn a_token_for_another_issuer_or_audience_is_refused_and_a_short_secret_is_no_secret() {
+        for (claim, value, error) in [
+            ("iss", json!("https://idp.example"), TokenError::Issuer),
+            ("aud", json!("another-app"), TokenError::Audience),
+            ("aud", json!(["another-app"]), TokenError::Audience),
+        ] {
+            let mut claims = local_claims("fl-1", &[], now(), 60);
+            claims.insert(claim.into(), value);
+            assert_eq!(
+                verify(&sign(&claims, &secret()), &secret(), now()),
+                Err(error)
+            );
+        }
+        for claim in ["iss", "aud"] {
+            let mut claims = local_claims("fl-1", &[], now(), 60);
+            claims.remove(claim);
+            assert!(
+                verify(&sign(&claims, &secret()), &secret(), now()).is_err(),
+                "{claim}"
+            );
+        }
+        let mut listed = local_claims("fl-1", &[], now(), 60);
+        listed.insert("aud".into(), json!(["other", "standing"]));
+        assert!(verify(&sign(&listed, &secret()), &secret(), now()).is_ok());
+        assert!(Secret::new("x".repeat(31)).is_none());
+        assert!(Secret::new("x".repeat(32)).is_some());
     }
 
     #[test]

@@ -64,7 +64,7 @@ pub async fn run(options: ServeOptions) -> Result<(), String> {
     } else {
         StackClock::system()
     });
-    let (secret, generated) = match Secret::from_env() {
+    let (secret, generated) = match Secret::from_env()? {
         Some(secret) => (secret, None),
         None => {
             let (secret, text) =
@@ -144,9 +144,13 @@ pub async fn run(options: ServeOptions) -> Result<(), String> {
         None => say(&format!(
             "standing: tokens: signed with {SECRET_ENV}; get one with `standing token --sub fl-1 --role freelancer`\n    (from the repository: cargo run -q -p standing-local -- token --sub fl-1 --role freelancer)"
         )),
-        Some(text) => say(&format!(
-            "standing: tokens: {SECRET_ENV} is not set, so this session signs with a random secret; get a token with\n    export {SECRET_ENV}={text}\n    cargo run -q -p standing-local -- token --sub fl-1 --role freelancer   (or `standing token …` with the built binary)"
-        )),
+        Some(text) => {
+            // The secret goes to standard error alone, never beside the access log on stdout.
+            say(&format!(
+                "standing: tokens: {SECRET_ENV} is not set, so this session signs with a random secret (printed on standard error); get a token with\n    export {SECRET_ENV}=<that secret>\n    cargo run -q -p standing-local -- token --sub fl-1 --role freelancer   (or `standing token …` with the built binary)"
+            ));
+            eprintln!("standing: session secret: {SECRET_ENV}={text}");
+        }
     }
     say("standing: ready (Ctrl-C stops)");
 

@@ -5,7 +5,7 @@ use crate::jwt::{self, SECRET_ENV, Secret};
 
 /// The token for `options`, or a sentence saying why there is none.
 pub fn run(options: &TokenOptions) -> Result<String, String> {
-    let secret = Secret::from_env().ok_or_else(|| {
+    let secret = Secret::from_env()?.ok_or_else(|| {
         format!(
             "{SECRET_ENV} is not set: set it to the secret the stack signs with (`standing serve` prints one when it makes its own)"
         )

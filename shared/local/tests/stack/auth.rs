@@ -46,7 +46,7 @@ fn a_token_signed_with_the_stacks_secret_is_accepted_and_names_the_caller() {
 fn a_token_with_a_bad_signature_is_refused_with_401_json() {
     let dir = TempDir::new("local-auth").unwrap();
     let stack = stack(&dir);
-    let other = Secret::new("not-the-stacks-secret").unwrap();
+    let other = Secret::new("not-the-stacks-secret-but-long-enough-to-sign").unwrap();
     let forged = jwt::sign(
         &jwt::local_claims("fl-1", &["reviewer".into()], Utc::now(), 3600),
         &other,
@@ -167,4 +167,68 @@ fn a_roles_claim_of_anything_but_exact_role_words_grants_nothing() {
         stack.get("/complaints?status=open", Some(&reviewer)).status,
         200
     );
+}
+
+#[test]
+fn a_secret_shorter_than_32_bytes_stops_the_stack_and_the_token_command_with_a_sentence() {
+    let dir = TempDir::new("local-auth").unwrap();
+    for args in [
+        vec!["serve", "--addr", "127.0.0.1:0", "--data"],
+        vec!["token", "--sub", "rv-1", "--role", "reviewer"],
+    ] {
+        let mut command = Command::new(binary());
+        command.args(&args);
+        if args[0] == "serve" {
+            command.arg(dir.path().join("data"));
+        }
+        let out = command
+            .env("STANDING_JWT_SECRET", "short-secret")
+            .output()
+            .unwrap();
+        assert!(!out.status.success(), "{args:?}");
+        let said = String::from_utf8(out.stderr).unwrap();
+        assert!(said.contains("at least 32 bytes"), "{args:?}: {said}");
+    }
+}
+
+#[test]
+fn a_generated_session_secret_is_printed_on_standard_error_only() {
+    use std::io::{BufRead, BufReader, Read};
+    let dir = TempDir::new("local-auth").unwrap();
+    let mut child = Command::new(binary())
+        .args(["serve", "--addr", "127.0.0.1:0", "--data"])
+        .arg(dir.path().join("data"))
+        .env_remove("STANDING_JWT_SECRET")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdout = BufReader::new(child.stdout.take().unwrap());
+    let mut said = String::new();
+    while !said.contains("standing: ready") {
+        let mut line = String::new();
+        if stdout.read_line(&mut line).unwrap() == 0 {
+            break;
+        }
+        said.push_str(&line);
+    }
+    let _ = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status();
+    let _ = stdout.read_to_string(&mut said);
+    let mut errors = String::new();
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut errors)
+        .unwrap();
+    let _ = child.wait();
+    let secret = errors
+        .lines()
+        .find_map(|l| l.strip_prefix("standing: session secret: STANDING_JWT_SECRET="))
+        .unwrap_or_else(|| panic!("no secret on stderr: {errors}"));
+    assert_eq!(secret.len(), 64, "{secret}");
+    assert!(!said.contains(secret), "the secret is on stdout: {said}");
+    assert!(said.contains("printed on standard error"), "{said}");
 }

@@ -19,7 +19,7 @@ use standing_local::jwt::{self, Secret};
 pub use standing_testkit::TempDir;
 
 /// The secret every test stack signs with.
-pub const SECRET: &str = "tests-secret-of-the-local-stack";
+pub const SECRET: &str = "tests-secret-of-the-standing-local-stack";
 /// How long a stack may take to start (DynamoDB table creation included) or to stop.
 const START: Duration = Duration::from_secs(120);
 const STOP: Duration = Duration::from_secs(60);
