@@ -5,11 +5,11 @@ use aws_lambda_events::event::streams::{DynamoDbBatchItemFailure, DynamoDbEventR
 use serde::Serialize;
 use standing_domain::UserId;
 
-/// The item types whose changes are evidence. The evaluator's own items (standing, audit,
-/// notices) and helper items are not, so its writes never trigger it again. The event source
-/// mapping filters on the same list; this is the second line, for the local stack and for a
-/// filter that is ever loosened.
-pub const EVIDENCE_TYPES: [&str; 5] = ["contract", "feedback", "report", "complaint", "appeal"];
+/// The item types whose changes are evidence (the store's one list). The evaluator's own items
+/// (standing, audit, notices) and helper items are not, so its writes never trigger it again.
+/// The event source mapping filters on the same list; this is the second line, for the local
+/// stack and for a filter that is ever loosened.
+pub use standing_store::keys::entity::EVIDENCE as EVIDENCE_TYPES;
 
 /// A freelancer whose evidence changed in a batch, with the sequence number of the first record
 /// that named them: the identifier to report if their evaluation fails.

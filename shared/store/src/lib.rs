@@ -1,11 +1,13 @@
 //! Standing's storage engine layer: the single table's definition and two engines with
 //! DynamoDB's item-level semantics — `dynamodb` (aws-sdk-dynamodb) and `embedded` (redb on disk,
-//! with a change log shaped like the table's DynamoDB stream). Independent of domain types: items
+//! with a change log shaped like the table's DynamoDB stream; behind the `embedded` feature,
+//! which the local stack and the tests enable and no Lambda does). Independent of domain types: items
 //! are `serde_dynamo::Item`s, which the domain's item structs convert to and from.
 
 mod attr;
 mod condition;
 mod dynamodb;
+#[cfg(feature = "embedded")]
 mod embedded;
 mod engine;
 mod error;
@@ -15,6 +17,7 @@ pub mod table;
 pub use attr::{from_sdk_value, item_from_sdk, item_to_sdk, to_sdk_value};
 pub use condition::Condition;
 pub use dynamodb::DynamoDbEngine;
+#[cfg(feature = "embedded")]
 pub use embedded::{
     ChangeKind, ChangeRecord, EmbeddedEngine, EmbeddedOptions, SequenceNumber, StreamSource,
 };

@@ -122,8 +122,10 @@ pub mod entity {
     pub const DUE: &str = "due";
     pub const GUARD: &str = "guard";
     pub const REF: &str = "ref";
-    /// Items whose stream records trigger a re-evaluation of `freelancer_id`.
-    pub const EVIDENCE: [&str; 5] = [CONTRACT, FEEDBACK, "report", COMPLAINT, APPEAL];
+    /// Items whose stream records trigger a re-evaluation of `freelancer_id`: the one list (the
+    /// stream handler, the local pump and the template's filter, by its drift test, use it). A
+    /// report lives inside its feedback item, so it has no type of its own.
+    pub const EVIDENCE: [&str; 4] = [CONTRACT, FEEDBACK, COMPLAINT, APPEAL];
 }
 
 #[cfg(test)]
