@@ -226,7 +226,7 @@ fn each_route_lets_in_exactly_the_callers_the_contract_names(store: Store) {
     let queue = Call::new("GET", "/complaints?status=open", None);
     queue.refused(s, &[&who.client, &who.freelancer, &who.service]);
     assert_eq!(
-        queue.allowed(s, &who.reviewer, 200)[0]["complaint_id"],
+        queue.allowed(s, &who.reviewer, 200)["items"][0]["complaint_id"],
         filed["complaint_id"]
     );
     let verdict = json!({"outcome": "unsubstantiated", "terms_clause": "ToS 4.2"});
@@ -287,7 +287,10 @@ fn each_route_lets_in_exactly_the_callers_the_contract_names(store: Store) {
     );
     let pending = Call::new("GET", "/appeals?status=pending", None);
     pending.refused(s, &[&who.freelancer, &who.service]);
-    assert_eq!(pending.allowed(s, &who.reviewer, 200), json!([]));
+    assert_eq!(
+        pending.allowed(s, &who.reviewer, 200),
+        json!({"items": [], "next_cursor": null})
+    );
     let decide = Call::new(
         "POST",
         "/appeals/ap-none/decision",

@@ -148,7 +148,7 @@ fn a_restart_in_the_middle_of_a_sequence_of_writes_keeps_every_answer(store: Sto
     let queue = stack
         .get("/complaints?status=under_review", &reviewer)
         .expect(200);
-    let queued: Vec<&Value> = queue
+    let queued: Vec<&Value> = queue["items"]
         .as_array()
         .unwrap()
         .iter()

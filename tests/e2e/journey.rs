@@ -445,7 +445,7 @@ impl Journey {
         let pending = stack
             .get("/appeals?status=pending", &self.reviewer)
             .expect(200);
-        let pending_ids: Vec<&str> = pending
+        let pending_ids: Vec<&str> = pending["items"]
             .as_array()
             .unwrap()
             .iter()
@@ -471,7 +471,10 @@ impl Journey {
             assert_eq!(eligibility[action]["allowed"], true, "{eligibility}");
         }
         let pending = stack.get("/appeals?status=pending", &self.reviewer);
-        assert_eq!(pending.expect(200), json!([]));
+        assert_eq!(
+            pending.expect(200),
+            json!({"items": [], "next_cursor": null})
+        );
     }
 
     fn complain(&self, n: usize, category: &str, claim: &str) -> Value {
@@ -492,7 +495,7 @@ impl Journey {
     fn queue(&self, status: &str) -> Vec<String> {
         self.stack
             .get(&format!("/complaints?status={status}"), &self.reviewer)
-            .expect(200)
+            .expect(200)["items"]
             .as_array()
             .unwrap()
             .iter()
@@ -640,7 +643,7 @@ impl Journey {
     fn audit_trail(&self) -> Vec<Value> {
         self.stack
             .get(&self.path("audit"), &self.reviewer)
-            .expect(200)
+            .expect(200)["items"]
             .as_array()
             .unwrap()
             .clone()

@@ -79,7 +79,7 @@ fn round(stack: &Stack, n: usize) -> bool {
         .get(&format!("/freelancers/{}/audit", fl.id), &reviewer)
         .expect(200);
     assert!(
-        trail.as_array().is_some_and(|t| t
+        trail["items"].as_array().is_some_and(|t| t
             .iter()
             .any(|e| e["sanction_id"] == sanction.as_str() && e["action"] == "imposed")),
         "round {n}: {trail}"

@@ -7,11 +7,12 @@ use aws_lambda_events::event::eventbridge::EventBridgeEvent;
 use aws_lambda_events::event::streams::DynamoDbEventResponse;
 use lambda_http::{Body, LambdaEvent, Request, Response};
 use standing_domain::ports::{AppealStore, Clock, ComplaintStore, StandingStore, SweepStore};
+use standing_domain::rules::access;
 use standing_domain::usecases::standing;
 use standing_domain::{DomainError, PolicyConfig, UserId};
 use standing_lambda::{
     ApiError, Incoming, Method, Outgoing, Route, StatusCode, actor, answer_http,
-    batch_item_failures, changed_freelancers, json, respond, route, serve,
+    batch_item_failures, changed_freelancers, json, page_request, respond, route, serve,
 };
 
 /// What this function does for each of its routes.
@@ -80,12 +81,17 @@ where
         // Anyone signed in: the profile holds public data only.
         Op::Profile => json(
             StatusCode::OK,
-            &standing::profile(store, clock, policy, &freelancer).await?,
+            &standing::profile(store, clock, policy, &freelancer, &page_request(request)?).await?,
         ),
-        Op::Audit => json(
-            StatusCode::OK,
-            &standing::audit(store, &actor, &freelancer).await?,
-        ),
+        Op::Audit => {
+            // Reviewers only, before the query is read (403 before 400).
+            access::review(&actor, "read the audit trail")?;
+            let page = page_request(request)?;
+            json(
+                StatusCode::OK,
+                &standing::audit(store, &actor, &freelancer, &page).await?,
+            )
+        }
     };
     Ok(response)
 }

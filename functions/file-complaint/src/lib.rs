@@ -4,11 +4,12 @@
 use lambda_http::{Body, LambdaEvent, Request, Response};
 use standing_domain::model::ComplaintStatus;
 use standing_domain::ports::{Clock, ComplaintStore, ContractStore};
+use standing_domain::rules::access;
 use standing_domain::usecases::complaints;
 use standing_domain::{ComplaintId, PolicyConfig, UserId};
 use standing_lambda::{
     ApiError, Incoming, Method, Outgoing, Route, StatusCode, actor, answer_http, json, misrouted,
-    parse_body, query_choice, respond, route, serve,
+    page_request, parse_body, query_choice, respond, route, serve,
 };
 
 /// What this function does for each of its routes.
@@ -68,10 +69,13 @@ where
             json(StatusCode::CREATED, &filed)
         }
         Op::Queue => {
+            // Reviewers only, before the query is read (403 before 400).
+            access::review(&actor, "see the complaints queue")?;
             let status = query_choice(request, "status", ComplaintStatus::ALL, None)?;
+            let page = page_request(request)?;
             json(
                 StatusCode::OK,
-                &complaints::queue(store, &actor, status).await?,
+                &complaints::queue(store, &actor, status, &page).await?,
             )
         }
         Op::Decide => {

@@ -6,12 +6,13 @@ use lambda_http::{Body, LambdaEvent, Request, Response};
 use standing_domain::ports::{
     AppealStore, Clock, ComplaintStore, ContractStore, StandingStore, SweepStore,
 };
+use standing_domain::rules::access;
 use standing_domain::usecases::appeals;
 use standing_domain::usecases::sweep::{self, SweepReport};
 use standing_domain::{AppealId, DomainError, PolicyConfig, UserId};
 use standing_lambda::{
     ApiError, Incoming, Method, Outgoing, Route, StatusCode, actor, answer_http, json, misrouted,
-    parse_body, query_choice, respond, route, serve,
+    page_request, parse_body, query_choice, respond, route, serve,
 };
 use std::fmt;
 
@@ -81,8 +82,13 @@ where
         }
         Op::Pending => {
             // `status=pending` is the contract's spelling; it is also what an absent status means.
+            access::review(&actor, "see pending appeals")?;
             query_choice(request, "status", &[Queue::Pending], Some(Queue::Pending))?;
-            json(StatusCode::OK, &appeals::pending(store, &actor).await?)
+            let page = page_request(request)?;
+            json(
+                StatusCode::OK,
+                &appeals::pending(store, &actor, &page).await?,
+            )
         }
         Op::Decide => {
             let id: AppealId = params.get("appeal_id")?;

@@ -6,6 +6,7 @@ pub mod error;
 pub mod evaluation;
 mod ids;
 pub mod model;
+pub mod paging;
 pub mod policy;
 pub mod ports;
 pub mod record;

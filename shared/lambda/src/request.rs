@@ -96,6 +96,27 @@ pub fn query_choice<T: Copy + Display>(
     }
 }
 
+/// The page a list route is asked for: `limit` and `cursor` from the query (api.md, Lists).
+pub fn page_request(request: &Request) -> Result<standing_domain::paging::PageRequest, ApiError> {
+    let parsed;
+    let query = match request.query_string_parameters_ref() {
+        Some(query) => query,
+        None => {
+            parsed = request
+                .uri()
+                .query()
+                .unwrap_or("")
+                .parse::<QueryMap>()
+                .unwrap_or_default();
+            &parsed
+        }
+    };
+    Ok(standing_domain::paging::PageRequest::parse(
+        query.first("limit"),
+        query.first("cursor"),
+    )?)
+}
+
 fn invalid_json(message: impl Into<String>) -> ApiError {
     ApiError::InvalidJson {
         message: message.into(),

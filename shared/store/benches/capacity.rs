@@ -8,6 +8,7 @@ use std::time::Instant;
 
 use chrono::Duration;
 use standing_domain::fixtures::*;
+use standing_domain::paging::PageRequest;
 use standing_domain::usecases::{appeals, complaints, contracts, feedback, standing, sweep};
 use standing_domain::*;
 use standing_store::{
@@ -210,9 +211,14 @@ async fn capacity(repo: &Repository, engine: &dyn Engine) {
         "POST /freelancers/{id}/complaints (opens a case)",
         meter.take(),
     );
-    complaints::queue(repo, &rev, model::ComplaintStatus::UnderReview)
-        .await
-        .unwrap();
+    complaints::queue(
+        repo,
+        &rev,
+        model::ComplaintStatus::UnderReview,
+        &PageRequest::default(),
+    )
+    .await
+    .unwrap();
     row("GET /complaints?status=under_review", meter.take());
     let decision = complaints::DecideComplaint {
         outcome: ComplaintOutcome::Substantiated,
@@ -245,11 +251,13 @@ async fn capacity(repo: &Repository, engine: &dyn Engine) {
         .await
         .unwrap();
     row("GET /freelancers/{id}/eligibility", meter.take());
-    standing::profile(repo, &clock, &policy, &user("fl1"))
+    standing::profile(repo, &clock, &policy, &user("fl1"), &PageRequest::default())
         .await
         .unwrap();
     row("GET /freelancers/{id}/profile (51 contracts)", meter.take());
-    standing::audit(repo, &rev, &user("fl1")).await.unwrap();
+    standing::audit(repo, &rev, &user("fl1"), &PageRequest::default())
+        .await
+        .unwrap();
     row("GET /freelancers/{id}/audit", meter.take());
     let appeal = appeals::file(
         repo,
@@ -266,7 +274,9 @@ async fn capacity(repo: &Repository, engine: &dyn Engine) {
     .await
     .unwrap();
     row("POST /freelancers/{id}/appeals", meter.take());
-    appeals::pending(repo, &rev).await.unwrap();
+    appeals::pending(repo, &rev, &PageRequest::default())
+        .await
+        .unwrap();
     row("GET /appeals?status=pending", meter.take());
     let right = appeals::may_decide(repo, &rev, &appeal.appeal_id)
         .await

@@ -7,6 +7,7 @@ use std::sync::Arc;
 use chrono::{DateTime, Duration, Utc};
 use standing_domain::fixtures::*;
 use standing_domain::model::ComplaintStatus;
+use standing_domain::paging::PageRequest;
 use standing_domain::ports::{
     AppealStore, ComplaintStore, ContractStore, FeedbackStore, StandingStore, SweepStore, Versioned,
 };
@@ -456,20 +457,31 @@ async fn complaints_open_a_case_guard_the_claim_and_leave_the_queue_when_decided
     assert_eq!(stored_first.version, 2);
 
     let reviewer = actor("rev1", &[Role::Reviewer]);
-    let queue = complaints::queue(repo, &reviewer, ComplaintStatus::UnderReview)
-        .await
-        .unwrap();
-    let ids: Vec<_> = queue.iter().map(|c| c.complaint_id.clone()).collect();
+    let queue = complaints::queue(
+        repo,
+        &reviewer,
+        ComplaintStatus::UnderReview,
+        &PageRequest::default(),
+    )
+    .await
+    .unwrap();
+    let ids: Vec<_> = queue.items.iter().map(|c| c.complaint_id.clone()).collect();
     assert_eq!(
         ids,
         vec![first.complaint_id.clone(), second.complaint_id.clone()],
         "oldest first"
     );
     assert!(
-        complaints::queue(repo, &reviewer, ComplaintStatus::Open)
-            .await
-            .unwrap()
-            .is_empty()
+        complaints::queue(
+            repo,
+            &reviewer,
+            ComplaintStatus::Open,
+            &PageRequest::default()
+        )
+        .await
+        .unwrap()
+        .items
+        .is_empty()
     );
 
     let decision = complaints::DecideComplaint {
@@ -483,10 +495,15 @@ async fn complaints_open_a_case_guard_the_claim_and_leave_the_queue_when_decided
     complaints::decide(repo, &clock, &policy(), right, decision)
         .await
         .unwrap();
-    let queue = complaints::queue(repo, &reviewer, ComplaintStatus::Decided)
-        .await
-        .unwrap();
-    assert_eq!(queue.len(), 1);
+    let queue = complaints::queue(
+        repo,
+        &reviewer,
+        ComplaintStatus::Decided,
+        &PageRequest::default(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(queue.items.len(), 1);
     // The guard is freed: the same reporter may complain about the same claim again.
     clock.advance(Duration::hours(1));
     complaints::file(
@@ -578,7 +595,14 @@ async fn one_appeal_per_sanction_is_pending_and_a_decision_frees_the_next(f: Fix
     ));
 
     let reviewer = actor("rev1", &[Role::Reviewer]);
-    assert_eq!(appeals::pending(repo, &reviewer).await.unwrap().len(), 1);
+    assert_eq!(
+        appeals::pending(repo, &reviewer, &PageRequest::default())
+            .await
+            .unwrap()
+            .items
+            .len(),
+        1
+    );
     let decide = appeals::DecideAppeal {
         outcome: AppealOutcome::Denied,
         note: Note::parse("upheld").unwrap(),
@@ -587,7 +611,13 @@ async fn one_appeal_per_sanction_is_pending_and_a_decision_frees_the_next(f: Fix
         .await
         .unwrap();
     appeals::decide(repo, &clock, right, decide).await.unwrap();
-    assert!(appeals::pending(repo, &reviewer).await.unwrap().is_empty());
+    assert!(
+        appeals::pending(repo, &reviewer, &PageRequest::default())
+            .await
+            .unwrap()
+            .items
+            .is_empty()
+    );
     assert!(
         repo.file_appeal(&twin).await.is_ok(),
         "the decision freed the sanction's guard"
@@ -649,15 +679,19 @@ async fn an_evaluation_writes_standing_audit_and_notices_once_and_a_replay_write
         .await
         .unwrap();
     assert_eq!(after.standing, Standing::Good);
-    let trail = standing::audit(repo, &reviewer, &user("fl1"))
+    let trail = standing::audit(repo, &reviewer, &user("fl1"), &PageRequest::default())
         .await
         .unwrap();
     assert_eq!(
-        trail.iter().map(|a| a.action.as_str()).collect::<Vec<_>>(),
+        trail
+            .items
+            .iter()
+            .map(|a| a.action.as_str())
+            .collect::<Vec<_>>(),
         vec!["imposed", "lifted"]
     );
-    assert_eq!(trail[1].before, Standing::BlockedNewWork);
-    assert_eq!(trail[1].after, Standing::Good);
+    assert_eq!(trail.items[1].before, Standing::BlockedNewWork);
+    assert_eq!(trail.items[1].after, Standing::Good);
 }
 
 async fn the_daily_sweep_notices_an_open_reinstatement_window_once(f: Fixture) {
@@ -830,8 +864,14 @@ async fn the_standings_jss_follows_the_clock_when_feedback_is_revealed_without_a
         .unwrap();
     assert_eq!(after.jss, Some(50));
     assert_eq!(after.version, before.version, "reading wrote nothing");
-    let profile = standing::profile(repo, &clock, &policy(), &user("fl1"))
-        .await
-        .unwrap();
+    let profile = standing::profile(
+        repo,
+        &clock,
+        &policy(),
+        &user("fl1"),
+        &PageRequest::default(),
+    )
+    .await
+    .unwrap();
     assert_eq!(profile.jss, after.jss);
 }

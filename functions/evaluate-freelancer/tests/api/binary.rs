@@ -71,7 +71,7 @@ async fn the_binary_evaluates_a_stream_batch_and_serves_the_standing_through_the
         .http("GET", "/freelancers/fl-bo/audit", REVIEWER, None)
         .await;
     assert_eq!(
-        audit.body.as_array().map(Vec::len),
+        audit.body["items"].as_array().map(Vec::len),
         Some(1),
         "{:?}",
         audit.body

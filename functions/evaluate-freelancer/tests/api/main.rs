@@ -100,6 +100,13 @@ impl Functions {
         assert_eq!(reply.status, 200, "{:?}", reply.body);
         reply
     }
+
+    /// The audit trail's entries: one page holds all of them here (api.md, Lists).
+    async fn audit_items(&self, freelancer: &str) -> Value {
+        let page = self.audit(freelancer).await.body;
+        assert_eq!(page["next_cursor"], Value::Null, "{page}");
+        page["items"].clone()
+    }
 }
 
 /// The first record of a stream event naming `freelancer`, and its sequence number.

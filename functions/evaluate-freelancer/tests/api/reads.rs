@@ -102,7 +102,7 @@ async fn a_block_read_before_the_stream_evaluated_is_stored_and_audited_and_the_
         *sanction
     );
     assert_eq!(standing.body["version"], 1, "{:?}", standing.body);
-    let audit = functions.audit("fl-bo").await.body;
+    let audit = functions.audit_items("fl-bo").await;
     assert_eq!(audit[0]["action"], "imposed", "{audit}");
     assert_eq!(audit[0]["sanction_id"], *sanction);
     // AND the stream's evaluation that follows changes nothing
@@ -119,7 +119,7 @@ async fn a_block_read_before_the_stream_evaluated_is_stored_and_audited_and_the_
         functions.standing("fl-bo", FREELANCER).await.body["version"],
         1
     );
-    assert_eq!(functions.audit("fl-bo").await.body, audit);
+    assert_eq!(functions.audit_items("fl-bo").await, audit);
 }
 
 #[tokio::test]
@@ -210,7 +210,7 @@ async fn profile_without_claims(functions: &Functions) -> u16 {
 #[tokio::test]
 async fn the_audit_trail_is_for_reviewers_with_every_change_of_standing() {
     let (_store, functions, sanction_id) = blocked().await;
-    let audit = functions.audit("fl-bo").await.body;
+    let audit = functions.audit_items("fl-bo").await;
     let entries = audit.as_array().unwrap();
     assert_eq!(entries.len(), 1, "{audit}");
     let entry = &entries[0];
@@ -251,4 +251,28 @@ async fn a_route_the_contract_does_not_have_is_404_not_found() {
         .call("GET", "/freelancers/fl-bo/sanctions", REVIEWER, None)
         .await;
     assert_eq!((reply.status, reply.code()), (404, "not_found"));
+}
+
+#[tokio::test]
+async fn the_audit_trail_is_a_page_and_a_bad_limit_or_cursor_is_400_after_the_role_check() {
+    let (_store, functions, _) = blocked().await;
+    let page = functions
+        .call("GET", "/freelancers/fl-bo/audit?limit=1", REVIEWER, None)
+        .await;
+    assert_eq!(page.status, 200, "{:?}", page.body);
+    assert_eq!(page.body["items"].as_array().map(Vec::len), Some(1));
+    assert_eq!(page.body["next_cursor"], Value::Null);
+    for (query, field) in [
+        ("limit=0", "limit"),
+        ("limit=201", "limit"),
+        ("cursor=nope", "cursor"),
+    ] {
+        let path = format!("/freelancers/fl-bo/audit?{query}");
+        let bad = functions.call("GET", &path, REVIEWER, None).await;
+        assert_eq!((bad.status, bad.code()), (400, "invalid_field"), "{query}");
+        assert_eq!(bad.body["error"]["details"]["field"], field);
+        // A caller the route does not name learns nothing of its query rules.
+        let refused = functions.call("GET", &path, FREELANCER, None).await;
+        assert_eq!(refused.status, 403, "{query}");
+    }
 }

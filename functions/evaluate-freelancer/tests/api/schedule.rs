@@ -58,7 +58,7 @@ async fn negatives_revealed_by_the_window_close_block_on_the_hourly_run(repo: &R
         blocked["sanctions"][0]["started_at"],
         (ended() + Duration::days(14)).to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
     );
-    let audit = functions.audit("fl-bo").await.body;
+    let audit = functions.audit_items("fl-bo").await;
     assert_eq!(audit.as_array().unwrap().len(), 1, "{audit}");
 
     // AND the next run finds nothing due: the contracts leave the window only a year on

@@ -103,7 +103,7 @@ async fn on_dynamodb_local_three_negative_feedbacks_streamed_to_the_evaluator_bl
     assert_eq!(standing.status, 200, "{:?}", standing.body);
     assert_quality_block(&standing.body, &["c-1", "c-2", "c-3"], &feedback_ids);
     assert_eq!(standing.body["version"], 1);
-    let audit = functions.audit("fl-bo").await.body;
+    let audit = functions.audit_items("fl-bo").await;
     assert_eq!(audit.as_array().unwrap().len(), 1, "{audit}");
 
     // WHEN the same batch is delivered again, and then the records of the evaluator's own writes
@@ -126,7 +126,7 @@ async fn on_dynamodb_local_three_negative_feedbacks_streamed_to_the_evaluator_bl
         functions.standing("fl-bo", FREELANCER).await.body,
         standing.body
     );
-    assert_eq!(functions.audit("fl-bo").await.body, audit);
+    assert_eq!(functions.audit_items("fl-bo").await, audit);
 }
 
 #[tokio::test]

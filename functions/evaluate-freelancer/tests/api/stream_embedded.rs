@@ -73,7 +73,7 @@ async fn a_replayed_batch_and_the_evaluators_own_records_change_nothing() {
     let own = store.stream_event_after(Some(end_of_batch)).await;
     let written = store.position();
     let standing = functions.standing("fl-bo", REVIEWER).await.body;
-    let audit = functions.audit("fl-bo").await.body;
+    let audit = functions.audit_items("fl-bo").await;
     assert_eq!(audit.as_array().unwrap().len(), 1, "{audit}");
     assert_eq!(audit[0]["action"], "imposed");
 
@@ -93,7 +93,7 @@ async fn a_replayed_batch_and_the_evaluators_own_records_change_nothing() {
 
     // THEN the standing (its version included) and the audit trail are as they were
     assert_eq!(functions.standing("fl-bo", REVIEWER).await.body, standing);
-    assert_eq!(functions.audit("fl-bo").await.body, audit);
+    assert_eq!(functions.audit_items("fl-bo").await, audit);
     // AND nothing was written at all
     assert_eq!(store.position(), written, "a replay wrote something");
 }
@@ -222,7 +222,7 @@ async fn a_reviewer_removing_feedback_the_block_rested_on_lifts_it_through_the_s
     assert_eq!(standing["standing"], "good", "{standing}");
     assert_eq!(standing["sanctions"], serde_json::json!([]));
     assert_eq!(standing["version"], 2);
-    let audit = functions.audit("fl-bo").await.body;
+    let audit = functions.audit_items("fl-bo").await;
     let actions: Vec<&str> = audit
         .as_array()
         .unwrap()

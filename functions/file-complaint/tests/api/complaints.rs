@@ -192,8 +192,48 @@ async fn every_status_of_the_queue_is_served_from_the_store() {
     for status in ["open", "under_review", "decided"] {
         let reply = api.queue(status).await;
         assert_eq!(reply.status, 200, "{status}");
-        assert!(reply.body.is_array(), "{status}");
+        assert!(reply.body["items"].is_array(), "{status}");
+        assert_eq!(
+            reply.body["next_cursor"],
+            serde_json::Value::Null,
+            "{status}"
+        );
     }
+}
+
+#[tokio::test]
+async fn the_queue_comes_in_pages_oldest_first_and_each_cursor_gives_the_next() {
+    let api = Api::new().await;
+    for n in 1..=5 {
+        api.clock.advance(Duration::minutes(1));
+        assert_eq!(
+            api.file(CLIENT, &complaint(&format!("Cert {n}")))
+                .await
+                .status,
+            201
+        );
+    }
+    let mut seen = Vec::new();
+    let mut cursor: Option<String> = None;
+    for _ in 0..3 {
+        let path = match &cursor {
+            None => "/complaints?status=open&limit=2".to_owned(),
+            Some(c) => format!("/complaints?status=open&limit=2&cursor={c}"),
+        };
+        let page = api.call("GET", &path, REVIEWER, None).await;
+        assert_eq!(page.status, 200, "{:?}", page.body);
+        for c in page.body["items"].as_array().unwrap() {
+            seen.push(c["claim"].as_str().unwrap().to_owned());
+        }
+        cursor = page.body["next_cursor"].as_str().map(str::to_owned);
+    }
+    assert_eq!(seen, ["Cert 1", "Cert 2", "Cert 3", "Cert 4", "Cert 5"]);
+    assert_eq!(cursor, None, "the last page has no cursor");
+    let bad = api
+        .call("GET", "/complaints?status=open&cursor=xyz", REVIEWER, None)
+        .await;
+    assert_eq!((bad.status, bad.code()), (400, "invalid_field"));
+    assert_eq!(bad.body["error"]["details"]["field"], "cursor");
 }
 
 #[tokio::test]

@@ -121,10 +121,15 @@ impl Api {
 
 /// The complaint ids of a queue, in its order.
 fn ids(queue: &Reply) -> Vec<String> {
-    queue
-        .body
+    assert_eq!(
+        queue.body["next_cursor"],
+        serde_json::Value::Null,
+        "{:?}",
+        queue.body
+    );
+    queue.body["items"]
         .as_array()
-        .unwrap_or_else(|| panic!("not a queue: {:?}", queue.body))
+        .unwrap_or_else(|| panic!("not a page of a queue: {:?}", queue.body))
         .iter()
         .map(|c| c["complaint_id"].as_str().unwrap().to_owned())
         .collect()

@@ -114,7 +114,10 @@ async fn reviewers_see_the_pending_appeals_and_decide_each_once() {
     // THEN reviewers find it in the queue, asked for by status or not
     assert_eq!(api.pending().await, std::slice::from_ref(&filed.body));
     let unasked = api.call("GET", "/appeals", REVIEWER, None).await;
-    assert_eq!(unasked.body, json!([filed.body]));
+    assert_eq!(
+        unasked.body,
+        json!({"items": [filed.body], "next_cursor": null})
+    );
     let decided_queue = api
         .call("GET", "/appeals?status=decided", REVIEWER, None)
         .await;

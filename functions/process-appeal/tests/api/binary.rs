@@ -58,7 +58,7 @@ async fn the_binary_files_appeals_and_runs_the_daily_check_through_the_runtime_a
         .http("GET", "/appeals?status=pending", REVIEWER, None)
         .await;
     assert_eq!(pending.status, 200);
-    assert_eq!(pending.body[0]["appeal_id"], appeal_id.as_str());
+    assert_eq!(pending.body["items"][0]["appeal_id"], appeal_id.as_str());
 
     // WHEN EventBridge's daily schedule invokes it
     let report = function

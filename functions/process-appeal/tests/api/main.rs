@@ -101,7 +101,8 @@ impl Api {
             .call("GET", "/appeals?status=pending", REVIEWER, None)
             .await;
         assert_eq!(reply.status, 200, "{:?}", reply.body);
-        reply.body.as_array().unwrap().clone()
+        assert_eq!(reply.body["next_cursor"], Value::Null, "{:?}", reply.body);
+        reply.body["items"].as_array().unwrap().clone()
     }
 
     async fn decide(&self, appeal_id: &str, caller: Caller, outcome: &str) -> Reply {

@@ -3,6 +3,7 @@
 use super::found;
 use crate::error::DomainError;
 use crate::model::{Appeal, AppealDecision, SanctionSnapshot};
+use crate::paging::{Order, Page, PageRequest, moment_key, paginate};
 use crate::ports::{AppealStore, Clock, ComplaintStore, ContractStore, StandingStore, Versioned};
 use crate::rules::{access, appeals as rule};
 use crate::{
@@ -82,10 +83,20 @@ pub async fn file<S: StandingStore + AppealStore>(
     Ok(appeal)
 }
 
-/// Pending appeals for reviewers, oldest first.
-pub async fn pending<S: AppealStore>(store: &S, actor: &Actor) -> Result<Vec<Appeal>, DomainError> {
+/// Pending appeals for reviewers, oldest first, a page at a time.
+pub async fn pending<S: AppealStore>(
+    store: &S,
+    actor: &Actor,
+    page: &PageRequest,
+) -> Result<Page<Appeal>, DomainError> {
     access::review(actor, "see pending appeals")?;
-    store.pending_appeals().await
+    let pending = store.pending_appeals().await?;
+    Ok(paginate(
+        pending,
+        |a| format!("{}#{}", moment_key(a.filed_at), a.appeal_id),
+        Order::Ascending,
+        page,
+    ))
 }
 
 /// An appeal the reviewer may decide (§8a): only [`may_decide`] makes one, before the body is

@@ -3,6 +3,7 @@
 use super::found;
 use crate::error::DomainError;
 use crate::model::{Complaint, ComplaintDecision, ComplaintStatus};
+use crate::paging::{Order, Page, PageRequest, moment_key, paginate};
 use crate::ports::{Clock, ComplaintStore, ContractStore, Versioned};
 use crate::rules::{access, complaints as rule};
 use crate::{
@@ -123,14 +124,21 @@ pub async fn file<S: ComplaintStore>(
     Ok(new)
 }
 
-/// The reviewers' queue, oldest first.
+/// The reviewers' queue, oldest first, a page at a time.
 pub async fn queue<S: ComplaintStore>(
     store: &S,
     actor: &Actor,
     status: ComplaintStatus,
-) -> Result<Vec<Complaint>, DomainError> {
+    page: &PageRequest,
+) -> Result<Page<Complaint>, DomainError> {
     access::review(actor, "see the complaints queue")?;
-    store.complaint_queue(status).await
+    let queue = store.complaint_queue(status).await?;
+    Ok(paginate(
+        queue,
+        |c| format!("{}#{}", moment_key(c.filed_at), c.complaint_id),
+        Order::Ascending,
+        page,
+    ))
 }
 
 /// A complaint the reviewer may decide (§8a): only [`may_decide`] makes one, before the body is

@@ -3,6 +3,7 @@
 use crate::error::DomainError;
 use crate::evaluation::{self, DisputedCredential, Evaluation};
 use crate::model::{AuditEntry, Sanction, Standing};
+use crate::paging::{Order, Page, PageRequest, moment_key, paginate, ranked_keys};
 use crate::ports::{
     AppealStore, Clock, ComplaintStore, StandingSnapshot, StandingStore, SweepStore, Versioned,
 };
@@ -222,13 +223,14 @@ pub struct ProfileEntry {
     pub response: Option<crate::model::Response>,
 }
 
-/// The public profile: revealed, not removed, client-direction feedback; JSS; disputed
-/// credentials. No private data.
+/// The public profile: revealed, not removed, client-direction feedback (newest first, a page
+/// at a time: `next_cursor` asks for older entries); JSS; disputed credentials. No private data.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ProfileView {
     pub freelancer_id: UserId,
     pub jss: Option<u8>,
     pub feedback: Vec<ProfileEntry>,
+    pub next_cursor: Option<String>,
     pub disputed_credentials: Vec<DisputedCredential>,
 }
 
@@ -238,6 +240,7 @@ pub async fn profile<S: StandingStore + ComplaintStore + AppealStore>(
     clock: &impl Clock,
     policy: &PolicyConfig,
     freelancer: &UserId,
+    page: &PageRequest,
 ) -> Result<ProfileView, DomainError> {
     let now = clock.now();
     let contracts = store
@@ -256,13 +259,25 @@ pub async fn profile<S: StandingStore + ComplaintStore + AppealStore>(
             policy,
         );
         if revealed && !fb.is_removed() {
-            feedback.push(ProfileEntry {
-                contract_id: evidence.contract.contract_id.clone(),
-                public: PublicView::from(&fb.current().public),
-                response: fb.response.clone(),
-            });
+            let ended = evidence
+                .contract
+                .ended_at
+                .map(moment_key)
+                .unwrap_or_default();
+            feedback.push((
+                format!("{ended}#{}", evidence.contract.contract_id),
+                ProfileEntry {
+                    contract_id: evidence.contract.contract_id.clone(),
+                    public: PublicView::from(&fb.current().public),
+                    response: fb.response.clone(),
+                },
+            ));
         }
     }
+    let Page {
+        items: feedback,
+        next_cursor,
+    } = paginate(feedback, |(k, _)| k.clone(), Order::Descending, page);
     let record = FreelancerRecord::new(freelancer.clone(), contracts, vec![], vec![], vec![]);
     let disputed = store
         .get_standing(freelancer)
@@ -272,17 +287,26 @@ pub async fn profile<S: StandingStore + ComplaintStore + AppealStore>(
     Ok(ProfileView {
         freelancer_id: freelancer.clone(),
         jss: jss::score(&record, now, policy),
-        feedback,
+        feedback: feedback.into_iter().map(|(_, entry)| entry).collect(),
+        next_cursor,
         disputed_credentials: disputed,
     })
 }
 
-/// The audit trail, oldest first, for reviewers.
+/// The audit trail, oldest first, for reviewers, a page at a time.
 pub async fn audit<S: StandingStore>(
     store: &S,
     actor: &Actor,
     freelancer: &UserId,
-) -> Result<Vec<AuditEntry>, DomainError> {
+    page: &PageRequest,
+) -> Result<Page<AuditEntry>, DomainError> {
     access::review(actor, "read the audit trail")?;
-    store.audit_trail(freelancer).await
+    let trail = store.audit_trail(freelancer).await?;
+    let keys = ranked_keys(&trail, |e| moment_key(e.at));
+    let keyed: Vec<(String, AuditEntry)> = keys.into_iter().zip(trail).collect();
+    let Page { items, next_cursor } = paginate(keyed, |(k, _)| k.clone(), Order::Ascending, page);
+    Ok(Page {
+        items: items.into_iter().map(|(_, e)| e).collect(),
+        next_cursor,
+    })
 }

@@ -127,7 +127,7 @@ fn the_token_command_prints_a_token_the_stack_accepts() {
     let token = String::from_utf8(out.stdout).unwrap();
     let reply = stack.get("/freelancers/fl-1/audit", Some(token.trim()));
     assert_eq!(reply.status, 200, "{:?}", reply.body);
-    assert_eq!(reply.body, json!([]));
+    assert_eq!(reply.body, json!({"items": [], "next_cursor": null}));
 }
 
 #[test]
