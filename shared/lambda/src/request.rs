@@ -6,6 +6,7 @@ use lambda_http::aws_lambda_events::query_map::QueryMap;
 use lambda_http::{Request, RequestExt};
 use serde::de::DeserializeOwned;
 use serde_json::error::Category;
+use std::borrow::Cow;
 use std::fmt::Display;
 
 /// The largest body accepted: far above any command of the contract, far below Lambda's limit.
@@ -50,6 +51,22 @@ pub fn parse_value<T: DeserializeOwned>(value: serde_json::Value, at: &str) -> R
     serde_path_to_error::deserialize(value).map_err(|e| from_path_error(e, at))
 }
 
+/// The request's query parameters: API Gateway's, or for a request built without its extension
+/// (a plain http::Request), the URI's.
+fn query(request: &Request) -> Cow<'_, QueryMap> {
+    match request.query_string_parameters_ref() {
+        Some(query) => Cow::Borrowed(query),
+        None => Cow::Owned(
+            request
+                .uri()
+                .query()
+                .unwrap_or("")
+                .parse::<QueryMap>()
+                .unwrap_or_default(),
+        ),
+    }
+}
+
 /// The query parameter `name`, which must be one of `choices` (compared by their wire names).
 /// When absent, `default` is used, or the parameter is reported as required.
 pub fn query_choice<T: Copy + Display>(
@@ -65,21 +82,7 @@ pub fn query_choice<T: Copy + Display>(
             .collect::<Vec<_>>()
             .join(", ")
     };
-    let parsed;
-    let query = match request.query_string_parameters_ref() {
-        Some(query) => query,
-        None => {
-            // Built without the API Gateway extension (a plain http::Request): read the URI.
-            parsed = request
-                .uri()
-                .query()
-                .unwrap_or("")
-                .parse::<QueryMap>()
-                .unwrap_or_default();
-            &parsed
-        }
-    };
-    match query.first(name) {
+    match query(request).first(name) {
         None => default.ok_or_else(|| {
             ApiError::invalid_field(name, format!("is required: one of {}", expected()))
         }),
@@ -98,19 +101,7 @@ pub fn query_choice<T: Copy + Display>(
 
 /// The page a list route is asked for: `limit` and `cursor` from the query (api.md, Lists).
 pub fn page_request(request: &Request) -> Result<standing_domain::paging::PageRequest, ApiError> {
-    let parsed;
-    let query = match request.query_string_parameters_ref() {
-        Some(query) => query,
-        None => {
-            parsed = request
-                .uri()
-                .query()
-                .unwrap_or("")
-                .parse::<QueryMap>()
-                .unwrap_or_default();
-            &parsed
-        }
-    };
+    let query = query(request);
     Ok(standing_domain::paging::PageRequest::parse(
         query.first("limit"),
         query.first("cursor"),
