@@ -94,7 +94,7 @@ fn startup_says_where_the_stack_listens_what_it_stores_in_and_how_to_get_a_token
 fn a_host_or_scheme_header_no_url_parser_accepts_is_answered_and_the_stack_lives_on() {
     let dir = TempDir::new("local-hostile-headers").unwrap();
     let mut stack = Stack::start(dir.path(), &[]);
-    let addr = stack.url().trim_start_matches("http://").parse().unwrap();
+    let addr = stack.addr;
     let bearer = token("fl-1", &["freelancer"]);
     let path = "/freelancers/fl-1/standing";
     for headers in [
@@ -133,16 +133,12 @@ fn an_id_that_is_a_path_segment_or_starts_with_a_symbol_is_400() {
     assert_eq!(ok.status, 200, "{:?}", ok.body);
 }
 
-fn addr_of(stack: &Stack) -> std::net::SocketAddr {
-    stack.url().trim_start_matches("http://").parse().unwrap()
-}
-
 #[test]
 fn an_over_long_body_is_refused_from_its_content_length_before_it_is_read() {
     use std::io::{Read, Write};
     let dir = TempDir::new("local-long-body").unwrap();
     let stack = Stack::start(dir.path(), &[]);
-    let mut socket = std::net::TcpStream::connect(addr_of(&stack)).unwrap();
+    let mut socket = std::net::TcpStream::connect(stack.addr).unwrap();
     socket
         .set_read_timeout(Some(std::time::Duration::from_secs(5)))
         .unwrap();
@@ -165,7 +161,7 @@ fn a_body_trickled_a_byte_at_a_time_is_cut_off_at_the_read_timeout() {
     use std::io::{Read, Write};
     let dir = TempDir::new("local-slow-body").unwrap();
     let stack = Stack::start(dir.path(), &[]);
-    let mut socket = std::net::TcpStream::connect(addr_of(&stack)).unwrap();
+    let mut socket = std::net::TcpStream::connect(stack.addr).unwrap();
     let head = format!(
         "POST /freelancers/fl-1/appeals HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer {}\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{{",
         token("fl-1", &["freelancer"])
@@ -205,7 +201,7 @@ fn connections_beyond_the_cap_are_closed_at_once_and_served_again_once_others_cl
     use std::io::Read;
     let dir = TempDir::new("local-conn-cap").unwrap();
     let stack = Stack::start(dir.path(), &["--max-connections", "4"]);
-    let addr = addr_of(&stack);
+    let addr = stack.addr;
     let idle: Vec<std::net::TcpStream> = (0..4)
         .map(|_| std::net::TcpStream::connect(addr).unwrap())
         .collect();
