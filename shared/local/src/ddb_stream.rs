@@ -212,6 +212,11 @@ impl StreamPump {
         let mut checkpoints = self.load();
         let mut shards: Vec<Shard> = Vec::new();
         let mut iterators: HashMap<String, String> = HashMap::new();
+        // Shards whose reads after the checkpoint were refused as trimmed, with how many times
+        // in a row: the first refusal opens the shard after the checkpoint again (DynamoDB Local
+        // sometimes refuses a good iterator once), later ones read from the oldest record kept
+        // and skip what the checkpoint already covers, so nothing is delivered twice.
+        let mut trimmed: HashMap<String, u32> = HashMap::new();
         let mut discovered_at: Option<Instant> = None;
         loop {
             let draining = *stop.borrow_and_update();
@@ -237,7 +242,16 @@ impl StreamPump {
                 let entry = checkpoints.shards.entry(shard.clone()).or_default();
                 let iterator = match iterators.remove(&shard) {
                     Some(iterator) => Some(iterator),
-                    None => match self.iterator(&shard, entry.after.as_deref()).await {
+                    None => match self
+                        .iterator(
+                            &shard,
+                            entry
+                                .after
+                                .as_deref()
+                                .filter(|_| trimmed.get(&shard).is_none_or(|n| *n < 2)),
+                        )
+                        .await
+                    {
                         Ok(iterator) => iterator,
                         Err(e) => {
                             tracing::error!(error = %e, "opening a shard failed; retrying");
@@ -258,16 +272,32 @@ impl StreamPump {
                             .and_then(|r| r.dynamodb())
                             .and_then(|d| d.sequence_number())
                             .map(str::to_owned);
-                        let events = self.event_records(&records);
+                        let delivered = entry.after.clone();
+                        let fresh: Vec<Record> = records
+                            .into_iter()
+                            .filter(|r| {
+                                is_after(
+                                    r.dynamodb().and_then(|d| d.sequence_number()),
+                                    delivered.as_deref(),
+                                )
+                            })
+                            .collect();
+                        if !fresh.is_empty() {
+                            trimmed.remove(&shard);
+                        }
+                        let events = self.event_records(&fresh);
                         if !events.is_empty() {
                             self.delivery.deliver(&events).await;
                         }
                         let entry = checkpoints.shards.entry(shard.clone()).or_default();
                         let mut changed = false;
                         if let Some(last) = last {
-                            entry.after = Some(last);
+                            // Records were read, new or skipped: read on without pausing.
                             delivered_any = true;
-                            changed = true;
+                            if is_after(Some(&last), delivered.as_deref()) {
+                                entry.after = Some(last);
+                                changed = true;
+                            }
                         }
                         match next {
                             Some(next) => {
@@ -285,13 +315,19 @@ impl StreamPump {
                     }
                     Err(ReadError::Expired) => {}
                     Err(ReadError::Trimmed) => {
+                        let times = trimmed.entry(shard.clone()).or_default();
+                        *times += 1;
                         tracing::warn!(
                             shard,
-                            "records after the checkpoint were trimmed from the stream; reading from the oldest kept"
+                            times = *times,
+                            "the stream refused a read after the checkpoint as trimmed; opening the shard again{}",
+                            if *times >= 2 {
+                                " from the oldest record kept, skipping what was delivered"
+                            } else {
+                                ""
+                            }
                         );
-                        if let Some(entry) = checkpoints.shards.get_mut(&shard) {
-                            entry.after = None;
-                        }
+                        discovered_at = None;
                     }
                     Err(ReadError::Other(e)) => {
                         tracing::error!(error = %e, "reading the stream failed; retrying");
@@ -360,6 +396,16 @@ where
     E: std::error::Error + 'static,
 {
     aws_sdk_dynamodbstreams::error::DisplayErrorContext(error).to_string()
+}
+
+/// Whether a record's sequence number comes after the checkpoint's (within a shard, sequence
+/// numbers are decimal strings that grow: compare by length, then digit by digit). A record
+/// without one, or a shard without a checkpoint, counts as new.
+fn is_after(sequence: Option<&str>, checkpoint: Option<&str>) -> bool {
+    match (sequence, checkpoint) {
+        (Some(s), Some(c)) => (s.len(), s) > (c.len(), c),
+        _ => true,
+    }
 }
 
 /// Sleeps for `duration` or until `stop` changes.
@@ -534,6 +580,16 @@ mod tests {
             json["dynamodb"]["NewImage"]["data"]["M"]["list"]["L"][1],
             serde_json::json!({"NULL": true})
         );
+    }
+
+    #[test]
+    fn a_sequence_number_is_after_the_checkpoint_by_its_numeric_value() {
+        assert!(is_after(Some("200"), Some("199")));
+        assert!(is_after(Some("1000"), Some("999")));
+        assert!(!is_after(Some("999"), Some("1000")));
+        assert!(!is_after(Some("500"), Some("500")));
+        assert!(is_after(Some("1"), None));
+        assert!(is_after(None, Some("1")));
     }
 
     #[test]
