@@ -48,6 +48,29 @@ impl PageRequest {
     pub fn limit(&self) -> usize {
         self.limit
     }
+
+    /// The first page of `limit` items (clamped to 1..=[`MAX_LIMIT`]): what an internal reader
+    /// such as the daily check asks for.
+    pub fn first(limit: usize) -> Self {
+        Self {
+            limit: limit.clamp(1, MAX_LIMIT),
+            after: None,
+        }
+    }
+
+    /// The sort key the caller's cursor names: a store reads after (or, newest first, before) it.
+    pub fn after(&self) -> Option<&str> {
+        self.after.as_deref()
+    }
+
+    /// The request for the page after `page`, of the same size; `None` after the last page.
+    pub fn next<T>(&self, page: &Page<T>) -> Option<Self> {
+        let after = page.next_cursor.as_deref().and_then(|c| decode(c).ok())?;
+        Some(Self {
+            limit: self.limit,
+            after: Some(after),
+        })
+    }
 }
 
 /// One page of a list.
@@ -55,6 +78,35 @@ impl PageRequest {
 pub struct Page<T> {
     pub items: Vec<T>,
     pub next_cursor: Option<String>,
+}
+
+impl<T> Page<T> {
+    /// The page from items a store read after the request's cursor, in the list's order, each
+    /// with its sort key: the first `limit` of them, and a cursor naming the last one given when
+    /// more were read. A store reads `limit + 1` to know.
+    pub fn from_keyed(items: Vec<(String, T)>, request: &PageRequest) -> Self {
+        let more = items.len() > request.limit;
+        let mut items = items;
+        items.truncate(request.limit);
+        let next_cursor = if more {
+            items.last().map(|(key, _)| encode(key))
+        } else {
+            None
+        };
+        Page {
+            items: items.into_iter().map(|(_, item)| item).collect(),
+            next_cursor,
+        }
+    }
+
+    /// A page of `items` that stops early, its cursor naming `last_read` (when given): for a
+    /// reader that filters what the store gives and stops after a bounded number of reads.
+    pub fn stopped_at(items: Vec<T>, last_read: Option<&str>) -> Self {
+        Page {
+            items,
+            next_cursor: last_read.map(encode),
+        }
+    }
 }
 
 /// Which way a list runs by its sort key.
@@ -193,6 +245,32 @@ mod tests {
             &page("1", newest_first.next_cursor.as_deref()),
         );
         assert_eq!(older.items, [7]);
+    }
+
+    #[test]
+    fn a_page_from_keyed_items_gives_the_limit_and_a_cursor_only_when_more_were_read() {
+        let request = page("2", None);
+        let keyed = |ns: &[u32]| -> Vec<(String, u32)> {
+            ns.iter().map(|n| (format!("k{n}"), *n)).collect()
+        };
+        let full = Page::from_keyed(keyed(&[1, 2, 3]), &request);
+        assert_eq!(full.items, [1, 2]);
+        let next = request.next(&full).unwrap();
+        assert_eq!(next.after(), Some("k2"));
+        assert_eq!(next.limit(), 2);
+        let last = Page::from_keyed(keyed(&[3]), &next);
+        assert_eq!(
+            (last.items.clone(), last.next_cursor.clone()),
+            (vec![3], None)
+        );
+        assert_eq!(next.next(&last), None);
+    }
+
+    #[test]
+    fn an_internal_reader_asks_for_at_most_the_largest_page() {
+        assert_eq!(PageRequest::first(10_000).limit(), MAX_LIMIT);
+        assert_eq!(PageRequest::first(0).limit(), 1);
+        assert_eq!(PageRequest::first(100).after(), None);
     }
 
     #[test]

@@ -8,6 +8,7 @@ use crate::evaluation::DisputedCredential;
 use crate::model::{
     Appeal, AuditEntry, Complaint, ComplaintStatus, Contract, Feedback, Notice, Sanction, Standing,
 };
+use crate::paging::{Page, PageRequest};
 use crate::record::ContractEvidence;
 use crate::rules::eligibility::Eligibility;
 use crate::{AppealId, ComplaintId, ContractId, ReportId, SanctionId, UserId};
@@ -118,11 +119,13 @@ pub trait ComplaintStore: Send + Sync {
         expected: u64,
     ) -> impl Future<Output = StoreResult<()>> + Send;
 
-    /// The reviewers' queue for one status, oldest first.
+    /// One page of the reviewers' queue for one status, oldest first: a keyed read of at most
+    /// the page's size after its cursor.
     fn complaint_queue(
         &self,
         status: ComplaintStatus,
-    ) -> impl Future<Output = StoreResult<Vec<Complaint>>> + Send;
+        page: &PageRequest,
+    ) -> impl Future<Output = StoreResult<Page<Complaint>>> + Send;
 }
 
 pub trait AppealStore: Send + Sync {
@@ -146,8 +149,11 @@ pub trait AppealStore: Send + Sync {
         expected: u64,
     ) -> impl Future<Output = StoreResult<()>> + Send;
 
-    /// Pending appeals, oldest first.
-    fn pending_appeals(&self) -> impl Future<Output = StoreResult<Vec<Appeal>>> + Send;
+    /// One page of the pending appeals, oldest first.
+    fn pending_appeals(
+        &self,
+        page: &PageRequest,
+    ) -> impl Future<Output = StoreResult<Page<Appeal>>> + Send;
 }
 
 /// What the last evaluation left: the read model of standing, sanctions, JSS and eligibility.
@@ -201,26 +207,42 @@ pub trait StandingStore: Send + Sync {
         expected: Option<u64>,
     ) -> impl Future<Output = StoreResult<()>> + Send;
 
+    /// One page of the freelancer's audit trail, oldest first.
     fn audit_trail(
         &self,
         freelancer: &UserId,
-    ) -> impl Future<Output = StoreResult<Vec<AuditEntry>>> + Send;
+        page: &PageRequest,
+    ) -> impl Future<Output = StoreResult<Page<AuditEntry>>> + Send;
+
+    /// At most `limit` of the freelancer's ended contracts with their feedback, newest first,
+    /// before the sort key `before` (from the start when `None`), each with its sort key: the
+    /// public profile reads its feedback a bounded slice at a time. A `before` that is not one
+    /// of this list's keys is an invalid cursor.
+    fn evidence_before(
+        &self,
+        freelancer: &UserId,
+        before: Option<&str>,
+        limit: usize,
+    ) -> impl Future<Output = StoreResult<Vec<(String, ContractEvidence)>>> + Send;
 }
 
 pub trait SweepStore: Send + Sync {
     /// Quality blocks whose reinstatement window opened by `until` and whose freelancer has not
     /// been told yet.
+    /// One page of them, earliest first.
     fn due_reinstatements(
         &self,
         until: DateTime<Utc>,
-    ) -> impl Future<Output = StoreResult<Vec<DueReinstatement>>> + Send;
+        page: &PageRequest,
+    ) -> impl Future<Output = StoreResult<Page<DueReinstatement>>> + Send;
 
     /// Freelancers whose stored standing is due for a re-evaluation by `until` (its `next_due`
-    /// is at or before it), earliest first.
+    /// is at or before it), earliest first, a page at a time.
     fn due_evaluations(
         &self,
         until: DateTime<Utc>,
-    ) -> impl Future<Output = StoreResult<Vec<UserId>>> + Send;
+        page: &PageRequest,
+    ) -> impl Future<Output = StoreResult<Page<UserId>>> + Send;
 
     /// Records the notice and clears the due marker; writing the same notice twice is a no-op.
     fn mark_reinstatement_notified(

@@ -24,6 +24,7 @@ use serde_json::json;
 use standing_domain::model::{
     Appeal, AuditEntry, Complaint, ComplaintStatus, Contract, Feedback, Notice,
 };
+use standing_domain::paging::{Page, PageRequest};
 use standing_domain::ports::{
     AppealStore, Clock, ComplaintStore, ContractFeedback, ContractStore, DueReinstatement,
     FeedbackStore, StandingSnapshot, StandingStore, StoreResult, SweepStore, Versioned,
@@ -80,7 +81,11 @@ impl ComplaintStore for NoStore {
     async fn decide_complaint(&self, _: &Complaint, _: u64) -> StoreResult<()> {
         unreachable()
     }
-    async fn complaint_queue(&self, _: ComplaintStatus) -> StoreResult<Vec<Complaint>> {
+    async fn complaint_queue(
+        &self,
+        _: ComplaintStatus,
+        _: &PageRequest,
+    ) -> StoreResult<Page<Complaint>> {
         unreachable()
     }
 }
@@ -98,7 +103,7 @@ impl AppealStore for NoStore {
     async fn save_appeal(&self, _: &Appeal, _: u64) -> StoreResult<()> {
         unreachable()
     }
-    async fn pending_appeals(&self) -> StoreResult<Vec<Appeal>> {
+    async fn pending_appeals(&self, _: &PageRequest) -> StoreResult<Page<Appeal>> {
         unreachable()
     }
 }
@@ -123,16 +128,32 @@ impl StandingStore for NoStore {
     ) -> StoreResult<()> {
         unreachable()
     }
-    async fn audit_trail(&self, _: &UserId) -> StoreResult<Vec<AuditEntry>> {
+    async fn audit_trail(&self, _: &UserId, _: &PageRequest) -> StoreResult<Page<AuditEntry>> {
+        unreachable()
+    }
+    async fn evidence_before(
+        &self,
+        _: &UserId,
+        _: Option<&str>,
+        _: usize,
+    ) -> StoreResult<Vec<(String, ContractEvidence)>> {
         unreachable()
     }
 }
 
 impl SweepStore for NoStore {
-    async fn due_reinstatements(&self, _: DateTime<Utc>) -> StoreResult<Vec<DueReinstatement>> {
+    async fn due_reinstatements(
+        &self,
+        _: DateTime<Utc>,
+        _: &PageRequest,
+    ) -> StoreResult<Page<DueReinstatement>> {
         unreachable()
     }
-    async fn due_evaluations(&self, _: DateTime<Utc>) -> StoreResult<Vec<UserId>> {
+    async fn due_evaluations(
+        &self,
+        _: DateTime<Utc>,
+        _: &PageRequest,
+    ) -> StoreResult<Page<UserId>> {
         unreachable()
     }
     async fn mark_reinstatement_notified(

@@ -14,7 +14,9 @@ use standing_domain::ports::{
 use standing_domain::usecases::{appeals, complaints, contracts, feedback, standing, sweep};
 use standing_domain::*;
 use standing_store::{
-    DynamoDbEngine, EmbeddedEngine, EmbeddedOptions, Engine, Repository, create_table,
+    BoxFuture, CapacityMeter, ClientRequestToken, Condition, DynamoDbEngine, EmbeddedEngine,
+    EmbeddedOptions, Engine, GetOutput, Item, Key, Page as EnginePage, Query, Repository,
+    StoreError, TransactOp, WriteOutput, create_table,
 };
 use standing_testkit::{DynamoDbLocal, TempDir, unique_table_name};
 
@@ -77,7 +79,54 @@ on_both_engines!(
     a_lifted_blocks_reinstatement_window_is_withdrawn_before_the_sweep_announces_it,
     the_evidence_read_is_a_key_range_by_contract_end,
     the_standings_jss_follows_the_clock_when_feedback_is_revealed_without_a_new_write,
+    the_profile_reads_contracts_newest_first_in_bounded_slices_with_their_feedback,
+    the_audit_trail_is_read_a_page_after_its_cursor_and_a_foreign_cursor_is_refused,
 );
+
+/// An engine that passes every call on and keeps the limit of each query it saw.
+struct Recording {
+    inner: Arc<dyn Engine>,
+    limits: std::sync::Mutex<Vec<Option<u32>>>,
+}
+
+impl Engine for Recording {
+    fn table_name(&self) -> &str {
+        self.inner.table_name()
+    }
+    fn get(&self, key: Key) -> BoxFuture<'_, Result<GetOutput, StoreError>> {
+        self.inner.get(key)
+    }
+    fn put(
+        &self,
+        item: Item,
+        condition: Condition,
+    ) -> BoxFuture<'_, Result<WriteOutput, StoreError>> {
+        self.inner.put(item, condition)
+    }
+    fn delete(
+        &self,
+        key: Key,
+        condition: Condition,
+    ) -> BoxFuture<'_, Result<WriteOutput, StoreError>> {
+        self.inner.delete(key, condition)
+    }
+    fn transact_write(
+        &self,
+        operations: Vec<TransactOp>,
+        token: Option<ClientRequestToken>,
+    ) -> BoxFuture<'_, Result<WriteOutput, StoreError>> {
+        self.inner.transact_write(operations, token)
+    }
+    fn query(&self, query: Query) -> BoxFuture<'_, Result<EnginePage, StoreError>> {
+        if let Ok(mut limits) = self.limits.lock() {
+            limits.push(query.limit);
+        }
+        self.inner.query(query)
+    }
+    fn capacity(&self) -> &CapacityMeter {
+        self.inner.capacity()
+    }
+}
 
 fn service() -> Actor {
     actor("svc", &[Role::Service])
@@ -633,7 +682,14 @@ async fn an_evaluation_writes_standing_audit_and_notices_once_and_a_replay_write
     let stored = repo.get_standing(&user("fl1")).await.unwrap().unwrap();
     assert_eq!(stored.version, 1);
     assert_eq!(stored.value.standing, Standing::BlockedNewWork);
-    assert_eq!(repo.audit_trail(&user("fl1")).await.unwrap().len(), 1);
+    assert_eq!(
+        repo.audit_trail(&user("fl1"), &PageRequest::default())
+            .await
+            .unwrap()
+            .items
+            .len(),
+        1
+    );
 
     clock.advance(Duration::minutes(5));
     let replay = standing::reevaluate(repo, &clock, &policy(), &user("fl1"))
@@ -649,7 +705,14 @@ async fn an_evaluation_writes_standing_audit_and_notices_once_and_a_replay_write
         1,
         "a replay writes nothing"
     );
-    assert_eq!(repo.audit_trail(&user("fl1")).await.unwrap().len(), 1);
+    assert_eq!(
+        repo.audit_trail(&user("fl1"), &PageRequest::default())
+            .await
+            .unwrap()
+            .items
+            .len(),
+        1
+    );
 
     // Once revealed, a reviewer removes one negative: the block is reversed automatically.
     clock.set(day(45));
@@ -722,9 +785,10 @@ async fn the_daily_sweep_notices_an_open_reinstatement_window_once(f: Fixture) {
         0
     );
     assert!(
-        repo.due_reinstatements(opens + Duration::days(1))
+        repo.due_reinstatements(opens + Duration::days(1), &PageRequest::default())
             .await
             .unwrap()
+            .items
             .is_empty()
     );
 }
@@ -755,14 +819,27 @@ async fn a_lifted_blocks_reinstatement_window_is_withdrawn_before_the_sweep_anno
         .await
         .unwrap();
     appeals::decide(repo, &clock, right, granted).await.unwrap();
-    assert_eq!(repo.due_reinstatements(opens).await.unwrap().len(), 1);
+    assert_eq!(
+        repo.due_reinstatements(opens, &PageRequest::default())
+            .await
+            .unwrap()
+            .items
+            .len(),
+        1
+    );
     // WHEN the evaluation lifts the block
     let lifted = standing::reevaluate(repo, &clock, &policy(), &user("fl1"))
         .await
         .unwrap();
     assert!(lifted.sanctions.is_empty());
     // THEN its reinstatement window is no longer due, and the sweep announces nothing
-    assert!(repo.due_reinstatements(opens).await.unwrap().is_empty());
+    assert!(
+        repo.due_reinstatements(opens, &PageRequest::default())
+            .await
+            .unwrap()
+            .items
+            .is_empty()
+    );
     clock.set(opens + Duration::hours(1));
     assert_eq!(
         sweep::daily_check(repo, &clock, &policy())
@@ -874,4 +951,129 @@ async fn the_standings_jss_follows_the_clock_when_feedback_is_revealed_without_a
     .await
     .unwrap();
     assert_eq!(profile.jss, after.jss);
+}
+
+async fn the_profile_reads_contracts_newest_first_in_bounded_slices_with_their_feedback(
+    f: Fixture,
+) {
+    // GIVEN five ended contracts, each with the client's feedback and the freelancer's
+    for (i, id) in ["p1", "p2", "p3", "p4", "p5"].iter().enumerate() {
+        negative_contract_in(&f.repo, id, &format!("pc{i}"), day(10 * i as i64)).await;
+    }
+    let recording = Arc::new(Recording {
+        inner: f.repo.engine().clone(),
+        limits: std::sync::Mutex::new(Vec::new()),
+    });
+    let repo = Repository::new(recording.clone() as Arc<dyn Engine>);
+    // WHEN they are read two at a time, each slice after the last key of the one before
+    let mut seen = Vec::new();
+    let mut keys = Vec::new();
+    let mut before: Option<String> = None;
+    loop {
+        let slice = repo
+            .evidence_before(&user("fl1"), before.as_deref(), 2)
+            .await
+            .unwrap();
+        assert!(slice.len() <= 2, "a slice holds at most what was asked");
+        for (key, evidence) in &slice {
+            assert!(
+                evidence.client_feedback.is_some(),
+                "{key}: client feedback joined"
+            );
+            assert!(
+                evidence.freelancer_feedback_at.is_some(),
+                "{key}: freelancer's joined"
+            );
+            seen.push(evidence.contract.contract_id.as_str().to_owned());
+            keys.push(key.clone());
+        }
+        match slice.last() {
+            Some((key, _)) if slice.len() == 2 => before = Some(key.clone()),
+            _ => break,
+        }
+    }
+    // THEN every contract comes once, newest first, and no query read without a bound
+    assert_eq!(seen, ["p5", "p4", "p3", "p2", "p1"]);
+    assert!(keys.windows(2).all(|w| w[0] > w[1]), "{keys:?}");
+    let limits = recording.limits.lock().unwrap().clone();
+    assert!(!limits.is_empty());
+    assert!(
+        limits.iter().all(|l| l.is_some_and(|n| n <= 6)),
+        "every query bounded by the slice: {limits:?}"
+    );
+    // AND a cursor that is not one of this list's keys is the caller's error
+    assert!(matches!(
+        repo.evidence_before(&user("fl1"), Some("AUDIT#2026"), 2).await,
+        Err(DomainError::InvalidField { field, .. }) if field == "cursor"
+    ));
+}
+
+async fn the_audit_trail_is_read_a_page_after_its_cursor_and_a_foreign_cursor_is_refused(
+    f: Fixture,
+) {
+    let repo = &f.repo;
+    // GIVEN a freelancer blocked by three clients' feedback: a trail of several entries
+    let _ = blocked_by_three_clients(repo).await;
+    let whole = repo
+        .audit_trail(&user("fl1"), &PageRequest::default())
+        .await
+        .unwrap();
+    assert!(whole.next_cursor.is_none());
+    assert!(!whole.items.is_empty());
+    // WHEN it is read one entry a page
+    let mut paged = Vec::new();
+    let mut request = Some(PageRequest::parse(Some("1"), None).unwrap());
+    while let Some(page) = request.take() {
+        let got = repo.audit_trail(&user("fl1"), &page).await.unwrap();
+        assert!(got.items.len() <= 1);
+        request = page.next(&got);
+        paged.extend(got.items);
+    }
+    // THEN the pages together are the whole trail, in order, each entry once
+    assert_eq!(paged, whole.items);
+    // AND a cursor another list gave out (the queue's) is refused as a cursor
+    contracts::register(
+        repo,
+        &service(),
+        cid("q1"),
+        register_cmd("qc1", Some(day(1))),
+    )
+    .await
+    .unwrap();
+    contracts::register(
+        repo,
+        &service(),
+        cid("q2"),
+        register_cmd("qc1", Some(day(1))),
+    )
+    .await
+    .unwrap();
+    let clock = FixedClock::at(day(5));
+    for text in ["claim one", "claim two"] {
+        let qc1 = actor("qc1", &[Role::Client]);
+        complaints::file(
+            repo,
+            &clock,
+            &policy(),
+            complaints::may_file(repo, &qc1, &user("fl1"))
+                .await
+                .unwrap(),
+            complaint_cmd(text),
+        )
+        .await
+        .unwrap();
+    }
+    let one = PageRequest::parse(Some("1"), None).unwrap();
+    let queue = repo
+        .complaint_queue(ComplaintStatus::Open, &one)
+        .await
+        .unwrap();
+    let cursor = queue
+        .next_cursor
+        .expect("two open complaints make two pages");
+    let foreign = PageRequest::parse(Some("1"), Some(&cursor)).unwrap();
+    assert!(matches!(
+        repo.audit_trail(&user("fl1"), &foreign).await,
+        Err(DomainError::InvalidField { field, .. }) if field == "cursor"
+    ));
 }

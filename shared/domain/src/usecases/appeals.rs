@@ -3,7 +3,7 @@
 use super::found;
 use crate::error::DomainError;
 use crate::model::{Appeal, AppealDecision, SanctionSnapshot};
-use crate::paging::{Order, Page, PageRequest, moment_key, paginate};
+use crate::paging::{Page, PageRequest};
 use crate::ports::{AppealStore, Clock, ComplaintStore, ContractStore, StandingStore, Versioned};
 use crate::rules::{access, appeals as rule};
 use crate::{
@@ -90,13 +90,7 @@ pub async fn pending<S: AppealStore>(
     page: &PageRequest,
 ) -> Result<Page<Appeal>, DomainError> {
     access::review(actor, "see pending appeals")?;
-    let pending = store.pending_appeals().await?;
-    Ok(paginate(
-        pending,
-        |a| format!("{}#{}", moment_key(a.filed_at), a.appeal_id),
-        Order::Ascending,
-        page,
-    ))
+    store.pending_appeals(page).await
 }
 
 /// An appeal the reviewer may decide (§8a): only [`may_decide`] makes one, before the body is

@@ -3,7 +3,7 @@
 use super::found;
 use crate::error::DomainError;
 use crate::model::{Complaint, ComplaintDecision, ComplaintStatus};
-use crate::paging::{Order, Page, PageRequest, moment_key, paginate};
+use crate::paging::{Page, PageRequest};
 use crate::ports::{Clock, ComplaintStore, ContractStore, Versioned};
 use crate::rules::{access, complaints as rule};
 use crate::{
@@ -132,13 +132,7 @@ pub async fn queue<S: ComplaintStore>(
     page: &PageRequest,
 ) -> Result<Page<Complaint>, DomainError> {
     access::review(actor, "see the complaints queue")?;
-    let queue = store.complaint_queue(status).await?;
-    Ok(paginate(
-        queue,
-        |c| format!("{}#{}", moment_key(c.filed_at), c.complaint_id),
-        Order::Ascending,
-        page,
-    ))
+    store.complaint_queue(status, page).await
 }
 
 /// A complaint the reviewer may decide (§8a): only [`may_decide`] makes one, before the body is

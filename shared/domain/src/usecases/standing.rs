@@ -1,19 +1,23 @@
 //! Evaluating a freelancer and reading the outcome: standing, eligibility, profile, audit.
 
+use crate::calendar::sub_months;
 use crate::error::DomainError;
 use crate::evaluation::{self, DisputedCredential, Evaluation};
 use crate::model::{AuditEntry, Sanction, Standing};
-use crate::paging::{Order, Page, PageRequest, moment_key, paginate, ranked_keys};
+use crate::paging::{Page, PageRequest};
 use crate::ports::{
     AppealStore, Clock, ComplaintStore, StandingSnapshot, StandingStore, SweepStore, Versioned,
 };
-use crate::record::FreelancerRecord;
+use crate::record::{ContractEvidence, FreelancerRecord};
 use crate::rules::eligibility::Eligibility;
 use crate::rules::{access, feedback as feedback_rule, jss};
 use crate::usecases::feedback::PublicView;
 use crate::{Actor, ContractId, PolicyConfig, UserId};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
+
+/// How many due standings the hourly run reads at a time.
+const DUE_PAGE: usize = 100;
 
 /// How often an evaluation retries when another evaluation wrote the standing first.
 const SAVE_ATTEMPTS: u32 = 3;
@@ -145,12 +149,18 @@ pub async fn reevaluate_due<S: StandingStore + ComplaintStore + AppealStore + Sw
 ) -> Result<DueReport, DomainError> {
     let mut report = DueReport::default();
     let mut failed = Vec::new();
-    for freelancer in store.due_evaluations(clock.now()).await? {
-        // One freelancer's failure does not hold up the others; the run still fails, so the
-        // schedule's retry picks the rest up (those done are no longer due).
-        match reevaluate(store, clock, policy, &freelancer).await {
-            Ok(_) => report.reevaluated += 1,
-            Err(e) => failed.push(format!("{freelancer}: {e}")),
+    let until = clock.now();
+    let mut request = Some(PageRequest::first(DUE_PAGE));
+    while let Some(page) = request.take() {
+        let due = store.due_evaluations(until, &page).await?;
+        request = page.next(&due);
+        for freelancer in due.items {
+            // One freelancer's failure does not hold up the others; the run still fails, so
+            // the schedule's retry picks the rest up (those done are no longer due).
+            match reevaluate(store, clock, policy, &freelancer).await {
+                Ok(_) => report.reevaluated += 1,
+                Err(e) => failed.push(format!("{freelancer}: {e}")),
+            }
         }
     }
     if failed.is_empty() {
@@ -243,41 +253,14 @@ pub async fn profile<S: StandingStore + ComplaintStore + AppealStore>(
     page: &PageRequest,
 ) -> Result<ProfileView, DomainError> {
     let now = clock.now();
-    let contracts = store
-        .evidence_since(freelancer, DateTime::<Utc>::MIN_UTC)
-        .await?;
-    let mut feedback = Vec::new();
-    for evidence in contracts.iter().rev() {
-        let Some(fb) = &evidence.client_feedback else {
-            continue;
-        };
-        let revealed = feedback_rule::is_revealed(
-            &evidence.contract,
-            Some(fb.submitted_at),
-            evidence.freelancer_feedback_at,
-            now,
-            policy,
-        );
-        if revealed && !fb.is_removed() {
-            let ended = evidence
-                .contract
-                .ended_at
-                .map(moment_key)
-                .unwrap_or_default();
-            feedback.push((
-                format!("{ended}#{}", evidence.contract.contract_id),
-                ProfileEntry {
-                    contract_id: evidence.contract.contract_id.clone(),
-                    public: PublicView::from(&fb.current().public),
-                    response: fb.response.clone(),
-                },
-            ));
-        }
-    }
     let Page {
         items: feedback,
         next_cursor,
-    } = paginate(feedback, |(k, _)| k.clone(), Order::Descending, page);
+    } = profile_feedback(store, policy, freelancer, now, page).await?;
+    // The JSS needs only the contracts inside its window (§9): a key range, not the history.
+    let contracts = store
+        .evidence_since(freelancer, sub_months(now, policy.jss_window_months))
+        .await?;
     let record = FreelancerRecord::new(freelancer.clone(), contracts, vec![], vec![], vec![]);
     let disputed = store
         .get_standing(freelancer)
@@ -287,9 +270,72 @@ pub async fn profile<S: StandingStore + ComplaintStore + AppealStore>(
     Ok(ProfileView {
         freelancer_id: freelancer.clone(),
         jss: jss::score(&record, now, policy),
-        feedback: feedback.into_iter().map(|(_, entry)| entry).collect(),
+        feedback,
         next_cursor,
         disputed_credentials: disputed,
+    })
+}
+
+/// How many slices of contracts one profile page reads at most before it answers with what it
+/// found and a cursor to go on from (a freelancer with thousands of hidden or removed feedback
+/// entries costs each request a bounded read, not the whole history).
+const PROFILE_READS: usize = 8;
+
+/// One page of the profile's feedback: revealed, not removed client feedback, newest first,
+/// read a slice of contracts at a time.
+async fn profile_feedback<S: StandingStore>(
+    store: &S,
+    policy: &PolicyConfig,
+    freelancer: &UserId,
+    now: DateTime<Utc>,
+    page: &PageRequest,
+) -> Result<Page<ProfileEntry>, DomainError> {
+    let want = page.limit();
+    let mut before = page.after().map(str::to_owned);
+    let mut shown: Vec<(String, ProfileEntry)> = Vec::new();
+    for _ in 0..PROFILE_READS {
+        let slice = store
+            .evidence_before(freelancer, before.as_deref(), want + 1)
+            .await?;
+        let exhausted = slice.len() <= want;
+        for (key, evidence) in slice {
+            before = Some(key.clone());
+            if let Some(entry) = shown_on_profile(&evidence, now, policy) {
+                shown.push((key, entry));
+                if shown.len() > want {
+                    return Ok(Page::from_keyed(shown, page));
+                }
+            }
+        }
+        if exhausted {
+            return Ok(Page::from_keyed(shown, page));
+        }
+    }
+    // Read as much as one page may: what was found, and a cursor after the last contract read.
+    Ok(Page::stopped_at(
+        shown.into_iter().map(|(_, entry)| entry).collect(),
+        before.as_deref(),
+    ))
+}
+
+/// The profile's entry for a contract: its client feedback when revealed and not removed.
+fn shown_on_profile(
+    evidence: &ContractEvidence,
+    now: DateTime<Utc>,
+    policy: &PolicyConfig,
+) -> Option<ProfileEntry> {
+    let fb = evidence.client_feedback.as_ref()?;
+    let revealed = feedback_rule::is_revealed(
+        &evidence.contract,
+        Some(fb.submitted_at),
+        evidence.freelancer_feedback_at,
+        now,
+        policy,
+    );
+    (revealed && !fb.is_removed()).then(|| ProfileEntry {
+        contract_id: evidence.contract.contract_id.clone(),
+        public: PublicView::from(&fb.current().public),
+        response: fb.response.clone(),
     })
 }
 
@@ -301,12 +347,5 @@ pub async fn audit<S: StandingStore>(
     page: &PageRequest,
 ) -> Result<Page<AuditEntry>, DomainError> {
     access::review(actor, "read the audit trail")?;
-    let trail = store.audit_trail(freelancer).await?;
-    let keys = ranked_keys(&trail, |e| moment_key(e.at));
-    let keyed: Vec<(String, AuditEntry)> = keys.into_iter().zip(trail).collect();
-    let Page { items, next_cursor } = paginate(keyed, |(k, _)| k.clone(), Order::Ascending, page);
-    Ok(Page {
-        items: items.into_iter().map(|(_, e)| e).collect(),
-        next_cursor,
-    })
+    store.audit_trail(freelancer, page).await
 }

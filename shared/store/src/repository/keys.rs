@@ -87,6 +87,8 @@ pub fn audit_sk(at: DateTime<Utc>, n: usize, sanction: &SanctionId, action: &str
     format!("AUDIT#{}#{n:03}#{sanction}#{action}", stamp(at))
 }
 pub const AUDIT_PREFIX: &str = "AUDIT#";
+/// Sorts after every audit key (they go on with a timestamp's digits).
+pub const AUDIT_END: &str = "AUDIT#~";
 
 pub fn notice_sk(kind: &str, subject: &str) -> String {
     format!("NOTICE#{kind}#{subject}")

@@ -4,6 +4,7 @@
 mod items;
 pub mod keys;
 
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
@@ -12,6 +13,7 @@ use serde_dynamo::Item;
 use standing_domain::model::{
     Appeal, AuditEntry, Complaint, ComplaintStatus, Contract, Feedback, Notice, RuleId,
 };
+use standing_domain::paging::{Page, PageRequest};
 use standing_domain::ports::{
     AppealStore, ComplaintStore, ContractFeedback, ContractStore, DueReinstatement, FeedbackStore,
     StandingSnapshot, StandingStore, StoreResult, SweepStore, Versioned,
@@ -82,6 +84,44 @@ fn stale(what: &str) -> DomainError {
     ))
 }
 
+/// An item's string attribute `name` (a key attribute).
+fn string_attribute<'a>(item: &'a Item, name: &str) -> Option<&'a str> {
+    match item.get(name) {
+        Some(serde_dynamo::AttributeValue::S(s)) => Some(s.as_str()),
+        _ => None,
+    }
+}
+
+/// A cursor whose key is not in the list it was given for: a key outside the list's range would
+/// read another list (or be refused by the engine), so it is the caller's error.
+fn foreign_cursor() -> DomainError {
+    DomainError::invalid(
+        "cursor",
+        "is not a cursor this list gave out; start again without one",
+    )
+}
+
+/// The due range of GSI2 up to `until`, from the page's cursor on.
+fn due_range(until: DateTime<Utc>, page: &PageRequest) -> StoreResult<SortKeyCondition> {
+    let high = keys::due_until(until);
+    Ok(match page.after() {
+        None => SortKeyCondition::LessOrEqual(high),
+        Some(after) if after <= high.as_str() => SortKeyCondition::Between {
+            low: after.to_owned(),
+            high,
+        },
+        Some(_) => return Err(foreign_cursor()),
+    })
+}
+
+/// Puts feedback on its contract's evidence: the client's whole, the freelancer's as its time.
+fn attach(evidence: &mut ContractEvidence, feedback: Feedback) {
+    match feedback.direction {
+        Direction::Client => evidence.client_feedback = Some(feedback),
+        Direction::Freelancer => evidence.freelancer_feedback_at = Some(feedback.submitted_at),
+    }
+}
+
 /// An item's `entity_type`.
 fn entity_of(item: &Item) -> Option<&str> {
     match item.get(crate::table::ENTITY_TYPE_ATTRIBUTE) {
@@ -125,6 +165,60 @@ impl Repository {
             .await
             .map_err(unavailable)?;
         out.item.map(from_item).transpose().map_err(unavailable)
+    }
+
+    /// At most `want` items of a query, in its order, each with its sort key on the query's
+    /// index; the item whose key is `skip` (the cursor's own, which a range from it includes)
+    /// is left out. One engine page unless the engine cuts one short by size.
+    async fn query_keyed(
+        &self,
+        query: Query,
+        skip: Option<&str>,
+        want: usize,
+    ) -> StoreResult<Vec<(String, Item)>> {
+        let sort_attribute = query.index.sort_key();
+        let asked = u32::try_from(want.saturating_add(1)).unwrap_or(u32::MAX);
+        let mut out = Vec::with_capacity(want);
+        let mut start = None;
+        loop {
+            let page = self
+                .engine
+                .query(query.clone().limit(asked).start_after(start))
+                .await
+                .map_err(unavailable)?;
+            for item in page.items {
+                let Some(key) = string_attribute(&item, sort_attribute).map(str::to_owned) else {
+                    continue;
+                };
+                if skip == Some(key.as_str()) {
+                    continue;
+                }
+                out.push((key, item));
+                if out.len() >= want {
+                    return Ok(out);
+                }
+            }
+            match page.last_evaluated_key {
+                Some(key) => start = Some(key),
+                None => return Ok(out),
+            }
+        }
+    }
+
+    /// One page of a list: `limit + 1` items from after the cursor (to know whether more
+    /// follow), decoded, as [`Page::from_keyed`] cuts them.
+    async fn list_page<T: DeserializeOwned>(
+        &self,
+        query: Query,
+        page: &PageRequest,
+    ) -> StoreResult<Page<T>> {
+        let keyed = self
+            .query_keyed(query, page.after(), page.limit() + 1)
+            .await?
+            .into_iter()
+            .map(|(key, item)| Ok((key, from_item::<T>(item).map_err(unavailable)?.data)))
+            .collect::<StoreResult<Vec<_>>>()?;
+        Ok(Page::from_keyed(keyed, page))
     }
 
     /// Every page of a query.
@@ -550,16 +644,16 @@ impl ComplaintStore for Repository {
             .map_err(|e| on_transaction(e, |_| stale("complaint")))
     }
 
-    async fn complaint_queue(&self, status: ComplaintStatus) -> StoreResult<Vec<Complaint>> {
-        Ok(self
-            .query_values::<Complaint>(Query::new(
-                Index::Gsi1,
-                keys::complaint_queue_gsi1pk(status),
-            ))
-            .await?
-            .into_iter()
-            .map(|v| v.value)
-            .collect())
+    async fn complaint_queue(
+        &self,
+        status: ComplaintStatus,
+        page: &PageRequest,
+    ) -> StoreResult<Page<Complaint>> {
+        let mut query = Query::new(Index::Gsi1, keys::complaint_queue_gsi1pk(status));
+        if let Some(after) = page.after() {
+            query = query.sort(SortKeyCondition::GreaterOrEqual(after.to_owned()));
+        }
+        self.list_page(query, page).await
     }
 }
 
@@ -620,13 +714,12 @@ impl AppealStore for Repository {
             .map_err(|e| on_transaction(e, |_| stale("appeal")))
     }
 
-    async fn pending_appeals(&self) -> StoreResult<Vec<Appeal>> {
-        Ok(self
-            .query_values::<Appeal>(Query::new(Index::Gsi1, keys::APPEALS_PENDING_GSI1PK))
-            .await?
-            .into_iter()
-            .map(|v| v.value)
-            .collect())
+    async fn pending_appeals(&self, page: &PageRequest) -> StoreResult<Page<Appeal>> {
+        let mut query = Query::new(Index::Gsi1, keys::APPEALS_PENDING_GSI1PK);
+        if let Some(after) = page.after() {
+            query = query.sort(SortKeyCondition::GreaterOrEqual(after.to_owned()));
+        }
+        self.list_page(query, page).await
     }
 }
 
@@ -665,15 +758,15 @@ impl StandingStore for Repository {
                 _ => {}
             }
         }
+        // Joined by a map: a freelancer with thousands of contracts costs a lookup each.
+        let at: HashMap<ContractId, usize> = out
+            .iter()
+            .enumerate()
+            .map(|(i, e)| (e.contract.contract_id.clone(), i))
+            .collect();
         for fb in feedback {
-            if let Some(ev) = out
-                .iter_mut()
-                .find(|e| e.contract.contract_id == fb.contract_id)
-            {
-                match fb.direction {
-                    Direction::Client => ev.client_feedback = Some(fb),
-                    Direction::Freelancer => ev.freelancer_feedback_at = Some(fb.submitted_at),
-                }
+            if let Some(ev) = at.get(&fb.contract_id).and_then(|i| out.get_mut(*i)) {
+                attach(ev, fb);
             }
         }
         Ok(out)
@@ -805,65 +898,153 @@ impl StandingStore for Repository {
             .map_err(|e| on_transaction(e, |_| stale("standing")))
     }
 
-    async fn audit_trail(&self, freelancer: &UserId) -> StoreResult<Vec<AuditEntry>> {
-        Ok(self
-            .query_values::<AuditEntry>(
-                Query::new(Index::Primary, keys::freelancer_pk(freelancer))
-                    .sort(SortKeyCondition::BeginsWith(keys::AUDIT_PREFIX.to_owned())),
-            )
-            .await?
-            .into_iter()
-            .map(|v| v.value)
-            .collect())
+    async fn audit_trail(
+        &self,
+        freelancer: &UserId,
+        page: &PageRequest,
+    ) -> StoreResult<Page<AuditEntry>> {
+        let sort = match page.after() {
+            None => SortKeyCondition::BeginsWith(keys::AUDIT_PREFIX.to_owned()),
+            Some(after) if after.starts_with(keys::AUDIT_PREFIX) && after < keys::AUDIT_END => {
+                SortKeyCondition::Between {
+                    low: after.to_owned(),
+                    high: keys::AUDIT_END.to_owned(),
+                }
+            }
+            Some(_) => return Err(foreign_cursor()),
+        };
+        let query = Query::new(Index::Primary, keys::freelancer_pk(freelancer)).sort(sort);
+        self.list_page(query, page).await
+    }
+
+    async fn evidence_before(
+        &self,
+        freelancer: &UserId,
+        before: Option<&str>,
+        limit: usize,
+    ) -> StoreResult<Vec<(String, ContractEvidence)>> {
+        let high = match before {
+            None => keys::EVIDENCE_END.to_owned(),
+            Some(b) if b.starts_with(keys::EVIDENCE_PREFIX) && b < keys::EVIDENCE_END => {
+                b.to_owned()
+            }
+            Some(_) => return Err(foreign_cursor()),
+        };
+        // Newest first, a contract's items come feedback first and its contract item last
+        // (its sort key is the smallest of the contract's): the slice ends at a contract item.
+        let query = Query::new(Index::Primary, keys::freelancer_pk(freelancer))
+            .sort(SortKeyCondition::Between {
+                low: keys::EVIDENCE_PREFIX.to_owned(),
+                high,
+            })
+            .backward();
+        let mut out: Vec<(String, ContractEvidence)> = Vec::new();
+        let mut feedback: Vec<Feedback> = Vec::new();
+        let mut start = None;
+        let asked = u32::try_from(limit.saturating_mul(3).max(3)).unwrap_or(u32::MAX);
+        'pages: loop {
+            let page = self
+                .engine
+                .query(query.clone().limit(asked).start_after(start))
+                .await
+                .map_err(unavailable)?;
+            for item in page.items {
+                let Some(key) = string_attribute(&item, crate::table::SORT_KEY) else {
+                    continue;
+                };
+                if before == Some(key) {
+                    continue;
+                }
+                let key = key.to_owned();
+                match entity_of(&item) {
+                    Some(entity::FEEDBACK) => {
+                        feedback.push(from_item::<Feedback>(item).map_err(unavailable)?.data);
+                    }
+                    Some(entity::CONTRACT) => {
+                        let contract = from_item::<Contract>(item).map_err(unavailable)?.data;
+                        let mut evidence = ContractEvidence {
+                            contract,
+                            client_feedback: None,
+                            freelancer_feedback_at: None,
+                        };
+                        for fb in feedback.drain(..) {
+                            if fb.contract_id == evidence.contract.contract_id {
+                                attach(&mut evidence, fb);
+                            }
+                        }
+                        out.push((key, evidence));
+                        if out.len() >= limit {
+                            break 'pages;
+                        }
+                    }
+                    _ => {}
+                }
+            }
+            match page.last_evaluated_key {
+                Some(key) => start = Some(key),
+                None => break,
+            }
+        }
+        Ok(out)
     }
 }
 
 impl SweepStore for Repository {
-    async fn due_reinstatements(&self, until: DateTime<Utc>) -> StoreResult<Vec<DueReinstatement>> {
+    async fn due_reinstatements(
+        &self,
+        until: DateTime<Utc>,
+        page: &PageRequest,
+    ) -> StoreResult<Page<DueReinstatement>> {
+        let query = Query::new(Index::Gsi2, keys::DUE_GSI2PK).sort(due_range(until, page)?);
         let items = self
-            .query_all(
-                Query::new(Index::Gsi2, keys::DUE_GSI2PK)
-                    .sort(SortKeyCondition::LessOrEqual(keys::due_until(until))),
-            )
+            .query_keyed(query, page.after(), page.limit() + 1)
             .await?;
         let mut out = Vec::new();
-        for item in items {
+        for (key, item) in items {
             let e: Envelope<Due> = from_item(item).map_err(unavailable)?;
-            if e.data.notified {
-                continue;
-            }
-            let (Some(freelancer), Ok(sanction)) = (
-                e.freelancer_id
-                    .as_deref()
-                    .and_then(|f| UserId::parse(f).ok()),
-                SanctionId::parse(e.data.sanction_id.as_str()),
-            ) else {
-                continue;
+            // A notified one stays out of the page but still moves the cursor past it.
+            let due = if e.data.notified {
+                None
+            } else {
+                match (
+                    e.freelancer_id
+                        .as_deref()
+                        .and_then(|f| UserId::parse(f).ok()),
+                    SanctionId::parse(e.data.sanction_id.as_str()),
+                ) {
+                    (Some(freelancer), Ok(sanction)) => Some(DueReinstatement {
+                        freelancer_id: freelancer,
+                        sanction_id: sanction,
+                        opens_at: e.data.opens_at,
+                    }),
+                    _ => None,
+                }
             };
-            out.push(DueReinstatement {
-                freelancer_id: freelancer,
-                sanction_id: sanction,
-                opens_at: e.data.opens_at,
-            });
+            out.push((key, due));
         }
-        Ok(out)
+        let Page { items, next_cursor } = Page::from_keyed(out, page);
+        Ok(Page {
+            items: items.into_iter().flatten().collect(),
+            next_cursor,
+        })
     }
 
-    async fn due_evaluations(&self, until: DateTime<Utc>) -> StoreResult<Vec<UserId>> {
-        let items = self
-            .query_all(
-                Query::new(Index::Gsi2, keys::REEVALUATE_GSI2PK)
-                    .sort(SortKeyCondition::LessOrEqual(keys::due_until(until))),
-            )
-            .await?;
-        let mut out: Vec<UserId> = Vec::new();
-        for item in items {
-            let e: Envelope<StandingSnapshot> = from_item(item).map_err(unavailable)?;
-            if !out.contains(&e.data.freelancer_id) {
-                out.push(e.data.freelancer_id);
-            }
-        }
-        Ok(out)
+    async fn due_evaluations(
+        &self,
+        until: DateTime<Utc>,
+        page: &PageRequest,
+    ) -> StoreResult<Page<UserId>> {
+        let query = Query::new(Index::Gsi2, keys::REEVALUATE_GSI2PK).sort(due_range(until, page)?);
+        let Page { items, next_cursor } = self.list_page::<StandingSnapshot>(query, page).await?;
+        let mut seen = HashSet::new();
+        Ok(Page {
+            items: items
+                .into_iter()
+                .map(|s| s.freelancer_id)
+                .filter(|f| seen.insert(f.clone()))
+                .collect(),
+            next_cursor,
+        })
     }
 
     async fn mark_reinstatement_notified(
