@@ -16,5 +16,5 @@ pub fn run(options: &TokenOptions) -> Result<String, String> {
         chrono::Utc::now(),
         options.ttl_secs,
     );
-    Ok(jwt::sign(&claims, &secret))
+    jwt::try_sign(&claims, &secret)
 }
