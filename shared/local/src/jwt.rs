@@ -461,6 +461,167 @@ mod tests {
         assert_eq!(bearer(Some("Bearer ")), Err(TokenError::NotBearer));
     }
 
+    /// A token signed with the test secret, of `claims` changed by `change`.
+    fn signed_with(change: impl FnOnce(&mut Claims)) -> String {
+        let mut claims = local_claims("fl-1", &roles(&["freelancer"]), now(), 60);
+        change(&mut claims);
+        sign(&claims, &secret())
+    }
+
+    #[test]
+    fn a_token_with_a_wrong_or_missing_issuer_is_refused() {
+        for token in [
+            signed_with(|c| {
+                c.insert("iss".into(), json!("standing"));
+            }),
+            signed_with(|c| {
+                c.insert("iss".into(), json!("Standing-Local"));
+            }),
+            signed_with(|c| {
+                c.insert("iss".into(), json!(["standing-local"]));
+            }),
+            signed_with(|c| {
+                c.insert("iss".into(), json!(7));
+            }),
+            signed_with(|c| {
+                c.remove("iss");
+            }),
+        ] {
+            assert_eq!(
+                verify(&token, &secret(), now()),
+                Err(TokenError::Issuer),
+                "{token}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_token_with_a_wrong_or_missing_audience_is_refused() {
+        for token in [
+            signed_with(|c| {
+                c.insert("aud".into(), json!("standing-local"));
+            }),
+            signed_with(|c| {
+                c.insert("aud".into(), json!([]));
+            }),
+            signed_with(|c| {
+                c.insert("aud".into(), json!(7));
+            }),
+            signed_with(|c| {
+                c.insert("aud".into(), Value::Null);
+            }),
+            signed_with(|c| {
+                c.remove("aud");
+            }),
+        ] {
+            assert_eq!(
+                verify(&token, &secret(), now()),
+                Err(TokenError::Audience),
+                "{token}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_token_with_alg_none_and_no_signature_is_refused() {
+        let payload =
+            URL_SAFE_NO_PAD.encode(Value::Object(local_claims("fl-1", &[], now(), 60)).to_string());
+        for alg in ["none", "None", "NONE", ""] {
+            let header = URL_SAFE_NO_PAD.encode(json!({"alg": alg, "typ": "JWT"}).to_string());
+            assert_eq!(
+                verify(&format!("{header}.{payload}."), &secret(), now()),
+                Err(TokenError::Algorithm),
+                "{alg}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_token_signed_with_another_secret_is_refused() {
+        let other = Secret::new("a-second-secret-of-at-least-32-bytes!").unwrap();
+        let token = sign(&local_claims("fl-1", &[], now(), 60), &other);
+        assert_eq!(verify(&token, &secret(), now()), Err(TokenError::Signature));
+        assert!(verify(&token, &other, now()).is_ok());
+    }
+
+    #[test]
+    fn an_expired_token_is_refused_from_its_expiry_on_with_no_leeway() {
+        let token = sign(&local_claims("fl-1", &[], now(), 60), &secret());
+        let second = chrono::Duration::seconds(1);
+        let expiry = now() + chrono::Duration::seconds(60);
+        assert!(verify(&token, &secret(), expiry - second).is_ok());
+        for at in [
+            expiry,
+            expiry + second,
+            expiry + chrono::Duration::days(365),
+        ] {
+            assert_eq!(
+                verify(&token, &secret(), at),
+                Err(TokenError::Expired),
+                "{at}"
+            );
+        }
+        // The time given decides, not the machine's clock: a token long expired by the wall
+        // clock verifies at a dev-clock time before its expiry.
+        let old = "2001-01-01T00:00:00Z".parse().unwrap();
+        let old_token = sign(&local_claims("fl-1", &[], old, 60), &secret());
+        assert!(verify(&old_token, &secret(), old).is_ok());
+    }
+
+    #[test]
+    fn a_token_not_yet_valid_is_refused_until_its_nbf_with_no_leeway() {
+        let nbf = now() + chrono::Duration::seconds(30);
+        let token = signed_with(|c| {
+            c.insert("nbf".into(), json!(nbf.timestamp()));
+        });
+        let second = chrono::Duration::seconds(1);
+        assert_eq!(
+            verify(&token, &secret(), nbf - second),
+            Err(TokenError::NotYetValid)
+        );
+        assert!(verify(&token, &secret(), nbf).is_ok());
+    }
+
+    #[test]
+    fn a_header_that_is_not_json_is_malformed_and_junk_never_panics() {
+        let payload =
+            URL_SAFE_NO_PAD.encode(Value::Object(local_claims("fl-1", &[], now(), 60)).to_string());
+        let header = URL_SAFE_NO_PAD.encode("not json");
+        assert_eq!(
+            verify(&format!("{header}.{payload}.c2ln"), &secret(), now()),
+            Err(TokenError::Malformed)
+        );
+        let good = sign(&local_claims("fl-1", &[], now(), 60), &secret());
+        for junk in [
+            "..",
+            "a.b.c",
+            "%%.%%.%%",
+            "\u{0}.\u{0}.\u{0}",
+            "e30.e30.",
+            "W10.W10.W10",
+            &good[..good.len() / 2],
+            &good.replace('.', ".."),
+        ] {
+            assert!(verify(junk, &secret(), now()).is_err(), "{junk}");
+        }
+    }
+
+    #[test]
+    fn a_token_whose_payload_is_not_an_object_is_malformed() {
+        let header = URL_SAFE_NO_PAD.encode(r#"{"alg":"HS256","typ":"JWT"}"#);
+        for payload in ["[1,2]", "\"standing\"", "7", "not json"] {
+            let input = format!("{header}.{}", URL_SAFE_NO_PAD.encode(payload));
+            let mut mac = secret().mac();
+            mac.update(input.as_bytes());
+            let signature = URL_SAFE_NO_PAD.encode(mac.finalize().into_bytes());
+            assert_eq!(
+                verify(&format!("{input}.{signature}"), &secret(), now()),
+                Err(TokenError::Malformed),
+                "{payload}"
+            );
+        }
+    }
+
     #[test]
     fn a_random_secret_is_64_hex_digits_and_differs_each_time() {
         let (_, a) = Secret::random().unwrap();
