@@ -1,23 +1,27 @@
 //! HS256 JSON Web Tokens: what the local stack accepts in place of API Gateway's JWT authorizer,
 //! and what `standing token` mints. Only HS256 is accepted, whatever the header asks for.
+//!
+//! Signing and checking the signature, `iss` and `aud` are the `jsonwebtoken` crate's. `exp` and
+//! `nbf` are checked here, against the time the caller gives: the crate reads the system clock,
+//! and the stack's clock can be the dev clock.
 
 use std::collections::BTreeMap;
 
-use base64::Engine as _;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::{DateTime, Utc};
-use hmac::{Hmac, Mac};
+use jsonwebtoken::crypto::{CryptoProvider, rust_crypto};
+use jsonwebtoken::errors::ErrorKind;
+use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use serde_json::{Map, Value, json};
-use sha2::Sha256;
-
-type HmacSha256 = Hmac<Sha256>;
 
 /// The environment variable holding the signing secret.
 pub const SECRET_ENV: &str = "STANDING_JWT_SECRET";
 
 /// What tokens are signed and checked with: the UTF-8 bytes of [`SECRET_ENV`], keyed once.
 #[derive(Clone)]
-pub struct Secret(HmacSha256);
+pub struct Secret {
+    encoding: EncodingKey,
+    decoding: DecodingKey,
+}
 
 impl std::fmt::Debug for Secret {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -39,7 +43,14 @@ impl Secret {
         if bytes.len() < MIN_SECRET_BYTES {
             return None;
         }
-        HmacSha256::new_from_slice(&bytes).ok().map(Self)
+        // The crate panics on its first use if it cannot tell which backend to use (as when a
+        // build enables both); naming ours before any token is signed or checked rules that out.
+        // An `Err` says a provider is installed already, which is all that is needed.
+        let _ = CryptoProvider::install_default(&rust_crypto::DEFAULT_PROVIDER);
+        Some(Self {
+            encoding: EncodingKey::from_secret(&bytes).ok()?,
+            decoding: DecodingKey::from_secret(&bytes).ok()?,
+        })
     }
 
     /// The secret from [`SECRET_ENV`]: `Ok(None)` when it is not set, an error sentence when it
@@ -67,10 +78,6 @@ impl Secret {
         let secret = Self::new(text.clone())
             .ok_or_else(|| std::io::Error::other("a random secret could not be keyed"))?;
         Ok((secret, text))
-    }
-
-    fn mac(&self) -> HmacSha256 {
-        self.0.clone()
     }
 }
 
@@ -129,30 +136,29 @@ impl std::error::Error for TokenError {}
 pub type Claims = Map<String, Value>;
 
 /// Verifies `token` with `secret` at wall time `now`: HS256 only, a matching signature, an
-/// `exp` after `now`, an `nbf` (if any) not after `now`.
+/// `exp` after `now`, an `nbf` (if any) not after `now`, `iss` [`ISSUER`] and `aud` naming
+/// [`AUDIENCE`].
 pub fn verify(token: &str, secret: &Secret, now: DateTime<Utc>) -> Result<Claims, TokenError> {
-    let mut parts = token.split('.');
-    let (Some(header), Some(payload), Some(signature), None) =
-        (parts.next(), parts.next(), parts.next(), parts.next())
-    else {
+    if token.split('.').count() != 3 {
         return Err(TokenError::Malformed);
-    };
-    let header: Value = decode_json(header)?;
-    // `crit` names extensions the verifier must understand; this one understands none.
-    if header.get("alg").and_then(Value::as_str) != Some("HS256") || header.get("crit").is_some() {
+    }
+    // The header is read first so that any other algorithm is named as such, not as a bad
+    // signature. `crit` names extensions the verifier must understand; this one understands
+    // none (the crate would take `b64`).
+    let header = jsonwebtoken::decode_header(token).map_err(|e| match e.kind() {
+        // JSON of the wrong shape: no `alg`, or one the crate does not know (such as `none`).
+        ErrorKind::Json(e) if e.classify() == serde_json::error::Category::Data => {
+            TokenError::Algorithm
+        }
+        _ => TokenError::Malformed,
+    })?;
+    if header.alg != Algorithm::HS256 || header.crit.is_some() {
         return Err(TokenError::Algorithm);
     }
-    let signature = URL_SAFE_NO_PAD
-        .decode(signature)
-        .map_err(|_| TokenError::Malformed)?;
-    let mut mac = secret.mac();
-    mac.update(&token.as_bytes()[..header_and_payload_len(token)]);
-    mac.verify_slice(&signature)
-        .map_err(|_| TokenError::Signature)?;
+    let claims = jsonwebtoken::decode::<Claims>(token, &secret.decoding, &validation())
+        .map_err(|e| refusal(e.kind()))?
+        .claims;
 
-    let Value::Object(claims) = decode_json(payload)? else {
-        return Err(TokenError::Malformed);
-    };
     let at = now.timestamp();
     match claims.get("exp").map(numeric_date) {
         None => return Err(TokenError::NoExpiry),
@@ -165,29 +171,72 @@ pub fn verify(token: &str, secret: &Secret, now: DateTime<Utc>) -> Result<Claims
         Some(Some(nbf)) if nbf > at => return Err(TokenError::NotYetValid),
         _ => {}
     }
+    // The crate also takes an `iss` that is a list naming the issuer; RFC 7519 has one issuer.
     if claims.get("iss").and_then(Value::as_str) != Some(ISSUER) {
         return Err(TokenError::Issuer);
-    }
-    let for_us = match claims.get("aud") {
-        Some(Value::String(aud)) => aud == AUDIENCE,
-        Some(Value::Array(auds)) => auds.iter().any(|a| a.as_str() == Some(AUDIENCE)),
-        _ => false,
-    };
-    if !for_us {
-        return Err(TokenError::Audience);
     }
     Ok(claims)
 }
 
-/// Signs `claims` with HS256.
+/// What the crate checks: the HS256 signature, `iss` and `aud`, both required. Not `exp` and
+/// `nbf`, which [`verify`] checks against the time it is given, with no leeway.
+fn validation() -> Validation {
+    let mut validation = Validation::new(Algorithm::HS256);
+    validation.set_required_spec_claims(&["iss", "aud"]);
+    validation.set_issuer(&[ISSUER]);
+    validation.set_audience(&[AUDIENCE]);
+    validation.validate_aud = true;
+    validation.validate_exp = false;
+    validation.validate_nbf = false;
+    // The crate's default is 60 s; the stack has always allowed none.
+    validation.leeway = 0;
+    validation
+}
+
+/// The refusal for an error of the crate's `decode`, once the header has passed.
+fn refusal(kind: &ErrorKind) -> TokenError {
+    match kind {
+        ErrorKind::InvalidSignature => TokenError::Signature,
+        ErrorKind::InvalidAlgorithm
+        | ErrorKind::MissingAlgorithm
+        | ErrorKind::InvalidAlgorithmName
+        | ErrorKind::UnsupportedAlgorithm => TokenError::Algorithm,
+        ErrorKind::InvalidIssuer => TokenError::Issuer,
+        ErrorKind::InvalidAudience => TokenError::Audience,
+        ErrorKind::MissingRequiredClaim(claim) | ErrorKind::InvalidClaimFormat(claim)
+            if claim == "iss" =>
+        {
+            TokenError::Issuer
+        }
+        ErrorKind::MissingRequiredClaim(claim) | ErrorKind::InvalidClaimFormat(claim)
+            if claim == "aud" =>
+        {
+            TokenError::Audience
+        }
+        ErrorKind::ExpiredSignature => TokenError::Expired,
+        ErrorKind::ImmatureSignature => TokenError::NotYetValid,
+        ErrorKind::InvalidToken
+        | ErrorKind::Base64(_)
+        | ErrorKind::Json(_)
+        | ErrorKind::Utf8(_)
+        | ErrorKind::MissingRequiredClaim(_)
+        | ErrorKind::InvalidClaimFormat(_) => TokenError::Malformed,
+        // Key and backend errors: nothing about the token can be trusted, and a new token
+        // signed with this stack's secret is what the caller needs.
+        _ => TokenError::Signature,
+    }
+}
+
+/// Signs `claims` with HS256, or says why the crate would not.
+pub fn try_sign(claims: &Claims, secret: &Secret) -> Result<String, String> {
+    jsonwebtoken::encode(&Header::new(Algorithm::HS256), claims, &secret.encoding)
+        .map_err(|e| format!("the token could not be signed: {e}"))
+}
+
+/// Signs `claims` with HS256. The crate does not fail for an HMAC key and a JSON object; if it
+/// ever did, the token is empty, which [`verify`] refuses. [`try_sign`] says why.
 pub fn sign(claims: &Claims, secret: &Secret) -> String {
-    let header = URL_SAFE_NO_PAD.encode(br#"{"alg":"HS256","typ":"JWT"}"#);
-    let payload = URL_SAFE_NO_PAD.encode(Value::Object(claims.clone()).to_string());
-    let signing_input = format!("{header}.{payload}");
-    let mut mac = secret.mac();
-    mac.update(signing_input.as_bytes());
-    let signature = URL_SAFE_NO_PAD.encode(mac.finalize().into_bytes());
-    format!("{signing_input}.{signature}")
+    try_sign(claims, secret).unwrap_or_default()
 }
 
 /// The claims `standing token` puts in a token: `sub`, `roles` (a JSON array), `iat`, `exp`,
@@ -217,17 +266,6 @@ pub fn gateway_claims(claims: &Claims) -> BTreeMap<String, String> {
         .collect()
 }
 
-fn header_and_payload_len(token: &str) -> usize {
-    token.rfind('.').unwrap_or(0)
-}
-
-fn decode_json(part: &str) -> Result<Value, TokenError> {
-    let bytes = URL_SAFE_NO_PAD
-        .decode(part)
-        .map_err(|_| TokenError::Malformed)?;
-    serde_json::from_slice(&bytes).map_err(|_| TokenError::Malformed)
-}
-
 /// A NumericDate: seconds since the epoch, possibly fractional (truncated).
 fn numeric_date(value: &Value) -> Option<i64> {
     match value {
@@ -255,6 +293,21 @@ pub fn bearer(header: Option<&str>) -> Result<&str, TokenError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use base64::Engine as _;
+    use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    use hmac::{Hmac, Mac};
+    use sha2::Sha256;
+
+    /// Forged tokens are signed with an HMAC of the tests' own, not the crate's.
+    trait TestMac {
+        fn mac(&self) -> Hmac<Sha256>;
+    }
+
+    impl TestMac for Secret {
+        fn mac(&self) -> Hmac<Sha256> {
+            Hmac::new_from_slice(self.encoding.as_bytes()).unwrap()
+        }
+    }
 
     fn secret() -> Secret {
         Secret::new("test-secret-of-the-jwt-module-unit-tests").unwrap()
@@ -406,6 +459,167 @@ mod tests {
         assert_eq!(bearer(Some("Basic abc")), Err(TokenError::NotBearer));
         assert_eq!(bearer(Some("Bearer")), Err(TokenError::NotBearer));
         assert_eq!(bearer(Some("Bearer ")), Err(TokenError::NotBearer));
+    }
+
+    /// A token signed with the test secret, of `claims` changed by `change`.
+    fn signed_with(change: impl FnOnce(&mut Claims)) -> String {
+        let mut claims = local_claims("fl-1", &roles(&["freelancer"]), now(), 60);
+        change(&mut claims);
+        sign(&claims, &secret())
+    }
+
+    #[test]
+    fn a_token_with_a_wrong_or_missing_issuer_is_refused() {
+        for token in [
+            signed_with(|c| {
+                c.insert("iss".into(), json!("standing"));
+            }),
+            signed_with(|c| {
+                c.insert("iss".into(), json!("Standing-Local"));
+            }),
+            signed_with(|c| {
+                c.insert("iss".into(), json!(["standing-local"]));
+            }),
+            signed_with(|c| {
+                c.insert("iss".into(), json!(7));
+            }),
+            signed_with(|c| {
+                c.remove("iss");
+            }),
+        ] {
+            assert_eq!(
+                verify(&token, &secret(), now()),
+                Err(TokenError::Issuer),
+                "{token}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_token_with_a_wrong_or_missing_audience_is_refused() {
+        for token in [
+            signed_with(|c| {
+                c.insert("aud".into(), json!("standing-local"));
+            }),
+            signed_with(|c| {
+                c.insert("aud".into(), json!([]));
+            }),
+            signed_with(|c| {
+                c.insert("aud".into(), json!(7));
+            }),
+            signed_with(|c| {
+                c.insert("aud".into(), Value::Null);
+            }),
+            signed_with(|c| {
+                c.remove("aud");
+            }),
+        ] {
+            assert_eq!(
+                verify(&token, &secret(), now()),
+                Err(TokenError::Audience),
+                "{token}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_token_with_alg_none_and_no_signature_is_refused() {
+        let payload =
+            URL_SAFE_NO_PAD.encode(Value::Object(local_claims("fl-1", &[], now(), 60)).to_string());
+        for alg in ["none", "None", "NONE", ""] {
+            let header = URL_SAFE_NO_PAD.encode(json!({"alg": alg, "typ": "JWT"}).to_string());
+            assert_eq!(
+                verify(&format!("{header}.{payload}."), &secret(), now()),
+                Err(TokenError::Algorithm),
+                "{alg}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_token_signed_with_another_secret_is_refused() {
+        let other = Secret::new("a-second-secret-of-at-least-32-bytes!").unwrap();
+        let token = sign(&local_claims("fl-1", &[], now(), 60), &other);
+        assert_eq!(verify(&token, &secret(), now()), Err(TokenError::Signature));
+        assert!(verify(&token, &other, now()).is_ok());
+    }
+
+    #[test]
+    fn an_expired_token_is_refused_from_its_expiry_on_with_no_leeway() {
+        let token = sign(&local_claims("fl-1", &[], now(), 60), &secret());
+        let second = chrono::Duration::seconds(1);
+        let expiry = now() + chrono::Duration::seconds(60);
+        assert!(verify(&token, &secret(), expiry - second).is_ok());
+        for at in [
+            expiry,
+            expiry + second,
+            expiry + chrono::Duration::days(365),
+        ] {
+            assert_eq!(
+                verify(&token, &secret(), at),
+                Err(TokenError::Expired),
+                "{at}"
+            );
+        }
+        // The time given decides, not the machine's clock: a token long expired by the wall
+        // clock verifies at a dev-clock time before its expiry.
+        let old = "2001-01-01T00:00:00Z".parse().unwrap();
+        let old_token = sign(&local_claims("fl-1", &[], old, 60), &secret());
+        assert!(verify(&old_token, &secret(), old).is_ok());
+    }
+
+    #[test]
+    fn a_token_not_yet_valid_is_refused_until_its_nbf_with_no_leeway() {
+        let nbf = now() + chrono::Duration::seconds(30);
+        let token = signed_with(|c| {
+            c.insert("nbf".into(), json!(nbf.timestamp()));
+        });
+        let second = chrono::Duration::seconds(1);
+        assert_eq!(
+            verify(&token, &secret(), nbf - second),
+            Err(TokenError::NotYetValid)
+        );
+        assert!(verify(&token, &secret(), nbf).is_ok());
+    }
+
+    #[test]
+    fn a_header_that_is_not_json_is_malformed_and_junk_never_panics() {
+        let payload =
+            URL_SAFE_NO_PAD.encode(Value::Object(local_claims("fl-1", &[], now(), 60)).to_string());
+        let header = URL_SAFE_NO_PAD.encode("not json");
+        assert_eq!(
+            verify(&format!("{header}.{payload}.c2ln"), &secret(), now()),
+            Err(TokenError::Malformed)
+        );
+        let good = sign(&local_claims("fl-1", &[], now(), 60), &secret());
+        for junk in [
+            "..",
+            "a.b.c",
+            "%%.%%.%%",
+            "\u{0}.\u{0}.\u{0}",
+            "e30.e30.",
+            "W10.W10.W10",
+            &good[..good.len() / 2],
+            &good.replace('.', ".."),
+        ] {
+            assert!(verify(junk, &secret(), now()).is_err(), "{junk}");
+        }
+    }
+
+    #[test]
+    fn a_token_whose_payload_is_not_an_object_is_malformed() {
+        let header = URL_SAFE_NO_PAD.encode(r#"{"alg":"HS256","typ":"JWT"}"#);
+        for payload in ["[1,2]", "\"standing\"", "7", "not json"] {
+            let input = format!("{header}.{}", URL_SAFE_NO_PAD.encode(payload));
+            let mut mac = secret().mac();
+            mac.update(input.as_bytes());
+            let signature = URL_SAFE_NO_PAD.encode(mac.finalize().into_bytes());
+            assert_eq!(
+                verify(&format!("{input}.{signature}"), &secret(), now()),
+                Err(TokenError::Malformed),
+                "{payload}"
+            );
+        }
     }
 
     #[test]
