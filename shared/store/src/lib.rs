@@ -26,6 +26,6 @@ pub use engine::{
     Page, Query, SortKeyCondition, TransactOp, WriteOutput,
 };
 pub use error::{CancelCode, CancelReason, StoreError};
-pub use repository::{Envelope, Repository, keys};
+pub use repository::{Due, Envelope, Guard, Reference, Repository, from_item, keys};
 pub use serde_dynamo::{AttributeValue, Item};
 pub use table::{Index, create_table};

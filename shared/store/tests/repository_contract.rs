@@ -1077,3 +1077,206 @@ async fn the_audit_trail_is_read_a_page_after_its_cursor_and_a_foreign_cursor_is
         Err(DomainError::InvalidField { field, .. }) if field == "cursor"
     ));
 }
+
+/// Where one stored item of each entity type, as the repository writes it today, is kept in
+/// DynamoDB JSON: the items a table holds outlive the code that wrote them.
+const STORED_ITEMS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/items");
+
+/// Writes one item of every entity type through the use cases, and returns the richest image of
+/// each type from the change log, by type.
+async fn items_written_today() -> std::collections::BTreeMap<String, Item> {
+    let f = embedded().await;
+    let repo = &f.repo;
+    let (clock, e) = blocked_by_three_clients(repo).await;
+    let freelancer = actor("fl1", &[Role::Freelancer]);
+    feedback::respond(
+        repo,
+        &clock,
+        &policy(),
+        &freelancer,
+        &cid("c1"),
+        ResponseText::parse("I delivered what the contract asked for").unwrap(),
+    )
+    .await
+    .unwrap();
+    let report = feedback::report(
+        repo,
+        &clock,
+        &policy(),
+        &freelancer,
+        &cid("c2"),
+        feedback::ReportFeedback {
+            reason: ReportReason::Manipulation,
+            details: Note::parse("a competitor").unwrap(),
+        },
+    )
+    .await
+    .unwrap();
+    let reviewer = actor("rev1", &[Role::Reviewer]);
+    feedback::decide_report(
+        repo,
+        &clock,
+        &reviewer,
+        &report.report_id,
+        feedback::DecideReport {
+            outcome: ReportOutcome::Kept,
+            note: Note::parse("the client's account is consistent").unwrap(),
+        },
+    )
+    .await
+    .unwrap();
+    appeals::file(
+        repo,
+        &clock,
+        &policy(),
+        &freelancer,
+        &user("fl1"),
+        appeals::FileAppeal {
+            sanction_id: e.sanctions[0].sanction_id.clone(),
+            kind: AppealKind::Contest,
+            statement: Statement::parse("the third client never paid").unwrap(),
+        },
+    )
+    .await
+    .unwrap();
+    for client in ["cl1", "cl2"] {
+        let reporter = actor(client, &[Role::Client]);
+        complaints::file(
+            repo,
+            &clock,
+            &policy(),
+            complaints::may_file(repo, &reporter, &user("fl1"))
+                .await
+                .unwrap(),
+            complaint_cmd("AWS SA"),
+        )
+        .await
+        .unwrap();
+    }
+    let engine = f.embedded.clone().unwrap();
+    let changes = engine.read_changes(None, 10_000).await.unwrap();
+    let mut richest: std::collections::BTreeMap<String, Item> = Default::default();
+    for image in changes.into_iter().filter_map(|c| c.new_image) {
+        let Some(standing_store::AttributeValue::S(entity)) = image.get("entity_type").cloned()
+        else {
+            continue;
+        };
+        let size = serde_json::to_string(&image).unwrap().len();
+        let richer = richest
+            .get(&entity)
+            .is_none_or(|kept| serde_json::to_string(kept).unwrap().len() < size);
+        if richer {
+            richest.insert(entity, image);
+        }
+    }
+    richest
+}
+
+/// Decodes a stored item as the repository reads its entity type, and encodes it back.
+fn decode_and_encode(entity: &str, item: Item) -> Result<Item, String> {
+    use standing_store::{Due, Envelope, Guard, Reference, from_item};
+    fn again<T: serde::Serialize + serde::de::DeserializeOwned>(
+        item: Item,
+    ) -> Result<Item, String> {
+        let envelope: Envelope<T> = from_item(item).map_err(|e| e.to_string())?;
+        envelope.to_item().map_err(|e| e.to_string())
+    }
+    match entity {
+        "contract" => again::<model::Contract>(item),
+        "feedback" => again::<model::Feedback>(item),
+        "complaint" => again::<model::Complaint>(item),
+        "appeal" => again::<model::Appeal>(item),
+        "standing" => again::<standing_domain::ports::StandingSnapshot>(item),
+        "audit" => again::<model::AuditEntry>(item),
+        "notice" => again::<model::Notice>(item),
+        "due" => again::<Due>(item),
+        "guard" => again::<Guard>(item),
+        "ref" => again::<Reference>(item),
+        other => Err(format!("no decoder for entity type {other}")),
+    }
+}
+
+/// Every attribute of `old` is in `new` with the same value (maps compared the same way, so a
+/// field added since the fixture was written is fine; one renamed, dropped or retyped is not).
+fn keeps_everything(
+    old: &standing_store::AttributeValue,
+    new: &standing_store::AttributeValue,
+    path: &str,
+    lost: &mut Vec<String>,
+) {
+    use standing_store::AttributeValue as V;
+    match (old, new) {
+        (V::M(o), V::M(n)) => {
+            for (k, v) in o {
+                match n.get(k) {
+                    Some(nv) => keeps_everything(v, nv, &format!("{path}.{k}"), lost),
+                    None => lost.push(format!("{path}.{k} is gone")),
+                }
+            }
+        }
+        (V::L(o), V::L(n)) if o.len() == n.len() => {
+            for (i, (a, b)) in o.iter().zip(n).enumerate() {
+                keeps_everything(a, b, &format!("{path}[{i}]"), lost);
+            }
+        }
+        (a, b) if a == b => {}
+        (a, b) => lost.push(format!("{path} was {a:?}, is now {b:?}")),
+    }
+}
+
+/// Items written by an earlier build must still decode, and come back with every attribute they
+/// had: a renamed or retyped field in a domain struct fails here, not on the table. Run with
+/// `STANDING_WRITE_FIXTURES=1` to add the types a new build writes (never to paper over a loss:
+/// keep the old files, and migrate).
+#[tokio::test]
+async fn items_stored_by_earlier_builds_still_decode_with_every_attribute_they_had() {
+    let dir = std::path::Path::new(STORED_ITEMS);
+    if std::env::var("STANDING_WRITE_FIXTURES").is_ok_and(|v| v == "1") {
+        std::fs::create_dir_all(dir).unwrap();
+        for (entity, item) in items_written_today().await {
+            let path = dir.join(format!("{entity}.json"));
+            if !path.exists() {
+                // Through a JSON value, whose maps sort their keys: a stable file.
+                let sorted = serde_json::to_value(&item).unwrap();
+                std::fs::write(&path, serde_json::to_string_pretty(&sorted).unwrap() + "\n")
+                    .unwrap();
+            }
+        }
+    }
+    let mut checked = Vec::new();
+    let mut failures = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        let entity = path.file_stem().unwrap().to_string_lossy().into_owned();
+        let old: Item = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+        match decode_and_encode(&entity, old.clone()) {
+            Err(e) => failures.push(format!("{entity}: {e}")),
+            Ok(new) => {
+                let mut lost = Vec::new();
+                keeps_everything(
+                    &standing_store::AttributeValue::M(old.into()),
+                    &standing_store::AttributeValue::M(new.into()),
+                    &entity,
+                    &mut lost,
+                );
+                failures.extend(lost);
+            }
+        }
+        checked.push(entity);
+    }
+    checked.sort();
+    // Every entity type the repository writes today has a stored example.
+    let written: Vec<String> = items_written_today().await.into_keys().collect();
+    for entity in &written {
+        assert!(
+            checked.contains(entity),
+            "no stored example of `{entity}` items in {STORED_ITEMS}: run with STANDING_WRITE_FIXTURES=1"
+        );
+    }
+    assert!(
+        failures.is_empty(),
+        "stored items no longer read back whole:\n{}",
+        failures.join("\n")
+    );
+    println!("stored items checked: {}", checked.join(", "));
+}

@@ -27,7 +27,20 @@ pub struct Envelope<T> {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub freelancer_id: Option<String>,
     pub version: u64,
+    /// The shape of `data` this build wrote ([`SCHEMA_VERSION`]); items written before the
+    /// attribute existed are version 1. A build refuses items from a newer schema than its own
+    /// instead of misreading them.
+    #[serde(default = "first_schema")]
+    pub schema_version: u32,
     pub data: T,
+}
+
+/// The schema of the items this build writes. Raise it with a migration when `data` changes
+/// incompatibly; `tests/fixtures/items` keeps examples of every version still on tables.
+pub const SCHEMA_VERSION: u32 = 1;
+
+fn first_schema() -> u32 {
+    1
 }
 
 impl<T> Envelope<T> {
@@ -42,6 +55,7 @@ impl<T> Envelope<T> {
             entity_type: entity_type.to_owned(),
             freelancer_id: None,
             version,
+            schema_version: SCHEMA_VERSION,
             data,
         }
     }
@@ -77,12 +91,19 @@ pub fn from_item<T: DeserializeOwned>(item: Item) -> Result<Envelope<T>, StoreEr
     let key = crate::engine::Key::of_item(&item)
         .map(|k| format!("{} / {}", k.pk, k.sk))
         .unwrap_or_else(|_| "an item without a key".to_owned());
-    serde_dynamo::from_item(item).map_err(|_| {
+    let envelope: Envelope<T> = serde_dynamo::from_item(item).map_err(|_| {
         StoreError::Corrupt(format!(
             "{key} does not match the schema of {}",
             std::any::type_name::<T>()
         ))
-    })
+    })?;
+    if envelope.schema_version > SCHEMA_VERSION {
+        return Err(StoreError::Corrupt(format!(
+            "{key} was written in schema {}, newer than this build's {SCHEMA_VERSION}: deploy the newer build",
+            envelope.schema_version
+        )));
+    }
+    Ok(envelope)
 }
 
 /// What a reference item holds: where the real item lives.
@@ -105,4 +126,47 @@ pub struct Due {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Guard {
     pub holds_for: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_dynamo::AttributeValue;
+
+    fn guard_item(schema: Option<&str>) -> Item {
+        let mut envelope = Envelope::new(
+            "FL#f".into(),
+            "GUARD#x".into(),
+            "guard",
+            1,
+            Guard {
+                holds_for: "c1".into(),
+            },
+        )
+        .to_item()
+        .unwrap();
+        let map: &mut std::collections::HashMap<String, AttributeValue> = envelope.as_mut();
+        match schema {
+            Some(n) => map.insert("schema_version".into(), AttributeValue::N(n.into())),
+            None => map.remove("schema_version"),
+        };
+        envelope
+    }
+
+    #[test]
+    fn an_item_written_before_the_schema_version_existed_reads_as_version_one() {
+        let read = from_item::<Guard>(guard_item(None)).unwrap();
+        assert_eq!(read.schema_version, 1);
+        assert_eq!(read.data.holds_for, "c1");
+    }
+
+    #[test]
+    fn an_item_from_a_newer_schema_is_refused_as_corrupt_not_misread() {
+        assert!(from_item::<Guard>(guard_item(Some("1"))).is_ok());
+        let newer = from_item::<Guard>(guard_item(Some("2")));
+        assert!(
+            matches!(&newer, Err(StoreError::Corrupt(m)) if m.contains("newer than this build")),
+            "{newer:?}"
+        );
+    }
 }
