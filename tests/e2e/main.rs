@@ -7,6 +7,7 @@ mod support;
 mod api;
 
 mod authorization;
+mod concurrency;
 mod conflicts;
 mod decisions;
 mod durability;

@@ -1,14 +1,17 @@
 //! What every scenario stands on: the `standing` binary, a stack on a store of the test's own,
-//! callers with tokens, HTTP, bounded polling, and running one scenario on both stores.
+//! callers with tokens, HTTP, bounded polling, a fresh evaluation beside the stored one, and
+//! running one scenario on both stores.
 
 mod binary;
 mod callers;
+mod evaluation;
 mod http;
 mod poll;
 mod process;
 mod stack;
 
 pub use callers::Caller;
+pub use evaluation::evaluate_afresh;
 pub use http::{Reply, send};
 pub use poll::poll;
 pub use stack::{Clock, Stack, Store};
