@@ -12,5 +12,6 @@ mod conflicts;
 mod decisions;
 mod durability;
 mod errors;
+mod hostile;
 mod journey;
 mod shown;
