@@ -231,7 +231,24 @@ fn sanction_shown(addr: SocketAddr, fl: &Caller, kind: &str) -> Value {
 }
 
 /// Writer `n`: its contract with `fl`, both parties' feedback, then its part.
-fn writer(n: usize, wire: Wire<'_>, start: &Barrier, desk: &Mutex<()>) -> Written {
+/// What the writers wait for together.
+struct Turns {
+    /// Everyone starts at once.
+    start: Barrier,
+    /// Complaints are filed one at a time.
+    desk: Mutex<()>,
+    /// No complaint is decided before every complainant has filed: a complaint filed after
+    /// the others were decided is alone, and rightly waits for another reporter (§7).
+    filed: Barrier,
+}
+
+fn complainants() -> usize {
+    (0..WRITERS)
+        .filter(|n| matches!(part(*n), Part::Complaint { .. }))
+        .count()
+}
+
+fn writer(n: usize, wire: Wire<'_>, turns: &Turns) -> Written {
     let fl = Caller::freelancer(FREELANCER);
     let client = Caller::client(&format!("cl-many-{n}"));
     let reviewer = Caller::reviewer(&format!("rv-many-{n}"));
@@ -255,7 +272,7 @@ fn writer(n: usize, wire: Wire<'_>, start: &Barrier, desk: &Mutex<()>) -> Writte
     } else {
         client_feedback(public(5, &comment), "completed_successfully", "fine")
     };
-    start.wait();
+    turns.start.wait();
 
     wire.write("PUT", &k, &service, Some(&registration), 200);
     let given = wire.write(
@@ -326,7 +343,7 @@ fn writer(n: usize, wire: Wire<'_>, start: &Barrier, desk: &Mutex<()>) -> Writte
             // never open a case": filing reads the freelancer's complaints and writes with
             // nothing conditioned on that read; reported, not fixed here).
             let filed = {
-                let _turn = desk.lock().unwrap();
+                let _turn = turns.desk.lock().unwrap();
                 wire.write(
                     "POST",
                     &format!("/freelancers/{}/complaints", fl.id),
@@ -336,6 +353,7 @@ fn writer(n: usize, wire: Wire<'_>, start: &Barrier, desk: &Mutex<()>) -> Writte
                 )
             };
             let complaint_id = id_of(&filed, "complaint_id");
+            turns.filed.wait();
             let outcome = if substantiated {
                 "substantiated"
             } else {
@@ -344,7 +362,7 @@ fn writer(n: usize, wire: Wire<'_>, start: &Barrier, desk: &Mutex<()>) -> Writte
             let decision =
                 json!({"outcome": outcome, "terms_clause": "ToS 4.2", "note": "Checked."});
             let path = format!("/complaints/{complaint_id}/decision");
-            // A complaint can be decided once a case is open: two reporters' complaints filed.
+            // The case is open (every complaint is in review) once the second reporter filed.
             wire.write_once_possible(
                 ("POST", &path, &reviewer, &decision),
                 "not_under_review",
@@ -710,18 +728,22 @@ fn fifty_concurrent_writers_on_one_freelancer_lose_nothing_apply_nothing_twice_a
         addr: stack.addr(),
         tally: &tally,
     };
-    let (start, desk) = (Barrier::new(WRITERS + READERS), Mutex::new(()));
+    let turns = Turns {
+        start: Barrier::new(WRITERS + READERS),
+        desk: Mutex::new(()),
+        filed: Barrier::new(complainants()),
+    };
     let writing = AtomicBool::new(true);
     let (written, reads): (Vec<Written>, Vec<Reads>) = thread::scope(|s| {
         let writers: Vec<_> = (0..WRITERS)
             .map(|n| {
-                let (start, desk) = (&start, &desk);
-                s.spawn(move || writer(n, wire, start, desk))
+                let turns = &turns;
+                s.spawn(move || writer(n, wire, turns))
             })
             .collect();
         let readers: Vec<_> = (0..READERS)
             .map(|n| {
-                let (start, writing) = (&start, &writing);
+                let (start, writing) = (&turns.start, &writing);
                 s.spawn(move || reader(n, wire.addr, start, writing))
             })
             .collect();
