@@ -7,9 +7,11 @@ mod support;
 mod api;
 
 mod authorization;
+mod concurrency;
 mod conflicts;
 mod decisions;
 mod durability;
 mod errors;
+mod hostile;
 mod journey;
 mod shown;

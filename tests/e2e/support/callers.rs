@@ -5,6 +5,9 @@ use std::process::Command;
 use std::sync::{Mutex, OnceLock};
 use std::time::Duration;
 
+use serde_json::{Map, Value};
+use standing_local::jwt::{self, Secret};
+
 use super::binary::binary;
 use super::process::run;
 
@@ -71,4 +74,13 @@ fn token(sub: &str, roles: &[&str]) -> String {
     assert!(!token.is_empty(), "`standing token` printed no token");
     minted.lock().unwrap().insert(key, token.clone());
     token
+}
+
+/// A token `standing token` would never mint: the claims it mints for `sub` with no roles (HS256,
+/// the suite's secret, an hour to live), changed by `edit` before they are signed.
+pub fn token_with(sub: &str, edit: impl FnOnce(&mut Map<String, Value>)) -> String {
+    let mut claims = jwt::local_claims(sub, &[], chrono::Utc::now(), 3600);
+    edit(&mut claims);
+    let secret = Secret::new(SECRET).expect("the suite's secret is long enough");
+    jwt::sign(&claims, &secret)
 }

@@ -9,7 +9,7 @@ use std::time::Duration;
 use serde_json::Value;
 
 /// How long one request may take, start to end.
-const REQUEST: Duration = Duration::from_secs(30);
+pub(super) const REQUEST: Duration = Duration::from_secs(30);
 
 /// A response, with the request it answers (for failure messages).
 #[derive(Debug, Clone)]
@@ -109,7 +109,8 @@ pub fn send(
     parse(&raw, format!("{method} {path}"))
 }
 
-fn parse(raw: &[u8], request: String) -> io::Result<Reply> {
+/// A whole response as read off the wire; `request` names what it answers.
+pub(super) fn parse(raw: &[u8], request: String) -> io::Result<Reply> {
     let broken = |why: &str| {
         io::Error::new(
             io::ErrorKind::UnexpectedEof,

@@ -1,16 +1,21 @@
 //! What every scenario stands on: the `standing` binary, a stack on a store of the test's own,
-//! callers with tokens, HTTP, bounded polling, and running one scenario on both stores.
+//! callers with tokens, HTTP (and raw bytes for what no client sends), bounded polling, a fresh
+//! evaluation beside the stored one, and running one scenario on both stores.
 
 mod binary;
 mod callers;
+mod evaluation;
 mod http;
 mod poll;
 mod process;
+mod raw;
 mod stack;
 
-pub use callers::Caller;
+pub use callers::{Caller, token_with};
+pub use evaluation::evaluate_afresh;
 pub use http::{Reply, send};
 pub use poll::poll;
+pub use raw::{send_chunked, send_raw, trickle};
 pub use stack::{Clock, Stack, Store};
 
 /// Turns `fn scenario(store: Store)` into two tests, `scenario::on_the_embedded_store` and

@@ -57,6 +57,18 @@ impl Store {
         }
     }
 
+    /// Where the stack keeps the table: the embedded engine's file, or DynamoDB Local's endpoint
+    /// and the table's name.
+    pub(super) fn location(&self) -> Location {
+        match &self.table {
+            None => Location::Embedded(self.dir.path().join("data").join(EMBEDDED_FILE)),
+            Some((endpoint, table)) => Location::DynamoDb {
+                endpoint: endpoint.clone(),
+                table: table.clone(),
+            },
+        }
+    }
+
     fn args(&self) -> Vec<String> {
         let mut args = vec![
             "--data".to_owned(),
@@ -78,6 +90,15 @@ impl Store {
         *starts += 1;
         self.dir.path().join(format!("stack-{starts}.stderr.log"))
     }
+}
+
+/// The embedded engine's file in the data directory (`standing serve` names it so).
+const EMBEDDED_FILE: &str = "standing.redb";
+
+/// Where a store's table lives.
+pub(super) enum Location {
+    Embedded(PathBuf),
+    DynamoDb { endpoint: String, table: String },
 }
 
 /// Whether the stack runs on the development clock (`POST /_dev/clock`, `POST /_dev/tick`).

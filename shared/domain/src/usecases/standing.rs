@@ -127,7 +127,13 @@ async fn current<S: StandingStore + ComplaintStore + AppealStore>(
     if let Some(stored) = store.get_standing(freelancer).await? {
         return Ok(stored);
     }
-    reevaluate(store, clock, policy, freelancer).await?;
+    match reevaluate(store, clock, policy, freelancer).await {
+        // Another evaluation (the stream's, or another first read) stored the standing before
+        // each of this one's attempts: that standing exists, so the read shows it. A read is no
+        // write to retry: it never answers `conflict`.
+        Ok(_) | Err(DomainError::Conflict(_)) => {}
+        Err(e) => return Err(e),
+    }
     store.get_standing(freelancer).await?.ok_or_else(|| {
         DomainError::Unavailable("the standing just stored could not be read back".into())
     })
