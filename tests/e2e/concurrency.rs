@@ -9,7 +9,7 @@
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{Barrier, Mutex};
+use std::sync::Barrier;
 use std::thread;
 use std::time::{Duration, Instant};
 
@@ -235,8 +235,6 @@ fn sanction_shown(addr: SocketAddr, fl: &Caller, kind: &str) -> Value {
 struct Turns {
     /// Everyone starts at once.
     start: Barrier,
-    /// Complaints are filed one at a time.
-    desk: Mutex<()>,
     /// No complaint is decided before every complainant has filed: a complaint filed after
     /// the others were decided is alone, and rightly waits for another reporter (§7).
     filed: Barrier,
@@ -337,21 +335,16 @@ fn writer(n: usize, wire: Wire<'_>, turns: &Turns) -> Written {
                 "statement": "The issuer's register has no such certificate.",
                 "evidence": ["https://registry.example/verify?id=none"],
             });
-            // Filed one at a time (while every other kind of write goes on): filed at once,
-            // complaints by distinct reporters can each miss the others, and then no review
-            // case opens though two reporters' complaints are open (bug "concurrent complaints
-            // never open a case": filing reads the freelancer's complaints and writes with
-            // nothing conditioned on that read; reported, not fixed here).
-            let filed = {
-                let _turn = turns.desk.lock().unwrap();
-                wire.write(
-                    "POST",
-                    &format!("/freelancers/{}/complaints", fl.id),
-                    &client,
-                    Some(&body),
-                    201,
-                )
-            };
+            // Filed at once by every complainant, amid every other kind of write: each filing
+            // holds only if no other came in since it read the freelancer's complaints, so
+            // the review case opens whichever commits first.
+            let filed = wire.write(
+                "POST",
+                &format!("/freelancers/{}/complaints", fl.id),
+                &client,
+                Some(&body),
+                201,
+            );
             let complaint_id = id_of(&filed, "complaint_id");
             turns.filed.wait();
             let outcome = if substantiated {
@@ -730,7 +723,6 @@ fn fifty_concurrent_writers_on_one_freelancer_lose_nothing_apply_nothing_twice_a
     };
     let turns = Turns {
         start: Barrier::new(WRITERS + READERS),
-        desk: Mutex::new(()),
         filed: Barrier::new(complainants()),
     };
     let writing = AtomicBool::new(true);

@@ -99,12 +99,22 @@ pub trait ComplaintStore: Send + Sync {
         freelancer: &UserId,
     ) -> impl Future<Output = StoreResult<Vec<Versioned<Complaint>>>> + Send;
 
-    /// Writes a new complaint and the complaints a case just moved into review, all or nothing.
-    /// Refused with `AlreadyExists` when the reporter has an open complaint on the same claim.
+    /// The version of the freelancer's set of complaints: every filing moves it on, so a filing
+    /// decided on a read of the set is refused when another filing came in after that read
+    /// (`None`: nothing filed yet). Read it before the complaints.
+    fn complaint_set_version(
+        &self,
+        freelancer: &UserId,
+    ) -> impl Future<Output = StoreResult<Option<u64>>> + Send;
+
+    /// Writes a new complaint and the complaints a case just moved into review, all or nothing,
+    /// if the set of complaints is still at `set_version`. Refused with `AlreadyExists` when the
+    /// reporter has an open complaint on the same claim, `Conflict` when the set moved on.
     fn file_complaint(
         &self,
         complaint: &Complaint,
         moved_to_review: &[Versioned<Complaint>],
+        set_version: Option<u64>,
     ) -> impl Future<Output = StoreResult<()>> + Send;
 
     fn get_complaint(

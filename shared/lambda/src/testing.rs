@@ -72,7 +72,15 @@ impl ComplaintStore for NoStore {
     async fn freelancer_complaints(&self, _: &UserId) -> StoreResult<Vec<Versioned<Complaint>>> {
         unreachable()
     }
-    async fn file_complaint(&self, _: &Complaint, _: &[Versioned<Complaint>]) -> StoreResult<()> {
+    async fn complaint_set_version(&self, _: &UserId) -> StoreResult<Option<u64>> {
+        unreachable()
+    }
+    async fn file_complaint(
+        &self,
+        _: &Complaint,
+        _: &[Versioned<Complaint>],
+        _: Option<u64>,
+    ) -> StoreResult<()> {
         unreachable()
     }
     async fn get_complaint(&self, _: &ComplaintId) -> StoreResult<Option<Versioned<Complaint>>> {

@@ -81,6 +81,9 @@ on_both_engines!(
     the_standings_jss_follows_the_clock_when_feedback_is_revealed_without_a_new_write,
     the_profile_reads_contracts_newest_first_in_bounded_slices_with_their_feedback,
     the_audit_trail_is_read_a_page_after_its_cursor_and_a_foreign_cursor_is_refused,
+    two_reporters_filing_the_same_claim_at_once_open_the_review_case,
+    one_reporter_filing_more_than_the_open_limit_at_once_gets_only_the_limit_in,
+    a_filing_decided_on_a_stale_read_of_the_complaints_is_refused,
 );
 
 /// An engine that passes every call on and keeps the limit of each query it saw.
@@ -480,7 +483,12 @@ async fn complaints_open_a_case_guard_the_claim_and_leave_the_queue_when_decided
     let mut dup = first.clone();
     dup.complaint_id = ComplaintId::parse("dup").unwrap();
     assert!(matches!(
-        repo.file_complaint(&dup, &[]).await,
+        repo.file_complaint(
+            &dup,
+            &[],
+            repo.complaint_set_version(&user("fl1")).await.unwrap()
+        )
+        .await,
         Err(DomainError::AlreadyExists(_))
     ));
 
@@ -598,7 +606,8 @@ async fn a_complaint_whose_case_update_is_stale_is_not_written_at_all(f: Fixture
         value: moved,
         version: 7,
     }];
-    let result = repo.file_complaint(&new, &stale).await;
+    let set = repo.complaint_set_version(&user("fl1")).await.unwrap();
+    let result = repo.file_complaint(&new, &stale, set).await;
     assert!(
         matches!(result, Err(DomainError::Conflict(_))),
         "{result:?}"
@@ -1279,4 +1288,150 @@ async fn items_stored_by_earlier_builds_still_decode_with_every_attribute_they_h
         failures.join("\n")
     );
     println!("stored items checked: {}", checked.join(", "));
+}
+
+async fn two_reporters_filing_the_same_claim_at_once_open_the_review_case(f: Fixture) {
+    let repo = &f.repo;
+    for (c, client) in [("r1", "rc1"), ("r2", "rc2")] {
+        contracts::register(repo, &service(), cid(c), register_cmd(client, Some(day(1))))
+            .await
+            .unwrap();
+    }
+    let clock = FixedClock::at(day(5));
+    let file = |client: &'static str| {
+        let clock = &clock;
+        async move {
+            let reporter = actor(client, &[Role::Client]);
+            let right = complaints::may_file(repo, &reporter, &user("fl1"))
+                .await
+                .unwrap();
+            complaints::file(repo, clock, &policy(), right, complaint_cmd("AWS SA")).await
+        }
+    };
+    // Both read the complaints before either writes (the futures interleave at each await).
+    let (a, b) = tokio::join!(file("rc1"), file("rc2"));
+    a.unwrap();
+    b.unwrap();
+    let review = repo
+        .complaint_queue(ComplaintStatus::UnderReview, &PageRequest::default())
+        .await
+        .unwrap();
+    assert_eq!(
+        review.items.len(),
+        2,
+        "the second filing saw the first and opened the case"
+    );
+}
+
+async fn one_reporter_filing_more_than_the_open_limit_at_once_gets_only_the_limit_in(f: Fixture) {
+    let repo = &f.repo;
+    contracts::register(
+        repo,
+        &service(),
+        cid("lim"),
+        register_cmd("lc1", Some(day(1))),
+    )
+    .await
+    .unwrap();
+    let clock = FixedClock::at(day(5));
+    let limit = policy().max_open_complaints_per_reporter as usize;
+    let reporter = actor("lc1", &[Role::Client]);
+    let mut filings = Vec::new();
+    for n in 0..=limit {
+        let (reporter, clock) = (reporter.clone(), &clock);
+        filings.push(async move {
+            let right = complaints::may_file(repo, &reporter, &user("fl1"))
+                .await
+                .unwrap();
+            complaints::file(
+                repo,
+                clock,
+                &policy(),
+                right,
+                complaint_cmd(&format!("claim {n}")),
+            )
+            .await
+        });
+    }
+    let results = futures_join_all(filings).await;
+    let accepted = results.iter().filter(|r| r.is_ok()).count();
+    assert_eq!(accepted, limit, "{results:?}");
+    assert!(
+        results
+            .iter()
+            .filter(|r| r.is_err())
+            .all(|r| matches!(r, Err(DomainError::Policy(_)))),
+        "the one over the limit is refused by the rule, not lost to a conflict: {results:?}"
+    );
+    assert_eq!(
+        repo.freelancer_complaints(&user("fl1"))
+            .await
+            .unwrap()
+            .len(),
+        limit
+    );
+}
+
+async fn a_filing_decided_on_a_stale_read_of_the_complaints_is_refused(f: Fixture) {
+    let repo = &f.repo;
+    contracts::register(
+        repo,
+        &service(),
+        cid("st"),
+        register_cmd("sc1", Some(day(1))),
+    )
+    .await
+    .unwrap();
+    let before = repo.complaint_set_version(&user("fl1")).await.unwrap();
+    assert_eq!(before, None);
+    let clock = FixedClock::at(day(5));
+    let reporter = actor("sc1", &[Role::Client]);
+    complaints::file(
+        repo,
+        &clock,
+        &policy(),
+        complaints::may_file(repo, &reporter, &user("fl1"))
+            .await
+            .unwrap(),
+        complaint_cmd("first"),
+    )
+    .await
+    .unwrap();
+    let late = complaint("late", "sc1", "second", day(5));
+    let result = repo.file_complaint(&late, &[], before).await;
+    assert!(
+        matches!(result, Err(DomainError::Conflict(_))),
+        "{result:?}"
+    );
+    assert_eq!(
+        repo.freelancer_complaints(&user("fl1"))
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
+}
+
+/// Runs the futures together on this task, all of them interleaving at their awaits.
+async fn futures_join_all<F: std::future::Future>(futures: Vec<F>) -> Vec<F::Output> {
+    let mut pinned: Vec<std::pin::Pin<Box<F>>> = futures.into_iter().map(Box::pin).collect();
+    let mut out: Vec<Option<F::Output>> = pinned.iter().map(|_| None).collect();
+    std::future::poll_fn(|cx| {
+        let mut pending = false;
+        for (future, slot) in pinned.iter_mut().zip(out.iter_mut()) {
+            if slot.is_none() {
+                match future.as_mut().poll(cx) {
+                    std::task::Poll::Ready(v) => *slot = Some(v),
+                    std::task::Poll::Pending => pending = true,
+                }
+            }
+        }
+        if pending {
+            std::task::Poll::Pending
+        } else {
+            std::task::Poll::Ready(())
+        }
+    })
+    .await;
+    out.into_iter().flatten().collect()
 }

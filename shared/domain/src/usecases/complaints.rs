@@ -61,7 +61,14 @@ pub async fn may_file<S: ContractStore>(
     })
 }
 
+/// How often a filing is decided again when another filing about the same freelancer came in
+/// between its read and its write.
+const FILE_ATTEMPTS: u32 = 8;
+
 /// A client files a complaint; a review case opens when enough distinct reporters complain.
+/// The rule is checked on the freelancer's complaints as read, and the write holds only if no
+/// other filing came in since (§7: two reporters filing at once still open the case, and one
+/// reporter cannot pass the open limit by filing in parallel); else it reads and decides again.
 pub async fn file<S: ComplaintStore>(
     store: &S,
     clock: &impl Clock,
@@ -79,6 +86,26 @@ pub async fn file<S: ComplaintStore>(
             format!("must list 1 to {MAX_EVIDENCE} links or texts"),
         ));
     }
+    let mut attempt = 1;
+    loop {
+        match file_once(store, clock, policy, &reporter, &freelancer, cmd.clone()).await {
+            Err(DomainError::Conflict(_)) if attempt < FILE_ATTEMPTS => attempt += 1,
+            other => return other,
+        }
+    }
+}
+
+async fn file_once<S: ComplaintStore>(
+    store: &S,
+    clock: &impl Clock,
+    policy: &PolicyConfig,
+    reporter: &UserId,
+    freelancer: &UserId,
+    cmd: FileComplaint,
+) -> Result<Complaint, DomainError> {
+    let reporter = reporter.clone();
+    let freelancer = freelancer.clone();
+    let set_version = store.complaint_set_version(&freelancer).await?;
     let existing = store.freelancer_complaints(&freelancer).await?;
     let values: Vec<Complaint> = existing.iter().map(|v| v.value.clone()).collect();
     rule::check_filing(&reporter, &values, cmd.category, &cmd.claim, policy)?;
@@ -120,7 +147,9 @@ pub async fn file<S: ComplaintStore>(
                 })
         })
         .collect();
-    store.file_complaint(&new, &moved_to_review).await?;
+    store
+        .file_complaint(&new, &moved_to_review, set_version)
+        .await?;
     Ok(new)
 }
 

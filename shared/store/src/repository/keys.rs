@@ -62,6 +62,8 @@ pub fn complaint_ref_pk(complaint: &ComplaintId) -> String {
 pub fn complaint_queue_gsi1pk(status: ComplaintStatus) -> String {
     format!("COMPLAINTS#{status}")
 }
+/// The freelancer's set of complaints: a versioned item every filing moves on.
+pub const COMPLAINT_SET_SK: &str = "GUARD#COMPLAINTS";
 pub fn claim_guard_sk(reporter: &UserId, claim_key: &str) -> String {
     format!("GUARD#CLAIM#{reporter}#{claim_key}")
 }

@@ -581,10 +581,18 @@ impl ComplaintStore for Repository {
         .await
     }
 
+    async fn complaint_set_version(&self, freelancer: &UserId) -> StoreResult<Option<u64>> {
+        Ok(self
+            .get_envelope::<Guard>(keys::freelancer_pk(freelancer), keys::COMPLAINT_SET_SK)
+            .await?
+            .map(|e| e.version))
+    }
+
     async fn file_complaint(
         &self,
         complaint: &Complaint,
         moved: &[Versioned<Complaint>],
+        set_version: Option<u64>,
     ) -> StoreResult<()> {
         let guard = Self::claim_guard(complaint);
         let pk = keys::freelancer_pk(&complaint.freelancer_id);
@@ -610,6 +618,20 @@ impl ComplaintStore for Repository {
                 Condition::VersionEquals(m.version),
             ));
         }
+        let set = Envelope::new(
+            pk.clone(),
+            keys::COMPLAINT_SET_SK.to_owned(),
+            entity::GUARD,
+            next_version(set_version),
+            Guard {
+                holds_for: "complaints".to_owned(),
+            },
+        )
+        .for_freelancer(&complaint.freelancer_id)
+        .to_item()
+        .map_err(unavailable)?;
+        let set_at = ops.len();
+        ops.push(put(set, expect_version(set_version)));
         self.transact(ops).await.map_err(|e| {
             on_transaction(e, |i| match i {
                 0 => DomainError::AlreadyExists(
@@ -618,6 +640,10 @@ impl ComplaintStore for Repository {
                 ),
                 1 | 2 => DomainError::Conflict(
                     "this complaint was already filed; refresh and check the queue".into(),
+                ),
+                i if i == set_at => DomainError::Conflict(
+                    "another complaint about this freelancer was filed at the same time; try again"
+                        .into(),
                 ),
                 _ => stale("review case"),
             })
