@@ -3,11 +3,14 @@
 //! (not in this crate's own unit tests): invocations read and answered through JSON as Lambda
 //! does them ([`invoke`]), the real stores on fresh storage ([`stores`]), their changes as the
 //! stream events Lambda delivers ([`stream`]), arrangements through the domain's use cases
-//! ([`arrange`]) and a fake Lambda Runtime API for running a function's binary ([`runtime_api`]).
+//! ([`arrange`]), an engine that fails chosen calls ([`faults`]) and a fake Lambda Runtime API
+//! for running a function's binary ([`runtime_api`]).
 #![allow(clippy::expect_used, clippy::panic)] // a malformed fixture is a bug in the test itself
 
 #[cfg(feature = "testing")]
 pub mod arrange;
+#[cfg(feature = "testing")]
+pub mod faults;
 #[cfg(feature = "testing")]
 pub mod invoke;
 #[cfg(feature = "testing")]

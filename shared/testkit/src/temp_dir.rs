@@ -15,13 +15,19 @@ pub struct TempDir {
 impl TempDir {
     /// Creates a fresh directory under the system's temporary directory.
     pub fn new(prefix: &str) -> io::Result<Self> {
+        Self::new_in(&std::env::temp_dir(), prefix)
+    }
+
+    /// Creates a fresh directory under `parent` (a RAM disk such as `/dev/shm`, for a test
+    /// that commits thousands of times and is not about what survives a power cut).
+    pub fn new_in(parent: &Path, prefix: &str) -> io::Result<Self> {
         static NEXT: AtomicU64 = AtomicU64::new(0);
         let n = NEXT.fetch_add(1, Ordering::Relaxed);
         let nanos = SystemTime::now()
             .duration_since(UNIX_EPOCH)
             .map(|d| d.as_nanos())
             .unwrap_or(0);
-        let path = std::env::temp_dir().join(format!(
+        let path = parent.join(format!(
             "standing-{prefix}-{}-{n}-{nanos}",
             std::process::id()
         ));

@@ -23,7 +23,24 @@ pub struct EmbeddedStore {
 
 impl EmbeddedStore {
     pub fn new() -> Self {
-        let dir = TempDir::new("function-test").expect("a temporary directory");
+        Self::in_dir(TempDir::new("function-test").expect("a temporary directory"))
+    }
+
+    /// A repository on a fresh embedded engine in RAM (`/dev/shm`) where the machine has one,
+    /// else in the temporary directory: for tests that commit tens of thousands of times and
+    /// prove something other than durability (each commit still goes through redb's fsync,
+    /// which costs nothing on a RAM disk).
+    pub fn in_ram() -> Self {
+        let shm = std::path::Path::new("/dev/shm");
+        let dir = if shm.is_dir() {
+            TempDir::new_in(shm, "function-test")
+        } else {
+            TempDir::new("function-test")
+        };
+        Self::in_dir(dir.expect("a temporary directory"))
+    }
+
+    fn in_dir(dir: TempDir) -> Self {
         let engine =
             EmbeddedEngine::open(dir.path().join("standing.redb"), EmbeddedOptions::default())
                 .expect("a fresh embedded engine opens");
