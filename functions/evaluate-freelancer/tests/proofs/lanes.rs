@@ -342,7 +342,10 @@ impl Lane {
             let id = standing_domain::UserId::parse(freelancer.as_str()).expect("a freelancer id");
             let repo = &self.store.repo;
             let standing = repo.get_standing(&id).await.expect("the standing reads");
-            let audit = repo.audit_trail(&id).await.expect("the audit trail reads");
+            let audit = {
+                let id = &id;
+                super::every_page(|page| async move { repo.audit_trail(id, &page).await }).await
+            };
             let partition = keys::freelancer_pk(&id);
             let mut items = Vec::new();
             let mut start = None;

@@ -21,6 +21,27 @@ use chrono::{DateTime, Duration, Utc};
 use lanes::{Held, Lane};
 use std::collections::BTreeMap;
 
+/// Every page of a paged read of the store, in order.
+pub async fn every_page<T, Fut>(
+    mut read: impl FnMut(standing_domain::paging::PageRequest) -> Fut,
+) -> Vec<T>
+where
+    Fut: std::future::Future<
+            Output = Result<standing_domain::paging::Page<T>, standing_domain::DomainError>,
+        >,
+{
+    let mut out = Vec::new();
+    let mut request = Some(standing_domain::paging::PageRequest::first(
+        standing_domain::paging::MAX_LIMIT,
+    ));
+    while let Some(page) = request.take() {
+        let got = read(page.clone()).await.expect("a page reads");
+        request = page.next(&got);
+        out.extend(got.items);
+    }
+    out
+}
+
 /// The first day of every history.
 fn first_day() -> DateTime<Utc> {
     standing_domain::fixtures::day(0)

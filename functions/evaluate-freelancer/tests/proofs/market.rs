@@ -745,10 +745,12 @@ impl Market {
     }
 
     async fn decide_complaint(&mut self, reference: &Repository) -> Option<Event> {
-        let queue = reference
-            .complaint_queue(ComplaintStatus::UnderReview)
-            .await
-            .expect("the queue reads");
+        let queue = super::every_page(|page| async move {
+            reference
+                .complaint_queue(ComplaintStatus::UnderReview, &page)
+                .await
+        })
+        .await;
         if queue.is_empty() {
             return None;
         }
@@ -790,10 +792,8 @@ impl Market {
     }
 
     async fn decide_appeal(&mut self, reference: &Repository) -> Option<Event> {
-        let pending = reference
-            .pending_appeals()
-            .await
-            .expect("the pending appeals read");
+        let pending =
+            super::every_page(|page| async move { reference.pending_appeals(&page).await }).await;
         if pending.is_empty() {
             return None;
         }
