@@ -109,65 +109,6 @@ impl<T> Page<T> {
     }
 }
 
-/// Which way a list runs by its sort key.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Order {
-    Ascending,
-    Descending,
-}
-
-/// The page of `items` (already in `order` by `key`) that `request` asks for.
-pub fn paginate<T>(
-    items: Vec<T>,
-    key: impl Fn(&T) -> String,
-    order: Order,
-    request: &PageRequest,
-) -> Page<T> {
-    let mut rest: Vec<T> = match &request.after {
-        None => items,
-        Some(after) => items
-            .into_iter()
-            .filter(|item| match order {
-                Order::Ascending => key(item).as_str() > after.as_str(),
-                Order::Descending => key(item).as_str() < after.as_str(),
-            })
-            .collect(),
-    };
-    let more = rest.len() > request.limit;
-    rest.truncate(request.limit);
-    let next_cursor = if more {
-        rest.last().map(|last| encode(&key(last)))
-    } else {
-        None
-    };
-    Page {
-        items: rest,
-        next_cursor,
-    }
-}
-
-/// A moment as a sort key: fixed width, so keys sort as the moments do.
-pub fn moment_key(at: chrono::DateTime<chrono::Utc>) -> String {
-    at.to_rfc3339_opts(chrono::SecondsFormat::Nanos, true)
-}
-
-/// Sort keys for items already in order whose natural key (`moment`) may repeat: the moment and
-/// the item's rank among those sharing it, so the order stays the list's own.
-pub fn ranked_keys<T>(items: &[T], moment: impl Fn(&T) -> String) -> Vec<String> {
-    let mut keys = Vec::with_capacity(items.len());
-    let mut last: Option<(String, usize)> = None;
-    for item in items {
-        let m = moment(item);
-        let rank = match &last {
-            Some((prev, n)) if *prev == m => n + 1,
-            _ => 0,
-        };
-        keys.push(format!("{m}#{rank:06}"));
-        last = Some((m, rank));
-    }
-    keys
-}
-
 fn encode(key: &str) -> String {
     let hex: String = key.bytes().map(|b| format!("{b:02x}")).collect();
     format!("{CURSOR_PREFIX}{hex}")
@@ -201,50 +142,6 @@ mod tests {
 
     fn page(limit: &str, cursor: Option<&str>) -> PageRequest {
         PageRequest::parse(Some(limit), cursor).unwrap()
-    }
-
-    #[test]
-    fn a_list_comes_in_pages_and_the_last_page_has_no_cursor() {
-        let items: Vec<u32> = (1..=5).collect();
-        let key = |n: &u32| format!("{n:03}");
-        let first = paginate(items.clone(), key, Order::Ascending, &page("2", None));
-        assert_eq!(first.items, [1, 2]);
-        let second = paginate(
-            items.clone(),
-            key,
-            Order::Ascending,
-            &page("2", first.next_cursor.as_deref()),
-        );
-        assert_eq!(second.items, [3, 4]);
-        let last = paginate(
-            items,
-            key,
-            Order::Ascending,
-            &page("2", second.next_cursor.as_deref()),
-        );
-        assert_eq!((last.items, last.next_cursor), (vec![5], None));
-    }
-
-    #[test]
-    fn a_page_after_a_cursor_stays_right_when_an_earlier_item_leaves() {
-        let key = |n: &u32| format!("{n:03}");
-        let first = paginate(vec![1, 2, 3, 4], key, Order::Ascending, &page("2", None));
-        // Item 1 is decided and leaves the queue before the next page is asked for.
-        let next = paginate(
-            vec![2, 3, 4],
-            key,
-            Order::Ascending,
-            &page("2", first.next_cursor.as_deref()),
-        );
-        assert_eq!(next.items, [3, 4]);
-        let newest_first = paginate(vec![9, 7, 5], key, Order::Descending, &page("1", None));
-        let older = paginate(
-            vec![9, 7, 5],
-            key,
-            Order::Descending,
-            &page("1", newest_first.next_cursor.as_deref()),
-        );
-        assert_eq!(older.items, [7]);
     }
 
     #[test]

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use chrono::{DateTime, Duration, Utc};
 use standing_domain::fixtures::*;
 use standing_domain::model::ComplaintStatus;
-use standing_domain::paging::PageRequest;
+use standing_domain::paging::{Page, PageRequest};
 use standing_domain::ports::{
     AppealStore, ComplaintStore, ContractStore, FeedbackStore, StandingStore, SweepStore, Versioned,
 };
@@ -84,6 +84,7 @@ on_both_engines!(
     two_reporters_filing_the_same_claim_at_once_open_the_review_case,
     one_reporter_filing_more_than_the_open_limit_at_once_gets_only_the_limit_in,
     a_filing_decided_on_a_stale_read_of_the_complaints_is_refused,
+    the_queue_comes_in_pages_and_the_next_stays_right_when_an_earlier_complaint_leaves,
 );
 
 /// An engine that passes every call on and keeps the limit of each query it saw.
@@ -1434,4 +1435,75 @@ async fn futures_join_all<F: std::future::Future>(futures: Vec<F>) -> Vec<F::Out
     })
     .await;
     out.into_iter().flatten().collect()
+}
+
+async fn the_queue_comes_in_pages_and_the_next_stays_right_when_an_earlier_complaint_leaves(
+    f: Fixture,
+) {
+    let repo = &f.repo;
+    for (c, client) in [("qa", "qc1"), ("qb", "qc2")] {
+        contracts::register(repo, &service(), cid(c), register_cmd(client, Some(day(1))))
+            .await
+            .unwrap();
+    }
+    // GIVEN two claims, each complained of by both reporters: four complaints in review,
+    // filed an hour apart
+    let clock = FixedClock::at(day(5));
+    let mut filed = Vec::new();
+    for (claim, client) in [
+        ("one", "qc1"),
+        ("one", "qc2"),
+        ("two", "qc1"),
+        ("two", "qc2"),
+    ] {
+        let reporter = actor(client, &[Role::Client]);
+        let complaint = complaints::file(
+            repo,
+            &clock,
+            &policy(),
+            complaints::may_file(repo, &reporter, &user("fl1"))
+                .await
+                .unwrap(),
+            complaint_cmd(claim),
+        )
+        .await
+        .unwrap();
+        filed.push(complaint.complaint_id);
+        clock.advance(Duration::hours(1));
+    }
+    let two = PageRequest::parse(Some("2"), None).unwrap();
+    let first = repo
+        .complaint_queue(ComplaintStatus::UnderReview, &two)
+        .await
+        .unwrap();
+    let ids = |page: &Page<model::Complaint>| -> Vec<ComplaintId> {
+        page.items.iter().map(|c| c.complaint_id.clone()).collect()
+    };
+    assert_eq!(ids(&first), filed[..2], "oldest first");
+    // WHEN the first complaint is decided and leaves the queue before the next page is read
+    let reviewer = actor("rev1", &[Role::Reviewer]);
+    let right = complaints::may_decide(repo, &reviewer, &filed[0])
+        .await
+        .unwrap();
+    complaints::decide(
+        repo,
+        &clock,
+        &policy(),
+        right,
+        complaints::DecideComplaint {
+            outcome: ComplaintOutcome::Unsubstantiated,
+            terms_clause: TermsClause::parse("ToS 4.2").unwrap(),
+            note: Note::parse("the register lists it").unwrap(),
+        },
+    )
+    .await
+    .unwrap();
+    // THEN the next page is the two after the cursor, none skipped or repeated, and the last
+    let next = two.next(&first).unwrap();
+    let second = repo
+        .complaint_queue(ComplaintStatus::UnderReview, &next)
+        .await
+        .unwrap();
+    assert_eq!(ids(&second), filed[2..]);
+    assert_eq!(second.next_cursor, None);
 }
