@@ -182,6 +182,38 @@ pub struct StandingSnapshot {
     /// then (a sparse index on this moment).
     #[serde(default)]
     pub next_due: Option<DateTime<Utc>>,
+    /// Where the evidence stood when it was read for this evaluation. An evaluation whose read
+    /// finds the mark moved writes even when its outcome is the same, so a write decided on an
+    /// older read of the evidence always meets a newer standing version and is refused.
+    #[serde(default, skip_serializing_if = "EvidenceMark::is_unset")]
+    pub evidence_mark: EvidenceMark,
+}
+
+/// Where the freelancer's evidence stood when it was read: every write of evidence (a contract,
+/// feedback and its changes, reports and decisions, complaints and appeals and their decisions)
+/// moves it on. An evaluation reads it before the evidence and stores it with the standing.
+/// Opaque: only equality means anything. Unset: no evidence was ever written.
+///
+/// Why: an evaluation A that read the evidence before a change could otherwise write after the
+/// change's own evaluation B, when B found its outcome equal to the stored standing and wrote
+/// nothing, leaving A's decision on evidence since withdrawn. With the mark in the standing, B
+/// always writes (the mark moved), so A's write, conditioned on the version it read, is refused.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct EvidenceMark(Option<String>);
+
+impl EvidenceMark {
+    pub fn new(mark: Option<String>) -> Self {
+        Self(mark)
+    }
+
+    pub fn as_str(&self) -> Option<&str> {
+        self.0.as_deref()
+    }
+
+    pub fn is_unset(&self) -> bool {
+        self.0.is_none()
+    }
 }
 
 /// A reinstatement window that has come due (the daily check's sparse index).
@@ -206,9 +238,15 @@ pub trait StandingStore: Send + Sync {
         freelancer: &UserId,
     ) -> impl Future<Output = StoreResult<Option<Versioned<StandingSnapshot>>>> + Send;
 
+    /// Where the freelancer's evidence stands now; read it before the evidence.
+    fn evidence_mark(
+        &self,
+        freelancer: &UserId,
+    ) -> impl Future<Output = StoreResult<EvidenceMark>> + Send;
+
     /// Writes the standing at `expected` version (`None`: first evaluation) with its audit
-    /// entries and notices, all or nothing. Audit entries and notices are keyed by what they
-    /// record, so a replay writes nothing new.
+    /// entries and notices, all or nothing; refused with `Conflict` when the version moved.
+    /// Audit entries and notices are keyed by what they record, so a replay writes nothing new.
     fn save_standing(
         &self,
         snapshot: &StandingSnapshot,

@@ -30,7 +30,8 @@ use standing_domain::model::{
 use standing_domain::paging::{Page, PageRequest};
 use standing_domain::ports::{
     AppealStore, Clock, ComplaintStore, ContractFeedback, ContractStore, DueReinstatement,
-    FeedbackStore, StandingSnapshot, StandingStore, StoreResult, SweepStore, Versioned,
+    EvidenceMark, FeedbackStore, StandingSnapshot, StandingStore, StoreResult, SweepStore,
+    Versioned,
 };
 use standing_domain::record::ContractEvidence;
 use standing_domain::{AppealId, ComplaintId, ContractId, DomainError, ReportId, UserId};
@@ -128,6 +129,9 @@ impl StandingStore for NoStore {
         unreachable()
     }
     async fn get_standing(&self, _: &UserId) -> StoreResult<Option<Versioned<StandingSnapshot>>> {
+        unreachable()
+    }
+    async fn evidence_mark(&self, _: &UserId) -> StoreResult<EvidenceMark> {
         unreachable()
     }
     async fn save_standing(

@@ -67,11 +67,12 @@ async fn on_dynamodb_local_three_negative_feedbacks_streamed_to_the_evaluator_bl
         feedback_ids.push(negative_contract(&functions, contract, client, "fl-bo").await);
     }
     // AND the table's stream records, as Lambda delivers them
-    let batch = store.stream_event_after(None, 18).await;
+    let batch = store.stream_event_after(None, 27).await;
     assert_eq!(
         entity_types(&batch),
         [
-            "contract", "contract", "feedback", "contract", "feedback", "contract"
+            "contract", "contract", "guard", "feedback", "contract", "guard", "feedback",
+            "contract", "guard"
         ]
         .repeat(3)
     );
@@ -81,16 +82,22 @@ async fn on_dynamodb_local_three_negative_feedbacks_streamed_to_the_evaluator_bl
         assert_eq!(record["eventSourceARN"], arn.as_str());
         assert_eq!(record["dynamodb"]["StreamViewType"], "NEW_AND_OLD_IMAGES");
     }
-    // Each feedback moves its contract to the next version in the same transaction.
+    // Each feedback moves its contract to the next version in the same transaction; every
+    // write moves the evidence mark on (inserted by the first contract, modified after).
     let names: Vec<&str> = batch["Records"]
         .as_array()
         .unwrap()
         .iter()
         .map(|r| r["eventName"].as_str().unwrap_or(""))
         .collect();
+    let contract = |mark: &'static str| {
+        [
+            "INSERT", "INSERT", mark, "INSERT", "MODIFY", "MODIFY", "INSERT", "MODIFY", "MODIFY",
+        ]
+    };
     assert_eq!(
         names,
-        ["INSERT", "INSERT", "INSERT", "MODIFY", "INSERT", "MODIFY"].repeat(3)
+        [contract("INSERT"), contract("MODIFY"), contract("MODIFY")].concat()
     );
 
     // WHEN the batch reaches evaluate-freelancer

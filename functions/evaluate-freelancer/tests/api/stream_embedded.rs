@@ -36,11 +36,13 @@ async fn the_change_log_of_three_negative_feedbacks_blocks_the_freelancer_with_i
     assert_eq!(
         entity_types(&event),
         [
-            "contract", "contract", "feedback", "contract", "feedback", "contract"
+            "contract", "contract", "guard", "feedback", "contract", "guard", "feedback",
+            "contract", "guard"
         ]
         .repeat(3),
         "a contract is two items (its own, and its copy among the evidence); each side's feedback \
-         is one, written with the contract's next version"
+         is one, written with the contract's next version; each write moves the freelancer's \
+         evidence mark on"
     );
     assert!(event["Records"].as_array().unwrap().iter().all(|r| {
         r["eventSource"] == "aws:dynamodb"
@@ -214,7 +216,11 @@ async fn a_reviewer_removing_feedback_the_block_rested_on_lifts_it_through_the_s
     assert_eq!(removed.status, 200, "{:?}", removed.body);
     // AND the stream delivers those writes
     let changes = store.stream_event_after(before).await;
-    assert_eq!(entity_types(&changes), ["feedback", "feedback"]);
+    assert_eq!(
+        entity_types(&changes),
+        ["feedback", "guard", "feedback", "guard"],
+        "the report and its decision, each moving the evidence mark on"
+    );
     assert!(functions.deliver(&changes).await.is_empty());
 
     // THEN the block is reversed, with that reason in the audit trail

@@ -1,11 +1,13 @@
-//! Two proofs about the stream path, on the embedded engine (its change log is the table's
-//! stream, record for record, and converts to the `aws_lambda_events` records the handler
-//! takes):
+//! Proofs about the stream path. The first two run on the embedded engine (its change log is
+//! the table's stream, record for record, and converts to the `aws_lambda_events` records the
+//! handler takes):
 //! - replay: the same random history of evidence, its stream batches delivered once in order,
 //!   each twice, or shuffled across items, leaves the same stored standings, sanctions, audit
 //!   trails and items, and the same writes;
 //! - faults: an evaluation failing at any of its writes, then retried as Lambda retries, ends
-//!   where the run without faults ends, and writes no audit entry twice.
+//!   where the run without faults ends, and writes no audit entry twice;
+//! - races (both engines): an evaluation held between its read and its write while evidence
+//!   changes, or a later evaluation writes, never stores its stale decision.
 //!
 //! Time is the injected clock: every lane applies an event at the same instant, and delivers
 //! its records and runs the schedule at the same instants, after the step's events. The lanes
@@ -15,6 +17,7 @@
 mod faults;
 mod lanes;
 mod market;
+mod races;
 mod replay;
 
 use chrono::{DateTime, Duration, Utc};

@@ -6,7 +6,8 @@ use crate::evaluation::{self, DisputedCredential, Evaluation};
 use crate::model::{AuditEntry, Sanction, Standing};
 use crate::paging::{Page, PageRequest};
 use crate::ports::{
-    AppealStore, Clock, ComplaintStore, StandingSnapshot, StandingStore, SweepStore, Versioned,
+    AppealStore, Clock, ComplaintStore, EvidenceMark, StandingSnapshot, StandingStore, SweepStore,
+    Versioned,
 };
 use crate::record::{ContractEvidence, FreelancerRecord};
 use crate::rules::eligibility::Eligibility;
@@ -19,8 +20,9 @@ use serde::Serialize;
 /// How many due standings the hourly run reads at a time.
 const DUE_PAGE: usize = 100;
 
-/// How often an evaluation retries when another evaluation wrote the standing first.
-const SAVE_ATTEMPTS: u32 = 3;
+/// How often an evaluation decides again when another evaluation wrote the standing, or new
+/// evidence arrived, between its read and its write.
+const SAVE_ATTEMPTS: u32 = 5;
 
 /// Builds the freelancer's record from the store: evidence inside the windows only.
 pub async fn load_record<S: StandingStore + ComplaintStore + AppealStore>(
@@ -43,7 +45,7 @@ pub async fn load_record<S: StandingStore + ComplaintStore + AppealStore>(
     ))
 }
 
-fn snapshot(e: &Evaluation, policy: &PolicyConfig) -> StandingSnapshot {
+fn snapshot(e: &Evaluation, policy: &PolicyConfig, evidence: EvidenceMark) -> StandingSnapshot {
     StandingSnapshot {
         freelancer_id: e.freelancer_id.clone(),
         standing: e.standing,
@@ -54,11 +56,15 @@ fn snapshot(e: &Evaluation, policy: &PolicyConfig) -> StandingSnapshot {
         evaluated_at: e.evaluated_at,
         policy_version: policy.version.clone(),
         next_due: e.next_due,
+        evidence_mark: evidence,
     }
 }
 
 /// Re-evaluates a freelancer and writes what changed (standing, audit, notices) under a
-/// condition on the standing's version. A replay that changes nothing writes nothing.
+/// condition on the standing's version. The evidence mark, read before the evidence, is part of
+/// the standing: an evaluation after new evidence writes even when its outcome is the same, so
+/// an evaluation that read older evidence and writes later is refused and decides again on a
+/// fresh read. A replay that changes nothing writes nothing.
 pub async fn reevaluate<S: StandingStore + ComplaintStore + AppealStore>(
     store: &S,
     clock: &impl Clock,
@@ -69,6 +75,7 @@ pub async fn reevaluate<S: StandingStore + ComplaintStore + AppealStore>(
     loop {
         attempt += 1;
         let now = clock.now();
+        let evidence = store.evidence_mark(freelancer).await?;
         let stored = store.get_standing(freelancer).await?;
         let previous = stored
             .as_ref()
@@ -76,7 +83,7 @@ pub async fn reevaluate<S: StandingStore + ComplaintStore + AppealStore>(
             .unwrap_or_default();
         let record = load_record(store, freelancer, &previous, now, policy).await?;
         let evaluation = evaluation::evaluate(&record, policy, now);
-        let next = snapshot(&evaluation, policy);
+        let next = snapshot(&evaluation, policy, evidence);
         let unchanged = stored.as_ref().is_some_and(|s| {
             let mut same = next.clone();
             same.evaluated_at = s.value.evaluated_at;

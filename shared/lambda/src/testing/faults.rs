@@ -5,6 +5,11 @@
 //! Calls are numbered from 0 in the order the wrapper receives them, and every call is logged,
 //! so a test runs once without faults to learn where the writes are, then again on fresh
 //! storage with a fault at the Nth call.
+//!
+//! It can also hold the next write at the door ([`FaultyEngine::hold_next_write`]): the caller
+//! has read everything it decided on and waits, while the test changes storage behind its back,
+//! then lets it write. That is the race between one evaluation's read and its write, made to
+//! happen every time instead of once in a thousand runs.
 
 use standing_store::{
     BoxFuture, CapacityMeter, ClientRequestToken, Condition, Engine, GetOutput, Item, Key, Page,
@@ -12,6 +17,7 @@ use standing_store::{
 };
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex, PoisonError};
+use tokio::sync::oneshot;
 
 /// Which engine method a call was.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -51,6 +57,29 @@ struct Plan {
     fired: Vec<(usize, Call, Fault)>,
     /// Calls storage itself refused (a failed condition, a canceled transaction), by number.
     refused_by_storage: Vec<(usize, Call)>,
+    /// The next write waits here: it says it arrived, then waits to be let through.
+    hold: Option<(oneshot::Sender<()>, oneshot::Receiver<()>)>,
+}
+
+/// A write held at the door by [`FaultyEngine::hold_next_write`].
+#[derive(Debug)]
+pub struct HeldWrite {
+    arrived: oneshot::Receiver<()>,
+    release: oneshot::Sender<()>,
+}
+
+impl HeldWrite {
+    /// Waits until the write arrives: its caller has made every read it decides on.
+    pub async fn arrived(&mut self) {
+        // A dropped sender means the wrapper was dropped: nothing will arrive, and the test's
+        // own assertions say why.
+        let _ = (&mut self.arrived).await;
+    }
+
+    /// Lets the write through, to storage as it now is.
+    pub fn release(self) {
+        let _ = self.release.send(());
+    }
 }
 
 /// Forwards every call to `inner`, failing the calls it was told to fail.
@@ -80,6 +109,15 @@ impl FaultyEngine {
     /// Fails call number `n` (counted from 0 over the wrapper's life) with `fault`.
     pub fn fail_call(&self, n: usize, fault: Fault) {
         self.lock().armed.insert(n, fault);
+    }
+
+    /// Holds the next write (put, delete or transaction) before it reaches storage until the
+    /// returned handle releases it.
+    pub fn hold_next_write(&self) -> HeldWrite {
+        let (arrived_tx, arrived) = oneshot::channel();
+        let (release, release_rx) = oneshot::channel();
+        self.lock().hold = Some((arrived_tx, release_rx));
+        HeldWrite { arrived, release }
     }
 
     /// Every call received so far, in order; a call's position is its number.
@@ -122,6 +160,15 @@ impl FaultyEngine {
         forward: impl std::future::Future<Output = Result<T, StoreError>>,
     ) -> Result<T, StoreError> {
         let (n, fault) = self.enter(call);
+        let held = if call.is_write() {
+            self.lock().hold.take()
+        } else {
+            None
+        };
+        if let Some((arrived, release)) = held {
+            let _ = arrived.send(());
+            let _ = release.await;
+        }
         let injected =
             |how: &str| StoreError::Backend(format!("injected fault: call {n} ({call:?}) {how}"));
         match fault {

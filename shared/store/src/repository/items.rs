@@ -126,6 +126,9 @@ pub struct Due {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Guard {
     pub holds_for: String,
+    /// The freelancer's evidence mark, on the evidence guard only (`GUARD#EVIDENCE`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mark: Option<String>,
 }
 
 #[cfg(test)]
@@ -141,6 +144,7 @@ mod tests {
             1,
             Guard {
                 holds_for: "c1".into(),
+                mark: None,
             },
         )
         .to_item()

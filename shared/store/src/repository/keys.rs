@@ -64,6 +64,9 @@ pub fn complaint_queue_gsi1pk(status: ComplaintStatus) -> String {
 }
 /// The freelancer's set of complaints: a versioned item every filing moves on.
 pub const COMPLAINT_SET_SK: &str = "GUARD#COMPLAINTS";
+/// Where the freelancer's evidence stands: every evidence write puts it with a new mark, every
+/// evaluation's write requires the mark it read.
+pub const EVIDENCE_MARK_SK: &str = "GUARD#EVIDENCE";
 pub fn claim_guard_sk(reporter: &UserId, claim_key: &str) -> String {
     format!("GUARD#CLAIM#{reporter}#{claim_key}")
 }

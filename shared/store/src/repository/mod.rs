@@ -15,8 +15,8 @@ use standing_domain::model::{
 };
 use standing_domain::paging::{Page, PageRequest};
 use standing_domain::ports::{
-    AppealStore, ComplaintStore, ContractFeedback, ContractStore, DueReinstatement, FeedbackStore,
-    StandingSnapshot, StandingStore, StoreResult, SweepStore, Versioned,
+    AppealStore, ComplaintStore, ContractFeedback, ContractStore, DueReinstatement, EvidenceMark,
+    FeedbackStore, StandingSnapshot, StandingStore, StoreResult, SweepStore, Versioned,
 };
 use standing_domain::{
     AppealId, ComplaintId, ContractEvidence, ContractId, Direction, DomainError, ReportId,
@@ -44,7 +44,6 @@ impl std::fmt::Debug for Repository {
     }
 }
 
-/// An engine failure as the domain sees it: nothing the caller can fix.
 /// A store failure as the domain sees it: throttling and an unreachable or failing backend may
 /// pass (503), a stored item that does not decode or a request the store refuses as malformed
 /// will not (500).
@@ -54,14 +53,6 @@ fn unavailable(error: StoreError) -> DomainError {
             DomainError::Internal(error.to_string())
         }
         other => DomainError::Unavailable(other.to_string()),
-    }
-}
-
-/// Maps a failed conditional write; `what` says what the condition protected.
-fn on_condition(error: StoreError, conflict: impl FnOnce() -> DomainError) -> DomainError {
-    match error {
-        StoreError::ConditionFailed { .. } => conflict(),
-        other => unavailable(other),
     }
 }
 
@@ -257,11 +248,6 @@ impl Repository {
             .collect()
     }
 
-    async fn put_one(&self, item: Item, condition: Condition) -> Result<(), StoreError> {
-        self.engine.put(item, condition).await?;
-        Ok(())
-    }
-
     async fn transact(&self, ops: Vec<TransactOp>) -> Result<(), StoreError> {
         self.engine.transact_write(ops, None).await?;
         Ok(())
@@ -316,13 +302,22 @@ impl Repository {
         .map_err(unavailable)
     }
 
-    fn feedback_item(contract: &Contract, feedback: &Feedback, version: u64) -> StoreResult<Item> {
+    /// The sort key of feedback in its freelancer's partition (under its contract's end).
+    fn feedback_key(contract: &Contract, feedback: &Feedback) -> StoreResult<String> {
         let ended = contract.ended_at.ok_or_else(|| {
             DomainError::Conflict("feedback can only be stored on an ended contract".into())
         })?;
+        Ok(keys::evidence_feedback_sk(
+            ended,
+            &contract.contract_id,
+            feedback.direction,
+        ))
+    }
+
+    fn feedback_item(contract: &Contract, feedback: &Feedback, version: u64) -> StoreResult<Item> {
         let mut envelope = Envelope::new(
             keys::freelancer_pk(&contract.freelancer_id),
-            keys::evidence_feedback_sk(ended, &contract.contract_id, feedback.direction),
+            Self::feedback_key(contract, feedback)?,
             entity::FEEDBACK,
             version,
             feedback,
@@ -392,6 +387,27 @@ impl Repository {
         )
     }
 
+    /// Moves the freelancer's evidence mark on, in the transaction of an evidence write: the
+    /// mark names that write (the key and version of the item it writes), so it never comes
+    /// back to a value an evaluation read earlier, needs no read, and a replay of the same
+    /// write puts the same mark.
+    fn mark_evidence(freelancer: &UserId, written: &str, version: u64) -> StoreResult<TransactOp> {
+        let guard = Envelope::new(
+            keys::freelancer_pk(freelancer),
+            keys::EVIDENCE_MARK_SK.to_owned(),
+            entity::GUARD,
+            1,
+            Guard {
+                holds_for: "evidence".to_owned(),
+                mark: Some(format!("{written}@{version}")),
+            },
+        )
+        .for_freelancer(freelancer)
+        .to_item()
+        .map_err(unavailable)?;
+        Ok(put(guard, Condition::None))
+    }
+
     fn guard_item(key: &Key, holds_for: &str) -> Result<Item, StoreError> {
         Envelope::new(
             key.pk.clone(),
@@ -400,6 +416,7 @@ impl Repository {
             1,
             Guard {
                 holds_for: holds_for.to_owned(),
+                mark: None,
             },
         )
         .to_item()
@@ -450,6 +467,11 @@ impl ContractStore for Repository {
             .map_err(unavailable)?;
             ops.push(put(copy, Condition::None));
         }
+        ops.push(Self::mark_evidence(
+            &contract.freelancer_id,
+            &keys::contract_pk(&contract.contract_id),
+            version,
+        )?);
         self.transact(ops).await.map_err(|e| {
             on_transaction(e, |_| match expected {
                 None => DomainError::Conflict(
@@ -520,6 +542,11 @@ impl FeedbackStore for Repository {
         let ops = vec![
             put(item, Condition::NotExists),
             put(bumped, Condition::VersionEquals(contract.version)),
+            Self::mark_evidence(
+                &contract.value.freelancer_id,
+                &Self::feedback_key(&contract.value, feedback)?,
+                1,
+            )?,
         ];
         self.transact(ops).await.map_err(|e| {
             on_transaction(e, |failed| match failed {
@@ -539,9 +566,17 @@ impl FeedbackStore for Repository {
         expected: u64,
     ) -> StoreResult<()> {
         let item = Self::feedback_item(contract, feedback, expected + 1)?;
-        self.put_one(item, Condition::VersionEquals(expected))
+        let ops = vec![
+            put(item, Condition::VersionEquals(expected)),
+            Self::mark_evidence(
+                &contract.freelancer_id,
+                &Self::feedback_key(contract, feedback)?,
+                expected + 1,
+            )?,
+        ];
+        self.transact(ops)
             .await
-            .map_err(|e| on_condition(e, || stale("feedback")))
+            .map_err(|e| on_transaction(e, |_| stale("feedback")))
     }
 
     async fn feedback_by_report(
@@ -625,6 +660,7 @@ impl ComplaintStore for Repository {
             next_version(set_version),
             Guard {
                 holds_for: "complaints".to_owned(),
+                mark: None,
             },
         )
         .for_freelancer(&complaint.freelancer_id)
@@ -632,6 +668,7 @@ impl ComplaintStore for Repository {
         .map_err(unavailable)?;
         let set_at = ops.len();
         ops.push(put(set, expect_version(set_version)));
+        ops.push(Self::mark_evidence(&complaint.freelancer_id, &sk, 1)?);
         self.transact(ops).await.map_err(|e| {
             on_transaction(e, |i| match i {
                 0 => DomainError::AlreadyExists(
@@ -664,6 +701,11 @@ impl ComplaintStore for Repository {
                 key: Self::claim_guard(complaint),
                 condition: Condition::None,
             },
+            Self::mark_evidence(
+                &complaint.freelancer_id,
+                &keys::complaint_sk(&complaint.complaint_id),
+                expected + 1,
+            )?,
         ];
         self.transact(ops)
             .await
@@ -710,6 +752,7 @@ impl AppealStore for Repository {
                     .map_err(unavailable)?,
                 Condition::NotExists,
             ),
+            Self::mark_evidence(&appeal.freelancer_id, &sk, 1)?,
         ];
         self.transact(ops).await.map_err(|e| {
             on_transaction(e, |i| match i {
@@ -728,7 +771,14 @@ impl AppealStore for Repository {
 
     async fn save_appeal(&self, appeal: &Appeal, expected: u64) -> StoreResult<()> {
         let item = Self::appeal_item(appeal, expected + 1).map_err(unavailable)?;
-        let mut ops = vec![put(item, Condition::VersionEquals(expected))];
+        let mut ops = vec![
+            put(item, Condition::VersionEquals(expected)),
+            Self::mark_evidence(
+                &appeal.freelancer_id,
+                &keys::appeal_sk(&appeal.appeal_id),
+                expected + 1,
+            )?,
+        ];
         if !appeal.is_pending() {
             ops.push(TransactOp::Delete {
                 key: Self::appeal_guard(appeal),
@@ -809,6 +859,14 @@ impl StandingStore for Repository {
                 value: e.data,
                 version: e.version,
             }))
+    }
+
+    async fn evidence_mark(&self, freelancer: &UserId) -> StoreResult<EvidenceMark> {
+        Ok(EvidenceMark::new(
+            self.get_envelope::<Guard>(keys::freelancer_pk(freelancer), keys::EVIDENCE_MARK_SK)
+                .await?
+                .and_then(|e| e.data.mark),
+        ))
     }
 
     async fn save_standing(
@@ -919,9 +977,17 @@ impl StandingStore for Repository {
             .map_err(unavailable)?;
             ops.push(put(item, Condition::None));
         }
-        self.transact(ops)
-            .await
-            .map_err(|e| on_transaction(e, |_| stale("standing")))
+        self.transact(ops).await.map_err(|e| {
+            on_transaction(e, |failed| {
+                match failed {
+                1 => DomainError::Conflict(
+                    "the freelancer's evidence changed since the evaluation read it; evaluate again"
+                        .into(),
+                ),
+                _ => stale("standing"),
+            }
+            })
+        })
     }
 
     async fn audit_trail(
