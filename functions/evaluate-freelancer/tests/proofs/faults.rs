@@ -5,7 +5,7 @@
 //! the schedule) retried as Lambda (or EventBridge) retries it.
 
 use super::*;
-use lanes::Mode;
+use lanes::{Backend, Mode};
 use market::{Event, Market, Outcome, Size};
 use standing_domain::PolicyConfig;
 use standing_domain::fixtures::FixedClock;
@@ -15,7 +15,13 @@ use standing_store::{Condition, Engine, Key};
 use std::sync::Arc;
 use std::time::Instant;
 
-const EVENTS: u64 = 170;
+/// Accepted events in the history; `STANDING_PROOF_FAULT_EVENTS` overrides.
+fn events(default: u64) -> u64 {
+    std::env::var("STANDING_PROOF_FAULT_EVENTS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(default)
+}
 const EVENTS_PER_STEP: usize = 6;
 
 /// The events of each step, with what each use case answered in the run without faults.
@@ -40,13 +46,14 @@ async fn rerun(lane: &mut Lane, history: &History, policy: &PolicyConfig, seed: 
 
 /// One run with call `n` failing as `fault`; returns the lane, the fault fired.
 async fn with_fault(
+    backend: Backend,
     history: &History,
     policy: &PolicyConfig,
     seed: u64,
     n: usize,
     fault: Fault,
 ) -> Lane {
-    let mut lane = Lane::new(Mode::OnceInOrder);
+    let mut lane = Lane::new(Mode::OnceInOrder, backend.fresh().await);
     let faults = lane.faults.clone();
     faults.fail_call(n, fault);
     rerun(&mut lane, history, policy, seed).await;
@@ -59,8 +66,19 @@ async fn with_fault(
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_evaluation_failing_at_any_of_its_writes_and_retried_ends_as_without_faults_and_audits_once()
  {
+    faults(Backend::Embedded).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn on_dynamodb_local_an_evaluation_failing_at_any_of_its_writes_and_retried_ends_as_without_faults_and_audits_once()
+ {
+    faults(Backend::DynamoDbLocal).await;
+}
+
+async fn faults(backend: Backend) {
     let seed = market::seed();
-    println!("faults: seed {seed} (STANDING_PROOF_SEED={seed} replays this history)");
+    let engine = backend.name();
+    println!("faults ({engine}): seed {seed} (STANDING_PROOF_SEED={seed} replays this history)");
     let started = Instant::now();
     let policy = PolicyConfig::default();
 
@@ -71,17 +89,21 @@ async fn an_evaluation_failing_at_any_of_its_writes_and_retried_ends_as_without_
         reviewers: 3,
     };
     let mut market = Market::new(seed, size);
-    let mut clean = Lane::new(Mode::OnceInOrder);
+    let mut clean = Lane::new(Mode::OnceInOrder, backend.fresh().await);
     let clock = FixedClock::at(first_day());
     let mut history: History = Vec::new();
-    while market.accepted_total() < EVENTS {
+    let wanted = events(match backend {
+        Backend::Embedded => 170,
+        Backend::DynamoDbLocal => 60,
+    });
+    while market.accepted_total() < wanted {
         let step = history.len();
         market.begin_step(event_time(step, 0));
         let mut events = Vec::new();
         for i in 0..market.events_in_step(EVENTS_PER_STEP) {
             let now = event_time(step, i);
             clock.set(now);
-            let event = market.next(&clean.store.repo, now).await;
+            let event = market.next(clean.store.repo(), now).await;
             let outcome = clean.apply(&clock, &policy, &event).await;
             market.observe(&event, &outcome);
             events.push((event, outcome));
@@ -110,7 +132,7 @@ async fn an_evaluation_failing_at_any_of_its_writes_and_retried_ends_as_without_
     let history = Arc::new(history);
     let run = |n: usize, fault: Fault| {
         let (history, policy) = (history.clone(), policy.clone());
-        tokio::spawn(async move { with_fault(&history, &policy, seed, n, fault).await })
+        tokio::spawn(async move { with_fault(backend, &history, &policy, seed, n, fault).await })
     };
     let mut runs = 0;
     let mut retried = 0;
@@ -155,22 +177,25 @@ async fn an_evaluation_failing_at_any_of_its_writes_and_retried_ends_as_without_
         *kinds.entry(format!("{call:?}")).or_default() += 1;
     }
     println!(
-        "faults: {} events accepted over {} days ({} refused); the evaluator made {} engine calls ({kinds:?}), {} of them writes",
+        "faults ({engine}): {} events accepted over {} days ({} refused); the evaluator made {} engine calls ({kinds:?}), {} of them writes",
         market.accepted_total(),
         history.len() as i64 * lanes::DAYS_PER_STEP,
         market.refused_total(),
         calls.len(),
         writes.len()
     );
-    println!("faults: without faults: {}", lane_figures(&clean));
     println!(
-        "faults: {runs} runs with one write failing ({} refused, {} answer lost), {retried} retries; each ended holding {}; {} audit inserts each",
+        "faults ({engine}): without faults: {}",
+        lane_figures(&clean)
+    );
+    println!(
+        "faults ({engine}): {runs} runs with one write failing ({} refused, {} answer lost), {retried} retries; each ended holding {}; {} audit inserts each",
         runs / 2,
         runs / 2,
         tally(&expected),
         clean.writes.audit_inserts()
     );
-    println!("faults: elapsed {}", seconds(started.elapsed()));
+    println!("faults ({engine}): elapsed {}", seconds(started.elapsed()));
 }
 
 #[tokio::test]

@@ -1,7 +1,7 @@
-//! A lane: one fresh store fed the marketplace's events, whose change log (the embedded
-//! engine's DynamoDB-stream-shaped records) is delivered to the stream handler in one delivery
-//! mode, with Lambda's retry rule for a partial batch failure; and what a lane holds at the
-//! end, to compare lanes item for item.
+//! A lane: one fresh store fed the marketplace's events, whose stream records (the embedded
+//! engine's change log, or DynamoDB Local's real stream) are delivered to the stream handler in
+//! one delivery mode, with Lambda's retry rule for a partial batch failure; and what a lane
+//! holds at the end, to compare lanes item for item.
 
 use super::market::{Event, Outcome, Rng, apply};
 use aws_lambda_events::event::dynamodb::{Event as StreamEvent, EventRecord};
@@ -13,10 +13,8 @@ use standing_domain::fixtures::FixedClock;
 use standing_domain::model::AuditEntry;
 use standing_domain::ports::{StandingSnapshot, StandingStore, Versioned};
 use standing_lambda::testing::faults::FaultyEngine;
-use standing_lambda::testing::stores::EmbeddedStore;
-use standing_store::{
-    AttributeValue, ChangeRecord, Engine, Item, Query, Repository, SequenceNumber, keys,
-};
+use standing_lambda::testing::stores::{DynamoDbLocalStore, EmbeddedStore, StreamTail};
+use standing_store::{AttributeValue, Engine, Item, Query, Repository, SequenceNumber, keys};
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::sync::Arc;
 use std::time::Instant;
@@ -82,27 +80,21 @@ pub struct Writes {
 }
 
 impl Writes {
-    fn count(&mut self, record: &ChangeRecord) {
-        let image = record.new_image.as_ref().or(record.old_image.as_ref());
-        let entity = image
-            .and_then(|i| match i.get("entity_type") {
-                Some(AttributeValue::S(s)) => Some(s.clone()),
-                _ => None,
-            })
-            .unwrap_or_default();
+    fn count(&mut self, record: &EventRecord) {
+        let entity = entity_type(record).unwrap_or_default().to_owned();
         *self
             .by_entity
-            .entry((entity.clone(), record.event_name.as_str().to_owned()))
+            .entry((entity.clone(), record.event_name.clone()))
             .or_default() += 1;
         if entity == keys::entity::AUDIT {
-            let sk = match record.keys.get("SK") {
+            let sk = match record.change.keys.get("SK") {
                 Some(AttributeValue::S(s)) => s.clone(),
                 _ => String::new(),
             };
             let first = self.audit_keys.insert(sk.clone());
-            if !first || record.event_name.as_str() != "INSERT" {
+            if !first || record.event_name != "INSERT" {
                 self.audit_rewrites
-                    .push(format!("{} {sk}", record.event_name.as_str()));
+                    .push(format!("{} {sk}", record.event_name));
             }
         }
     }
@@ -112,14 +104,104 @@ impl Writes {
     }
 }
 
+/// Which engine a proof runs on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Embedded,
+    DynamoDbLocal,
+}
+
+impl Backend {
+    /// Fresh storage on this engine.
+    pub async fn fresh(self) -> Storage {
+        match self {
+            Backend::Embedded => Storage::embedded(),
+            Backend::DynamoDbLocal => Storage::dynamodb_local().await,
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Backend::Embedded => "embedded",
+            Backend::DynamoDbLocal => "DynamoDB Local",
+        }
+    }
+}
+
+/// The storage under a lane, and where its stream was last read.
+pub enum Storage {
+    /// The embedded engine in RAM; its change log is the stream.
+    Embedded {
+        store: EmbeddedStore,
+        cursor: Option<SequenceNumber>,
+    },
+    /// A fresh table on DynamoDB Local, its real stream read on from where it stopped.
+    DynamoDbLocal {
+        store: DynamoDbLocalStore,
+        tail: StreamTail,
+    },
+}
+
+impl Storage {
+    pub fn embedded() -> Self {
+        Storage::Embedded {
+            store: EmbeddedStore::in_ram(),
+            cursor: None,
+        }
+    }
+
+    pub async fn dynamodb_local() -> Self {
+        let store = DynamoDbLocalStore::new("proof").await;
+        let tail = store.tail().await;
+        Storage::DynamoDbLocal { store, tail }
+    }
+
+    pub fn repo(&self) -> &Repository {
+        match self {
+            Storage::Embedded { store, .. } => &store.repo,
+            Storage::DynamoDbLocal { store, .. } => &store.repo,
+        }
+    }
+
+    fn engine(&self) -> &Arc<dyn Engine> {
+        self.repo().engine()
+    }
+
+    /// Every stream record written since the last call, in order, in Lambda's shape.
+    async fn new_records(&mut self) -> Vec<EventRecord> {
+        match self {
+            Storage::Embedded { store, cursor } => {
+                let changes = store
+                    .engine
+                    .read_changes(*cursor, usize::MAX)
+                    .await
+                    .expect("the change log reads");
+                if let Some(last) = changes.last() {
+                    *cursor = Some(last.sequence_number);
+                }
+                let source = store.engine.stream_source();
+                changes.iter().map(|c| c.to_event_record(source)).collect()
+            }
+            Storage::DynamoDbLocal { store, tail } => {
+                let records = tail.since_last(store).await;
+                let arn = store.stream_arn().await;
+                let event =
+                    standing_lambda::testing::stream::event_from_stream_records(&records, &arn);
+                serde_json::from_value::<StreamEvent>(event)
+                    .expect("the stream's records read as Lambda's event")
+                    .records
+            }
+        }
+    }
+}
+
 /// One store, its evaluator and its delivery mode.
 pub struct Lane {
     pub mode: Mode,
-    pub store: EmbeddedStore,
+    pub store: Storage,
     /// The repository the evaluator reads and writes through: over [`Lane::faults`].
     pub evaluator: Repository,
     pub faults: Arc<FaultyEngine>,
-    cursor: Option<SequenceNumber>,
     pub figures: Figures,
     pub writes: Writes,
 }
@@ -138,12 +220,19 @@ fn sequence(record: &EventRecord) -> u64 {
         .expect("every record has a numeric sequence number")
 }
 
-/// Whether the stream filter passes the record: an evidence item, by either image.
-fn is_evidence(record: &ChangeRecord) -> bool {
-    [&record.new_image, &record.old_image]
+/// The record's `entity_type`, from its new image or else its old one.
+fn entity_type(record: &EventRecord) -> Option<&str> {
+    [&record.change.new_image, &record.change.old_image]
         .into_iter()
-        .flatten()
-        .any(|image| matches!(image.get("entity_type"), Some(AttributeValue::S(t)) if keys::entity::EVIDENCE.contains(&t.as_str())))
+        .find_map(|image| match image.get("entity_type") {
+            Some(AttributeValue::S(t)) => Some(t.as_str()),
+            _ => None,
+        })
+}
+
+/// Whether the stream filter passes the record: an evidence item.
+fn is_evidence(record: &EventRecord) -> bool {
+    entity_type(record).is_some_and(|t| keys::entity::EVIDENCE.contains(&t))
 }
 
 /// How many distinct freelancers a batch names: the handler evaluates each once.
@@ -178,16 +267,13 @@ fn shard_of(record: &EventRecord, shards: usize) -> usize {
 impl Lane {
     /// A lane whose evaluator reads and writes through a [`FaultyEngine`] (the events do
     /// not), which fails nothing until told to and counts the evaluator's calls.
-    pub fn new(mode: Mode) -> Self {
-        let store = EmbeddedStore::in_ram();
-        let engine: Arc<dyn Engine> = store.engine.clone();
-        let faults = Arc::new(FaultyEngine::new(engine));
+    pub fn new(mode: Mode, store: Storage) -> Self {
+        let faults = Arc::new(FaultyEngine::new(store.engine().clone()));
         Self {
             mode,
             evaluator: Repository::new(faults.clone()),
             store,
             faults,
-            cursor: None,
             figures: Figures::default(),
             writes: Writes::default(),
         }
@@ -200,22 +286,14 @@ impl Lane {
         event: &Event,
     ) -> Outcome {
         let started = Instant::now();
-        let outcome = apply(&self.store.repo, clock, policy, event).await;
+        let outcome = apply(self.store.repo(), clock, policy, event).await;
         self.figures.applying += started.elapsed();
         outcome
     }
 
     /// The change records written since the last call, counted.
-    async fn new_records(&mut self) -> Vec<ChangeRecord> {
-        let records = self
-            .store
-            .engine
-            .read_changes(self.cursor, usize::MAX)
-            .await
-            .expect("the change log reads");
-        if let Some(last) = records.last() {
-            self.cursor = Some(last.sequence_number);
-        }
+    async fn new_records(&mut self) -> Vec<EventRecord> {
+        let records = self.store.new_records().await;
         for record in &records {
             self.writes.count(record);
         }
@@ -226,16 +304,11 @@ impl Lane {
     /// the handler must ignore those) in this lane's mode, at the clock's time.
     pub async fn deliver(&mut self, clock: &FixedClock, policy: &PolicyConfig) {
         let started = Instant::now();
-        let source = self.store.engine.stream_source().clone();
         let all = self.new_records().await;
         self.figures.records += all.len() as u64;
         // The event source mapping's filter passes evidence items only; the handler ignoring the
         // evaluator's own records is proved by the function's API tests.
-        let records: Vec<EventRecord> = all
-            .iter()
-            .filter(|c| is_evidence(c))
-            .map(|c| c.to_event_record(&source))
-            .collect();
+        let records: Vec<EventRecord> = all.into_iter().filter(is_evidence).collect();
         self.figures.delivered_records += records.len() as u64;
         let evaluator = &self.evaluator;
         let mut done = Delivered::default();
@@ -340,7 +413,7 @@ impl Lane {
         let mut out = BTreeMap::new();
         for freelancer in freelancers {
             let id = standing_domain::UserId::parse(freelancer.as_str()).expect("a freelancer id");
-            let repo = &self.store.repo;
+            let repo = self.store.repo();
             let standing = repo.get_standing(&id).await.expect("the standing reads");
             let audit = {
                 let id = &id;
@@ -352,7 +425,7 @@ impl Lane {
             loop {
                 let page = self
                     .store
-                    .engine
+                    .engine()
                     .query(
                         Query::new(standing_store::Index::Primary, partition.clone())
                             .start_after(start),
@@ -486,7 +559,7 @@ pub struct Runner {
 impl Runner {
     pub fn spawn(mut lane: Lane, policy: PolicyConfig) -> Self {
         let (orders, mut inbox) = mpsc::unbounded_channel::<Order>();
-        let repo = lane.store.repo.clone();
+        let repo = lane.store.repo().clone();
         let task = tokio::spawn(async move {
             let clock = FixedClock::at(DateTime::<Utc>::MIN_UTC);
             while let Some(order) = inbox.recv().await {

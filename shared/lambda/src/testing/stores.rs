@@ -186,6 +186,159 @@ impl DynamoDbLocalStore {
     }
 }
 
+/// A reader of a table's one-shard stream that goes on from where it stopped, as an event
+/// source mapping does (the testkit's reader starts from the horizon every time).
+pub struct StreamTail {
+    streams: aws_sdk_dynamodbstreams::Client,
+    arn: String,
+    shard: String,
+    iterator: Option<String>,
+    /// The sequence number of the last record read, to open the shard again after it.
+    last: Option<String>,
+    sentinels: u64,
+}
+
+/// The partition of the tail's sentinel items: outside every freelancer's.
+const SENTINEL_PK: &str = "TAIL#sentinel";
+
+impl DynamoDbLocalStore {
+    /// A tail of this table's stream, from its first record.
+    pub async fn tail(&self) -> StreamTail {
+        let arn = self.stream_arn().await;
+        let shards: Vec<String> = self
+            .streams
+            .describe_stream()
+            .stream_arn(&arn)
+            .send()
+            .await
+            .expect("DescribeStream")
+            .stream_description()
+            .map(|d| {
+                d.shards()
+                    .iter()
+                    .filter_map(|s| s.shard_id().map(str::to_owned))
+                    .collect()
+            })
+            .unwrap_or_default();
+        assert_eq!(shards.len(), 1, "the test table's stream has {shards:?}");
+        let mut tail = StreamTail {
+            streams: self.streams.clone(),
+            arn,
+            shard: shards[0].clone(),
+            iterator: None,
+            last: None,
+            sentinels: 0,
+        };
+        tail.reopen().await;
+        tail
+    }
+}
+
+impl StreamTail {
+    /// Opens the shard after the last record read, or at its oldest record when none was read.
+    async fn reopen(&mut self) {
+        use aws_sdk_dynamodbstreams::types::ShardIteratorType;
+        let request = self
+            .streams
+            .get_shard_iterator()
+            .stream_arn(&self.arn)
+            .shard_id(&self.shard);
+        let request = match &self.last {
+            Some(last) => request
+                .shard_iterator_type(ShardIteratorType::AfterSequenceNumber)
+                .sequence_number(last),
+            None => request.shard_iterator_type(ShardIteratorType::TrimHorizon),
+        };
+        self.iterator = request
+            .send()
+            .await
+            .expect("GetShardIterator")
+            .shard_iterator()
+            .map(str::to_owned);
+    }
+
+    /// Every record written to `store` since the last call, in order. A record reaches the
+    /// stream a moment after its write, so the tail writes a sentinel item of its own and reads
+    /// until the sentinel's record: on one shard, every write before it is then there. The
+    /// sentinels' records are not returned.
+    pub async fn since_last(&mut self, store: &DynamoDbLocalStore) -> Vec<Record> {
+        use aws_sdk_dynamodbstreams::error::ProvideErrorMetadata;
+        self.sentinels += 1;
+        let s = |v: &str| AttributeValue::S(v.to_owned());
+        let sentinel = self.sentinels.to_string();
+        store
+            .put_raw(Item::from(HashMap::from([
+                ("PK".to_owned(), s(SENTINEL_PK)),
+                ("SK".to_owned(), s(&sentinel)),
+                ("entity_type".to_owned(), s("tail-sentinel")),
+            ])))
+            .await;
+        let is_sentinel = |r: &Record, sk: Option<&str>| {
+            let keys = r.dynamodb().and_then(|d| d.keys());
+            let attribute = |name: &str| match keys.and_then(|k| k.get(name)) {
+                Some(aws_sdk_dynamodbstreams::types::AttributeValue::S(v)) => Some(v.as_str()),
+                _ => None,
+            };
+            attribute("PK") == Some(SENTINEL_PK) && sk.is_none_or(|sk| attribute("SK") == Some(sk))
+        };
+        let deadline = Instant::now() + Duration::from_secs(60);
+        let mut out = Vec::new();
+        loop {
+            let iterator = self.iterator.take().expect("the shard is open");
+            let read = self
+                .streams
+                .get_records()
+                .shard_iterator(iterator)
+                .send()
+                .await;
+            let page = match read {
+                Ok(page) => page,
+                // DynamoDB Local refuses an iterator taken on an empty shard, or one that
+                // expired, once records came: open the shard again after the last record read
+                // (as the local stack's pump does).
+                Err(e)
+                    if matches!(
+                        e.code(),
+                        Some("TrimmedDataAccessException" | "ExpiredIteratorException")
+                    ) =>
+                {
+                    assert!(
+                        Instant::now() < deadline,
+                        "the stream kept refusing reads for 60 s: {e:?}"
+                    );
+                    self.reopen().await;
+                    continue;
+                }
+                Err(e) => panic!("GetRecords: {e:?}"),
+            };
+            self.iterator = page.next_shard_iterator().map(str::to_owned);
+            let mut reached = false;
+            for record in page.records() {
+                let sequence = record.dynamodb().and_then(|d| d.sequence_number());
+                if let Some(sequence) = sequence {
+                    self.last = Some(sequence.to_owned());
+                }
+                if is_sentinel(record, Some(&sentinel)) {
+                    reached = true;
+                } else if !is_sentinel(record, None) {
+                    out.push(record.clone());
+                }
+            }
+            if reached {
+                return out;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "the sentinel's record did not reach the stream within 60 s"
+            );
+            if page.records().is_empty() {
+                // Records reach the stream a moment after their write.
+                tokio::time::sleep(Duration::from_millis(20)).await;
+            }
+        }
+    }
+}
+
 /// The last sequence number of a stream event's records.
 pub fn last_sequence_number(event: &Value) -> Option<String> {
     event["Records"]
