@@ -26,6 +26,9 @@ pub use engine::{
     Page, Query, SortKeyCondition, TransactOp, WriteOutput,
 };
 pub use error::{CancelCode, CancelReason, StoreError};
-pub use repository::{Due, Envelope, Guard, Reference, Repository, from_item, keys};
+pub use repository::{
+    AppealItem, AuditItem, ComplaintItem, ContractItem, Due, Envelope, FeedbackItem, Guard,
+    NoticeItem, Reference, Repository, StandingItem, Stored, from_item, keys,
+};
 pub use serde_dynamo::{AttributeValue, Item};
 pub use table::{Index, create_table};

@@ -1184,9 +1184,24 @@ async fn items_written_today() -> std::collections::BTreeMap<String, Item> {
     richest
 }
 
-/// Decodes a stored item as the repository reads its entity type, and encodes it back.
+/// Decodes a stored item as the repository reads its entity type, into the domain value it
+/// holds, and encodes that value back as the repository writes it.
 fn decode_and_encode(entity: &str, item: Item) -> Result<Item, String> {
-    use standing_store::{Due, Envelope, Guard, Reference, from_item};
+    use standing_store::{
+        AppealItem, AuditItem, ComplaintItem, ContractItem, Due, Envelope, FeedbackItem, Guard,
+        NoticeItem, Reference, StandingItem, Stored, from_item,
+    };
+    /// Through the domain: item → domain value → item.
+    fn through_domain<T: Stored>(item: Item) -> Result<Item, String> {
+        let envelope: Envelope<T> = from_item(item).map_err(|e| e.to_string())?;
+        let domain = envelope.data.into_domain().map_err(|e| e.to_string())?;
+        let again = Envelope {
+            data: T::from_domain(&domain),
+            ..envelope
+        };
+        again.to_item().map_err(|e| e.to_string())
+    }
+    /// The store's own bookkeeping, which has no domain value.
     fn again<T: serde::Serialize + serde::de::DeserializeOwned>(
         item: Item,
     ) -> Result<Item, String> {
@@ -1194,13 +1209,13 @@ fn decode_and_encode(entity: &str, item: Item) -> Result<Item, String> {
         envelope.to_item().map_err(|e| e.to_string())
     }
     match entity {
-        "contract" => again::<model::Contract>(item),
-        "feedback" => again::<model::Feedback>(item),
-        "complaint" => again::<model::Complaint>(item),
-        "appeal" => again::<model::Appeal>(item),
-        "standing" => again::<standing_domain::ports::StandingSnapshot>(item),
-        "audit" => again::<model::AuditEntry>(item),
-        "notice" => again::<model::Notice>(item),
+        "contract" => through_domain::<ContractItem>(item),
+        "feedback" => through_domain::<FeedbackItem>(item),
+        "complaint" => through_domain::<ComplaintItem>(item),
+        "appeal" => through_domain::<AppealItem>(item),
+        "standing" => through_domain::<StandingItem>(item),
+        "audit" => through_domain::<AuditItem>(item),
+        "notice" => through_domain::<NoticeItem>(item),
         "due" => again::<Due>(item),
         "guard" => again::<Guard>(item),
         "ref" => again::<Reference>(item),

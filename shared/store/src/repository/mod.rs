@@ -27,7 +27,10 @@ use crate::Condition;
 use crate::engine::{Engine, Key, Query, SortKeyCondition, TransactOp};
 use crate::error::StoreError;
 use crate::table::Index;
-pub use items::{Due, Envelope, Guard, Reference, from_item};
+pub use items::{
+    AppealItem, AuditItem, ComplaintItem, ContractItem, Due, Envelope, FeedbackItem, Guard,
+    NoticeItem, Reference, StandingItem, Stored, from_item,
+};
 use keys::entity;
 
 /// Standing's storage, over one engine.
@@ -136,6 +139,19 @@ fn next_version(expected: Option<u64>) -> u64 {
     expected.map_or(1, |v| v + 1)
 }
 
+/// An envelope's content as the domain value it holds, with the envelope's version.
+fn versioned<T: Stored>(envelope: Envelope<T>) -> StoreResult<Versioned<T::Domain>> {
+    Ok(Versioned {
+        value: envelope.data.into_domain().map_err(unavailable)?,
+        version: envelope.version,
+    })
+}
+
+/// Decodes an item stored as `T` into the domain value it holds, with its version.
+fn decode<T: Stored>(item: Item) -> StoreResult<Versioned<T::Domain>> {
+    versioned(from_item::<T>(item).map_err(unavailable)?)
+}
+
 impl Repository {
     pub fn new(engine: Arc<dyn Engine>) -> Self {
         Self { engine }
@@ -156,6 +172,18 @@ impl Repository {
             .await
             .map_err(unavailable)?;
         out.item.map(from_item).transpose().map_err(unavailable)
+    }
+
+    /// The domain value an item of type `T` holds at `pk`/`sk`, with its version.
+    async fn get_versioned<T: Stored>(
+        &self,
+        pk: String,
+        sk: &str,
+    ) -> StoreResult<Option<Versioned<T::Domain>>> {
+        self.get_envelope::<T>(pk, sk)
+            .await?
+            .map(versioned)
+            .transpose()
     }
 
     /// At most `want` items of a query, in its order, each with its sort key on the query's
@@ -198,16 +226,16 @@ impl Repository {
 
     /// One page of a list: `limit + 1` items from after the cursor (to know whether more
     /// follow), decoded, as [`Page::from_keyed`] cuts them.
-    async fn list_page<T: DeserializeOwned>(
+    async fn list_page<T: Stored>(
         &self,
         query: Query,
         page: &PageRequest,
-    ) -> StoreResult<Page<T>> {
+    ) -> StoreResult<Page<T::Domain>> {
         let keyed = self
             .query_keyed(query, page.after(), page.limit() + 1)
             .await?
             .into_iter()
-            .map(|(key, item)| Ok((key, from_item::<T>(item).map_err(unavailable)?.data)))
+            .map(|(key, item)| Ok((key, decode::<T>(item)?.value)))
             .collect::<StoreResult<Vec<_>>>()?;
         Ok(Page::from_keyed(keyed, page))
     }
@@ -230,21 +258,14 @@ impl Repository {
         }
     }
 
-    async fn query_values<T: DeserializeOwned>(
+    async fn query_values<T: Stored>(
         &self,
         query: Query,
-    ) -> StoreResult<Vec<Versioned<T>>> {
+    ) -> StoreResult<Vec<Versioned<T::Domain>>> {
         self.query_all(query)
             .await?
             .into_iter()
-            .map(|item| {
-                from_item::<T>(item)
-                    .map(|e| Versioned {
-                        value: e.data,
-                        version: e.version,
-                    })
-                    .map_err(unavailable)
-            })
+            .map(decode::<T>)
             .collect()
     }
 
@@ -254,20 +275,12 @@ impl Repository {
     }
 
     /// Follows a reference item to the item it names.
-    async fn follow<T: DeserializeOwned>(
-        &self,
-        ref_pk: String,
-    ) -> StoreResult<Option<Versioned<T>>> {
+    async fn follow<T: Stored>(&self, ref_pk: String) -> StoreResult<Option<Versioned<T::Domain>>> {
         let Some(reference) = self.get_envelope::<Reference>(ref_pk, keys::REF_SK).await? else {
             return Ok(None);
         };
-        Ok(self
-            .get_envelope::<T>(reference.data.pk, &reference.data.sk)
-            .await?
-            .map(|e| Versioned {
-                value: e.data,
-                version: e.version,
-            }))
+        self.get_versioned::<T>(reference.data.pk, &reference.data.sk)
+            .await
     }
 
     fn reference(ref_pk: String, pk: &str, sk: &str) -> Result<Item, StoreError> {
@@ -291,7 +304,7 @@ impl Repository {
             keys::CONTRACT_SK.to_owned(),
             entity::CONTRACT,
             version,
-            contract,
+            ContractItem::from_domain(contract),
         )
         .for_freelancer(&contract.freelancer_id)
         .gsi1(
@@ -320,7 +333,7 @@ impl Repository {
             Self::feedback_key(contract, feedback)?,
             entity::FEEDBACK,
             version,
-            feedback,
+            FeedbackItem::from_domain(feedback),
         )
         .for_freelancer(&contract.freelancer_id);
         if let Some(report) = &feedback.report {
@@ -338,7 +351,7 @@ impl Repository {
             keys::complaint_sk(&complaint.complaint_id),
             entity::COMPLAINT,
             version,
-            complaint,
+            ComplaintItem::from_domain(complaint),
         )
         .for_freelancer(&complaint.freelancer_id)
         .gsi1(
@@ -368,7 +381,7 @@ impl Repository {
             keys::appeal_sk(&appeal.appeal_id),
             entity::APPEAL,
             version,
-            appeal,
+            AppealItem::from_domain(appeal),
         )
         .for_freelancer(&appeal.freelancer_id);
         if appeal.is_pending() {
@@ -425,13 +438,8 @@ impl Repository {
 
 impl ContractStore for Repository {
     async fn get_contract(&self, id: &ContractId) -> StoreResult<Option<Versioned<Contract>>> {
-        Ok(self
-            .get_envelope::<Contract>(keys::contract_pk(id), keys::CONTRACT_SK)
-            .await?
-            .map(|e| Versioned {
-                value: e.data,
-                version: e.version,
-            }))
+        self.get_versioned::<ContractItem>(keys::contract_pk(id), keys::CONTRACT_SK)
+            .await
     }
 
     async fn put_contract(
@@ -460,7 +468,7 @@ impl ContractStore for Repository {
                 keys::evidence_contract_sk(ended, &contract.contract_id),
                 entity::CONTRACT,
                 version,
-                contract,
+                ContractItem::from_domain(contract),
             )
             .for_freelancer(&contract.freelancer_id)
             .to_item()
@@ -516,11 +524,7 @@ impl FeedbackStore for Repository {
             if entity_of(&item) != Some(entity::FEEDBACK) {
                 continue;
             }
-            let e: Envelope<Feedback> = from_item(item).map_err(unavailable)?;
-            let v = Versioned {
-                value: e.data,
-                version: e.version,
-            };
+            let v = decode::<FeedbackItem>(item)?;
             match v.value.direction {
                 Direction::Client => out.client = Some(v),
                 Direction::Freelancer => out.freelancer = Some(v),
@@ -593,13 +597,7 @@ impl FeedbackStore for Repository {
         };
         // The index is eventually consistent: read the item itself for its current version.
         let key = Key::of_item(&item).map_err(unavailable)?;
-        Ok(self
-            .get_envelope::<Feedback>(key.pk, &key.sk)
-            .await?
-            .map(|e| Versioned {
-                value: e.data,
-                version: e.version,
-            }))
+        self.get_versioned::<FeedbackItem>(key.pk, &key.sk).await
     }
 }
 
@@ -608,7 +606,7 @@ impl ComplaintStore for Repository {
         &self,
         freelancer: &UserId,
     ) -> StoreResult<Vec<Versioned<Complaint>>> {
-        self.query_values(
+        self.query_values::<ComplaintItem>(
             Query::new(Index::Primary, keys::freelancer_pk(freelancer)).sort(
                 SortKeyCondition::BeginsWith(keys::COMPLAINT_PREFIX.to_owned()),
             ),
@@ -688,7 +686,8 @@ impl ComplaintStore for Repository {
     }
 
     async fn get_complaint(&self, id: &ComplaintId) -> StoreResult<Option<Versioned<Complaint>>> {
-        self.follow(keys::complaint_ref_pk(id)).await
+        self.follow::<ComplaintItem>(keys::complaint_ref_pk(id))
+            .await
     }
 
     async fn decide_complaint(&self, complaint: &Complaint, expected: u64) -> StoreResult<()> {
@@ -721,13 +720,13 @@ impl ComplaintStore for Repository {
         if let Some(after) = page.after() {
             query = query.sort(SortKeyCondition::GreaterOrEqual(after.to_owned()));
         }
-        self.list_page(query, page).await
+        self.list_page::<ComplaintItem>(query, page).await
     }
 }
 
 impl AppealStore for Repository {
     async fn freelancer_appeals(&self, freelancer: &UserId) -> StoreResult<Vec<Versioned<Appeal>>> {
-        self.query_values(
+        self.query_values::<AppealItem>(
             Query::new(Index::Primary, keys::freelancer_pk(freelancer))
                 .sort(SortKeyCondition::BeginsWith(keys::APPEAL_PREFIX.to_owned())),
         )
@@ -766,7 +765,7 @@ impl AppealStore for Repository {
     }
 
     async fn get_appeal(&self, id: &AppealId) -> StoreResult<Option<Versioned<Appeal>>> {
-        self.follow(keys::appeal_ref_pk(id)).await
+        self.follow::<AppealItem>(keys::appeal_ref_pk(id)).await
     }
 
     async fn save_appeal(&self, appeal: &Appeal, expected: u64) -> StoreResult<()> {
@@ -795,7 +794,7 @@ impl AppealStore for Repository {
         if let Some(after) = page.after() {
             query = query.sort(SortKeyCondition::GreaterOrEqual(after.to_owned()));
         }
-        self.list_page(query, page).await
+        self.list_page::<AppealItem>(query, page).await
     }
 }
 
@@ -821,16 +820,13 @@ impl StandingStore for Repository {
         for item in items {
             match entity_of(&item) {
                 Some(entity::CONTRACT) => {
-                    let e: Envelope<Contract> = from_item(item).map_err(unavailable)?;
                     out.push(ContractEvidence {
-                        contract: e.data,
+                        contract: decode::<ContractItem>(item)?.value,
                         client_feedback: None,
                         freelancer_feedback_at: None,
                     });
                 }
-                Some(entity::FEEDBACK) => {
-                    feedback.push(from_item::<Feedback>(item).map_err(unavailable)?.data)
-                }
+                Some(entity::FEEDBACK) => feedback.push(decode::<FeedbackItem>(item)?.value),
                 _ => {}
             }
         }
@@ -852,13 +848,8 @@ impl StandingStore for Repository {
         &self,
         freelancer: &UserId,
     ) -> StoreResult<Option<Versioned<StandingSnapshot>>> {
-        Ok(self
-            .get_envelope::<StandingSnapshot>(keys::freelancer_pk(freelancer), keys::STANDING_SK)
-            .await?
-            .map(|e| Versioned {
-                value: e.data,
-                version: e.version,
-            }))
+        self.get_versioned::<StandingItem>(keys::freelancer_pk(freelancer), keys::STANDING_SK)
+            .await
     }
 
     async fn evidence_mark(&self, freelancer: &UserId) -> StoreResult<EvidenceMark> {
@@ -883,7 +874,7 @@ impl StandingStore for Repository {
             keys::STANDING_SK.to_owned(),
             entity::STANDING,
             next_version(expected),
-            snapshot,
+            StandingItem::from_domain(snapshot),
         )
         .for_freelancer(freelancer);
         // In the sparse due index only while time alone can change the evaluation.
@@ -901,7 +892,7 @@ impl StandingStore for Repository {
                 keys::audit_sk(entry.at, n, &entry.sanction_id, &entry.action),
                 entity::AUDIT,
                 1,
-                entry,
+                AuditItem::from_domain(entry),
             )
             .for_freelancer(freelancer)
             .to_item()
@@ -914,7 +905,7 @@ impl StandingStore for Repository {
                 keys::notice_sk(notice.kind.as_str(), &notice.subject),
                 entity::NOTICE,
                 1,
-                notice,
+                NoticeItem::from_domain(notice),
             )
             .for_freelancer(freelancer)
             .to_item()
@@ -1006,7 +997,7 @@ impl StandingStore for Repository {
             Some(_) => return Err(foreign_cursor()),
         };
         let query = Query::new(Index::Primary, keys::freelancer_pk(freelancer)).sort(sort);
-        self.list_page(query, page).await
+        self.list_page::<AuditItem>(query, page).await
     }
 
     async fn evidence_before(
@@ -1050,10 +1041,10 @@ impl StandingStore for Repository {
                 let key = key.to_owned();
                 match entity_of(&item) {
                     Some(entity::FEEDBACK) => {
-                        feedback.push(from_item::<Feedback>(item).map_err(unavailable)?.data);
+                        feedback.push(decode::<FeedbackItem>(item)?.value);
                     }
                     Some(entity::CONTRACT) => {
-                        let contract = from_item::<Contract>(item).map_err(unavailable)?.data;
+                        let contract = decode::<ContractItem>(item)?.value;
                         let mut evidence = ContractEvidence {
                             contract,
                             client_feedback: None,
@@ -1127,7 +1118,7 @@ impl SweepStore for Repository {
         page: &PageRequest,
     ) -> StoreResult<Page<UserId>> {
         let query = Query::new(Index::Gsi2, keys::REEVALUATE_GSI2PK).sort(due_range(until, page)?);
-        let Page { items, next_cursor } = self.list_page::<StandingSnapshot>(query, page).await?;
+        let Page { items, next_cursor } = self.list_page::<StandingItem>(query, page).await?;
         let mut seen = HashSet::new();
         Ok(Page {
             items: items
@@ -1164,7 +1155,7 @@ impl SweepStore for Repository {
             keys::notice_sk(notice.kind.as_str(), &notice.subject),
             entity::NOTICE,
             1,
-            notice,
+            NoticeItem::from_domain(notice),
         )
         .for_freelancer(&due.freelancer_id)
         .to_item()

@@ -1,11 +1,38 @@
 //! Item structs: every item is an envelope of keys, `entity_type`, `freelancer_id`, `version`
-//! and the domain value under `data`. The same structs decode table reads and stream images.
+//! and its content under `data`. The content of every entity is the store's own struct (one file
+//! per entity), converted to and from the domain's type: a domain type and a stored item change
+//! for different reasons, so renaming a domain field changes a conversion, never the items a
+//! table already holds. The same structs decode table reads and stream images.
+
+mod appeal;
+mod audit;
+mod complaint;
+mod contract;
+mod feedback;
+mod standing;
 
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use serde_dynamo::Item;
 
 use crate::error::StoreError;
+
+pub use appeal::AppealItem;
+pub use audit::{AuditItem, NoticeItem};
+pub use complaint::ComplaintItem;
+pub use contract::ContractItem;
+pub use feedback::FeedbackItem;
+pub use standing::StandingItem;
+
+/// A stored shape and the domain value it holds.
+pub trait Stored: Serialize + DeserializeOwned {
+    type Domain;
+
+    fn from_domain(value: &Self::Domain) -> Self;
+
+    /// The domain value; `Corrupt` when the item holds what no domain value can be.
+    fn into_domain(self) -> Result<Self::Domain, StoreError>;
+}
 
 /// One stored item.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
