@@ -10,6 +10,7 @@ use standing_domain::ports::{AppealStore, Clock, ComplaintStore, StandingStore, 
 use standing_domain::rules::access;
 use standing_domain::usecases::standing;
 use standing_domain::{DomainError, PolicyConfig, UserId};
+use standing_lambda::body::{AuditEntryBody, EligibilityBody, PageBody, ProfileBody, StandingBody};
 use standing_lambda::{
     ApiError, Incoming, Method, Outgoing, Route, StatusCode, actor, answer_http,
     batch_item_failures, changed_freelancers, json, page_request, respond, route, serve,
@@ -70,27 +71,26 @@ where
     let actor = actor(request)?;
     let freelancer: UserId = params.get("freelancer_id")?;
     let response = match op {
-        Op::Standing => json(
-            StatusCode::OK,
-            &standing::standing(store, clock, policy, &actor, &freelancer).await?,
-        ),
-        Op::Eligibility => json(
-            StatusCode::OK,
-            &standing::eligibility(store, clock, policy, &actor, &freelancer).await?,
-        ),
+        Op::Standing => {
+            let view = standing::standing(store, clock, policy, &actor, &freelancer).await?;
+            json(StatusCode::OK, &StandingBody::from(view))
+        }
+        Op::Eligibility => {
+            let view = standing::eligibility(store, clock, policy, &actor, &freelancer).await?;
+            json(StatusCode::OK, &EligibilityBody::from(&view))
+        }
         // Anyone signed in: the profile holds public data only.
-        Op::Profile => json(
-            StatusCode::OK,
-            &standing::profile(store, clock, policy, &freelancer, &page_request(request)?).await?,
-        ),
+        Op::Profile => {
+            let page = page_request(request)?;
+            let view = standing::profile(store, clock, policy, &freelancer, &page).await?;
+            json(StatusCode::OK, &ProfileBody::from(view))
+        }
         Op::Audit => {
             // Reviewers only, before the query is read (403 before 400).
             access::review(&actor, "read the audit trail")?;
             let page = page_request(request)?;
-            json(
-                StatusCode::OK,
-                &standing::audit(store, &actor, &freelancer, &page).await?,
-            )
+            let trail = standing::audit(store, &actor, &freelancer, &page).await?;
+            json(StatusCode::OK, &PageBody::of(trail, AuditEntryBody::from))
         }
     };
     Ok(response)

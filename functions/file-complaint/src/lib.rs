@@ -7,6 +7,7 @@ use standing_domain::ports::{Clock, ComplaintStore, ContractStore};
 use standing_domain::rules::access;
 use standing_domain::usecases::complaints;
 use standing_domain::{ComplaintId, PolicyConfig, UserId};
+use standing_lambda::body::{ComplaintBody, PageBody};
 use standing_lambda::{
     ApiError, Incoming, Method, Outgoing, Route, StatusCode, actor, answer_http, json, misrouted,
     page_request, parse_body, query_choice, respond, route, serve,
@@ -66,17 +67,15 @@ where
             let right = complaints::may_file(store, &actor, &freelancer).await?;
             let cmd = parse_body(request)?;
             let filed = complaints::file(store, clock, policy, right, cmd).await?;
-            json(StatusCode::CREATED, &filed)
+            json(StatusCode::CREATED, &ComplaintBody::from(filed))
         }
         Op::Queue => {
             // Reviewers only, before the query is read (403 before 400).
             access::review(&actor, "see the complaints queue")?;
             let status = query_choice(request, "status", ComplaintStatus::ALL, None)?;
             let page = page_request(request)?;
-            json(
-                StatusCode::OK,
-                &complaints::queue(store, &actor, status, &page).await?,
-            )
+            let queue = complaints::queue(store, &actor, status, &page).await?;
+            json(StatusCode::OK, &PageBody::of(queue, ComplaintBody::from))
         }
         Op::Decide => {
             let id: ComplaintId = params.get("complaint_id")?;
@@ -84,7 +83,7 @@ where
             let right = complaints::may_decide(store, &actor, &id).await?;
             let cmd = parse_body(request)?;
             let decided = complaints::decide(store, clock, policy, right, cmd).await?;
-            json(StatusCode::OK, &decided)
+            json(StatusCode::OK, &ComplaintBody::from(decided))
         }
     };
     Ok(response)

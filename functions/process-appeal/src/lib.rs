@@ -10,6 +10,7 @@ use standing_domain::rules::access;
 use standing_domain::usecases::appeals;
 use standing_domain::usecases::sweep::{self, SweepReport};
 use standing_domain::{AppealId, DomainError, PolicyConfig, UserId};
+use standing_lambda::body::{AppealBody, PageBody};
 use standing_lambda::{
     ApiError, Incoming, Method, Outgoing, Route, StatusCode, actor, answer_http, json, misrouted,
     page_request, parse_body, query_choice, respond, route, serve,
@@ -78,17 +79,15 @@ where
             let freelancer: UserId = params.get("freelancer_id")?;
             let cmd = parse_body(request)?;
             let filed = appeals::file(store, clock, policy, &actor, &freelancer, cmd).await?;
-            json(StatusCode::CREATED, &filed)
+            json(StatusCode::CREATED, &AppealBody::from(filed))
         }
         Op::Pending => {
             // `status=pending` is the contract's spelling; it is also what an absent status means.
             access::review(&actor, "see pending appeals")?;
             query_choice(request, "status", &[Queue::Pending], Some(Queue::Pending))?;
             let page = page_request(request)?;
-            json(
-                StatusCode::OK,
-                &appeals::pending(store, &actor, &page).await?,
-            )
+            let pending = appeals::pending(store, &actor, &page).await?;
+            json(StatusCode::OK, &PageBody::of(pending, AppealBody::from))
         }
         Op::Decide => {
             let id: AppealId = params.get("appeal_id")?;
@@ -96,7 +95,7 @@ where
             let right = appeals::may_decide(store, &actor, &id).await?;
             let cmd = parse_body(request)?;
             let decided = appeals::decide(store, clock, right, cmd).await?;
-            json(StatusCode::OK, &decided)
+            json(StatusCode::OK, &AppealBody::from(decided))
         }
     };
     Ok(response)

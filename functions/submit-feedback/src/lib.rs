@@ -11,6 +11,7 @@ use standing_domain::rules::access;
 use standing_domain::usecases::feedback::ChangePublic;
 use standing_domain::usecases::{contracts, feedback};
 use standing_domain::{ContractId, Currency, PolicyConfig, ReportId, ResponseText, UserId};
+use standing_lambda::body;
 use standing_lambda::{
     ApiError, Incoming, Method, Outgoing, Route, StatusCode, actor, answer_http, json, misrouted,
     parse_body, parse_value, respond, route, serve,
@@ -116,46 +117,46 @@ where
         Op::SubmitFeedback => {
             let (id, cmd) = (contract_id()?, parse_body(request)?);
             let view = feedback::submit(store, clock, policy, &actor, &id, cmd).await?;
-            json(StatusCode::CREATED, &view)
+            json(StatusCode::CREATED, &body::FeedbackBody::from(view))
         }
         Op::ViewFeedback => {
             let view =
                 feedback::view_contract(store, clock, policy, &actor, &contract_id()?).await?;
-            json(StatusCode::OK, &view)
+            json(StatusCode::OK, &body::ContractFeedbackBody::from(view))
         }
         Op::RequestChange => {
             // The route takes no body; whatever is sent is not read.
             let state = feedback::request_change(store, clock, &actor, &contract_id()?).await?;
-            json(StatusCode::CREATED, &state)
+            json(StatusCode::CREATED, &body::ChangeStateBody::from(state))
         }
         Op::ConsentChange => {
             let id = contract_id()?;
             let ConsentBody { consent } = parse_body(request)?;
             let state =
                 feedback::consent_change(store, clock, policy, &actor, &id, consent).await?;
-            json(StatusCode::OK, &state)
+            json(StatusCode::OK, &body::ChangeStateBody::from(state))
         }
         Op::ApplyChange => {
             let (id, cmd) = (contract_id()?, change_public(parse_body(request)?)?);
             let view = feedback::apply_change(store, clock, policy, &actor, &id, cmd).await?;
-            json(StatusCode::OK, &view)
+            json(StatusCode::OK, &body::FeedbackBody::from(view))
         }
         Op::Respond => {
             let id = contract_id()?;
             let ResponseBody { text } = parse_body(request)?;
             let response = feedback::respond(store, clock, policy, &actor, &id, text).await?;
-            json(StatusCode::CREATED, &response)
+            json(StatusCode::CREATED, &body::ResponseBody::from(&response))
         }
         Op::Report => {
             let (id, cmd) = (contract_id()?, parse_body(request)?);
             let report = feedback::report(store, clock, policy, &actor, &id, cmd).await?;
-            json(StatusCode::CREATED, &report)
+            json(StatusCode::CREATED, &body::ReportBody::from(report))
         }
         Op::DecideReport => {
             let report_id: ReportId = params.get("report_id")?;
             let cmd = parse_body(request)?;
             let decided = feedback::decide_report(store, clock, &actor, &report_id, cmd).await?;
-            json(StatusCode::OK, &decided)
+            json(StatusCode::OK, &body::ReportBody::from(decided))
         }
     };
     Ok(response)

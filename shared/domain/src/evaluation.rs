@@ -46,7 +46,7 @@ pub enum SanctionChange {
 }
 
 /// A credential the profile flags as disputed (§7, from `restricted` up).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DisputedCredential {
     pub category: ComplaintCategory,
     pub claim: ClaimText,

@@ -3,7 +3,6 @@
 //! given, so a page after it stays right when items before it come or go.
 
 use crate::error::DomainError;
-use serde::Serialize;
 
 pub const DEFAULT_LIMIT: usize = 50;
 pub const MAX_LIMIT: usize = 200;
@@ -74,7 +73,7 @@ impl PageRequest {
 }
 
 /// One page of a list.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Page<T> {
     pub items: Vec<T>,
     pub next_cursor: Option<String>,

@@ -13,7 +13,6 @@ use crate::record::ContractEvidence;
 use crate::rules::eligibility::Eligibility;
 use crate::{AppealId, ComplaintId, ContractId, ReportId, SanctionId, UserId};
 use chrono::{DateTime, Utc};
-use serde::{Deserialize, Serialize};
 use std::future::Future;
 
 pub type StoreResult<T> = Result<T, DomainError>;
@@ -167,7 +166,7 @@ pub trait AppealStore: Send + Sync {
 }
 
 /// What the last evaluation left: the read model of standing, sanctions, JSS and eligibility.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StandingSnapshot {
     pub freelancer_id: UserId,
     pub standing: Standing,
@@ -180,12 +179,10 @@ pub struct StandingSnapshot {
     /// When time alone can next change this evaluation (a reveal at a window's close, a
     /// contract leaving the window): the hourly schedule re-evaluates every standing due by
     /// then (a sparse index on this moment).
-    #[serde(default)]
     pub next_due: Option<DateTime<Utc>>,
     /// Where the evidence stood when it was read for this evaluation. An evaluation whose read
     /// finds the mark moved writes even when its outcome is the same, so a write decided on an
     /// older read of the evidence always meets a newer standing version and is refused.
-    #[serde(default, skip_serializing_if = "EvidenceMark::is_unset")]
     pub evidence_mark: EvidenceMark,
 }
 
@@ -198,8 +195,7 @@ pub struct StandingSnapshot {
 /// change's own evaluation B, when B found its outcome equal to the stored standing and wrote
 /// nothing, leaving A's decision on evidence since withdrawn. With the mark in the standing, B
 /// always writes (the mark moved), so A's write, conditioned on the version it read, is refused.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(transparent)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct EvidenceMark(Option<String>);
 
 impl EvidenceMark {

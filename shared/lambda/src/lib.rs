@@ -3,6 +3,7 @@
 //! records → the freelancers to re-evaluate. No rule lives here: rules are in `standing-domain`.
 
 pub mod aws;
+pub mod body;
 pub mod claims;
 mod clock;
 pub mod config;

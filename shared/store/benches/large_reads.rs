@@ -6,6 +6,7 @@
 //! by default; set them to measure other sizes).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+use standing_lambda::body::{AuditEntryBody, ComplaintBody, PageBody, ProfileBody, StandingBody};
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -122,10 +123,11 @@ async fn main() {
             .await
             .unwrap();
         let took = t.elapsed();
-        let bytes = serde_json::to_vec(&view).unwrap().len();
+        let shown = view.feedback.len();
+        let bytes = serde_json::to_vec(&ProfileBody::from(view)).unwrap().len();
         println!(
             "| profile, first page (limit {limit}) | {} | {} | {:.1} ms |",
-            view.feedback.len(),
+            shown,
             kib(bytes),
             took.as_secs_f64() * 1e3
         );
@@ -141,7 +143,11 @@ async fn main() {
             .unwrap();
         pages += 1;
         entries += view.feedback.len();
-        largest = largest.max(serde_json::to_vec(&view).unwrap().len());
+        largest = largest.max(
+            serde_json::to_vec(&ProfileBody::from(view.clone()))
+                .unwrap()
+                .len(),
+        );
         match view.next_cursor {
             Some(next) => cursor = Some(next),
             None => break,
@@ -166,7 +172,7 @@ async fn main() {
         "| evaluation of {n_contracts} contracts, and its GET standing | {} sanctions, JSS {:?} | {} | {:.1} ms |",
         evaluation.sanctions.len(),
         evaluation.jss,
-        kib(serde_json::to_vec(&view).unwrap().len()),
+        kib(serde_json::to_vec(&StandingBody::from(view)).unwrap().len()),
         took.as_secs_f64() * 1e3
     );
 
@@ -232,7 +238,8 @@ async fn main() {
                 .unwrap();
             pages += 1;
             items += page.items.len();
-            largest = largest.max(serde_json::to_vec(&page).unwrap().len());
+            let body = PageBody::of(page.clone(), ComplaintBody::from);
+            largest = largest.max(serde_json::to_vec(&body).unwrap().len());
             match page.next_cursor {
                 Some(next) => cursor = Some(next),
                 None => break,
@@ -251,7 +258,11 @@ async fn main() {
     println!(
         "| audit trail, first page | {} | {} | {:.1} ms |",
         trail.items.len(),
-        kib(serde_json::to_vec(&trail).unwrap().len()),
+        kib(
+            serde_json::to_vec(&PageBody::of(trail.clone(), AuditEntryBody::from))
+                .unwrap()
+                .len()
+        ),
         t.elapsed().as_secs_f64() * 1e3
     );
     println!("peak RSS of the whole run: {}", rss_peak());

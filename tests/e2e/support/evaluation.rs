@@ -7,10 +7,13 @@
 use std::sync::Arc;
 
 use serde_json::{Value, json};
+use standing_domain::evaluation::DisputedCredential;
+use standing_domain::model::Sanction;
 use standing_domain::ports::{Clock, StandingSnapshot, StandingStore};
 use standing_domain::usecases::standing::load_record;
 use standing_domain::{Evaluation, PolicyConfig, UserId, evaluate};
 use standing_lambda::SystemClock;
+use standing_lambda::body::{DisputedBody, EligibilityBody, SanctionBody};
 use standing_store::{DynamoDbEngine, EmbeddedEngine, EmbeddedOptions, Engine, Repository};
 use standing_testkit::dynamodb_client;
 
@@ -29,14 +32,14 @@ pub struct Evaluations {
     pub from_scratch: Value,
 }
 
-/// The fields an evaluation decides (not when it ran).
+/// The fields an evaluation decides (not when it ran), in the contract's shapes.
 fn decided(snapshot: &StandingSnapshot) -> Value {
     json!({
         "standing": snapshot.standing,
-        "sanctions": snapshot.sanctions,
+        "sanctions": sanctions(&snapshot.sanctions),
         "jss": snapshot.jss,
-        "eligibility": snapshot.eligibility,
-        "disputed_credentials": snapshot.disputed_credentials,
+        "eligibility": EligibilityBody::from(&snapshot.eligibility),
+        "disputed_credentials": disputed(&snapshot.disputed_credentials),
         "policy_version": snapshot.policy_version,
         "next_due": snapshot.next_due,
     })
@@ -45,13 +48,21 @@ fn decided(snapshot: &StandingSnapshot) -> Value {
 fn decided_now(evaluation: &Evaluation, policy: &PolicyConfig) -> Value {
     json!({
         "standing": evaluation.standing,
-        "sanctions": evaluation.sanctions,
+        "sanctions": sanctions(&evaluation.sanctions),
         "jss": evaluation.jss,
-        "eligibility": evaluation.eligibility,
-        "disputed_credentials": evaluation.disputed_credentials,
+        "eligibility": EligibilityBody::from(&evaluation.eligibility),
+        "disputed_credentials": disputed(&evaluation.disputed_credentials),
         "policy_version": policy.version,
         "next_due": evaluation.next_due,
     })
+}
+
+fn sanctions(sanctions: &[Sanction]) -> Vec<SanctionBody> {
+    sanctions.iter().map(SanctionBody::from).collect()
+}
+
+fn disputed(credentials: &[DisputedCredential]) -> Vec<DisputedBody> {
+    credentials.iter().map(DisputedBody::from).collect()
 }
 
 /// Evaluates `freelancer` afresh on `store` under the rule book's defaults (the policy the suite's

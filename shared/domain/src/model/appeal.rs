@@ -3,11 +3,10 @@
 use crate::model::{Evidence, RuleId};
 use crate::{AppealId, AppealKind, AppealOutcome, Note, SanctionId, Standing, Statement, UserId};
 use chrono::{DateTime, Utc};
-use serde::{Deserialize, Serialize};
 
 /// What the appeal is about, as it stood when filed: decisions on the appeal refer to these facts
 /// even after the sanction itself is lifted.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SanctionSnapshot {
     pub sanction_id: SanctionId,
     pub kind: Standing,
@@ -16,7 +15,7 @@ pub struct SanctionSnapshot {
     pub evidence: Evidence,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AppealDecision {
     pub outcome: AppealOutcome,
     pub note: Note,
@@ -24,7 +23,7 @@ pub struct AppealDecision {
     pub decided_at: DateTime<Utc>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Appeal {
     pub appeal_id: AppealId,
     pub freelancer_id: UserId,

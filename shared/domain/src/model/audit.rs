@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 
 /// One change of standing or of a sanction: before, after, rule, policy version, evidence,
 /// actor, time (§10).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AuditEntry {
     pub freelancer_id: UserId,
     pub at: DateTime<Utc>,
@@ -35,7 +35,7 @@ crate::values::vocabulary!(
 );
 
 /// A message to a freelancer (or, for overdue appeals, to the reviewers' queue).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Notice {
     pub freelancer_id: UserId,
     pub kind: NoticeKind,

@@ -12,7 +12,7 @@ crate::values::vocabulary!(
     ComplaintStatus { Open => "open", UnderReview => "under_review", Decided => "decided" }
 );
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ComplaintDecision {
     pub outcome: ComplaintOutcome,
     pub terms_clause: TermsClause,
@@ -21,7 +21,7 @@ pub struct ComplaintDecision {
     pub decided_at: DateTime<Utc>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Complaint {
     pub complaint_id: ComplaintId,
     pub freelancer_id: UserId,

@@ -2,9 +2,8 @@
 
 use crate::{ContractId, Money, UserId};
 use chrono::{DateTime, Utc};
-use serde::{Deserialize, Serialize};
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Contract {
     pub contract_id: ContractId,
     pub client_id: UserId,

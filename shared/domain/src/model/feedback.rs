@@ -29,7 +29,7 @@ pub struct PrivatePart {
 }
 
 /// One version of the public part; version 1 is the original.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PublicVersion {
     pub version: u32,
     pub public: PublicPart,
@@ -37,14 +37,14 @@ pub struct PublicVersion {
 }
 
 /// The freelancer's one public response.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Response {
     pub text: ResponseText,
     pub at: DateTime<Utc>,
 }
 
 /// The freelancer's one report of this feedback, and the reviewer's decision.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FeedbackReport {
     pub report_id: ReportId,
     pub reason: ReportReason,
@@ -53,7 +53,7 @@ pub struct FeedbackReport {
     pub decision: Option<ReportDecision>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ReportDecision {
     pub outcome: ReportOutcome,
     pub note: Note,
@@ -62,21 +62,21 @@ pub struct ReportDecision {
 }
 
 /// The freelancer's answer to a change request (or an unasked enablement).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Consent {
     pub given: bool,
     pub at: DateTime<Utc>,
 }
 
 /// §5: at most one change per contract: requested, consented, applied.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct ChangeState {
     pub requested_at: Option<DateTime<Utc>>,
     pub consent: Option<Consent>,
     pub applied_at: Option<DateTime<Utc>>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Feedback {
     pub feedback_id: FeedbackId,
     pub contract_id: ContractId,

@@ -26,7 +26,7 @@ crate::values::vocabulary!(
 );
 
 /// The ids a sanction rests on. Kept sorted so that equal facts compare equal.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
 pub struct Evidence {
     pub contract_ids: Vec<ContractId>,
     pub feedback_ids: Vec<FeedbackId>,
@@ -81,24 +81,22 @@ impl<'de> Deserialize<'de> for DecidedBy {
 }
 
 /// How and from when a sanction can be appealed.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
 pub struct AppealPaths {
-    #[serde(skip_serializing_if = "Option::is_none", default)]
     pub reinstatement_opens_at: Option<DateTime<Utc>>,
-    #[serde(skip_serializing_if = "Option::is_none", default)]
     pub contest_until: Option<DateTime<Utc>>,
 }
 
 /// The block a replacement block replaces (§4): the freelancer has been blocked without a break
 /// since `first_started_at`, when the first block of the chain began.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Replaced {
     pub sanction_id: SanctionId,
     pub first_started_at: DateTime<Utc>,
 }
 
 /// A sanction with its statement of reasons (§10).
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Sanction {
     pub sanction_id: SanctionId,
     pub kind: Standing,
@@ -109,11 +107,9 @@ pub struct Sanction {
     /// `started_at`; the contest window runs from here (§8).
     pub imposed_at: DateTime<Utc>,
     /// For a replacement block: the one it replaces (§4).
-    #[serde(skip_serializing_if = "Option::is_none", default)]
     pub replaces: Option<Replaced>,
     pub evidence: Evidence,
     pub decided_by: DecidedBy,
-    #[serde(skip_serializing_if = "Option::is_none", default)]
     pub terms_clause: Option<TermsClause>,
     /// The reasons, in words a freelancer can read.
     pub statement: String,

@@ -2,17 +2,16 @@
 
 use crate::model::Sanction;
 use crate::{SanctionId, Standing};
-use serde::{Deserialize, Serialize};
 
 /// One action's answer.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Permission {
     pub allowed: bool,
     /// The sanctions that forbid it (empty when allowed).
     pub sanctions: Vec<SanctionId>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Eligibility {
     pub submit_proposal: Permission,
     pub accept_new_contract: Permission,

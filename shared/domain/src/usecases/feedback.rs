@@ -13,7 +13,7 @@ use crate::{
     ReportReason, ResponseText, Scores,
 };
 use chrono::{DateTime, Utc};
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 
 /// `POST /contracts/{id}/feedback`.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
@@ -51,7 +51,7 @@ pub struct DecideReport {
 }
 
 /// The public part as shown.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PublicView {
     pub scores: Scores,
     pub overall: Overall,
@@ -69,25 +69,22 @@ impl From<&PublicPart> for PublicView {
 }
 
 /// One feedback as a viewer may see it (the contract's `Feedback` shape).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FeedbackView {
     pub feedback_id: FeedbackId,
     pub direction: Direction,
     pub public: PublicView,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub private: Option<PrivatePart>,
     pub submitted_at: DateTime<Utc>,
     pub revealed: bool,
     pub version: u32,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub response: Option<Response>,
     pub removed: bool,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub report_id: Option<ReportId>,
 }
 
 /// A contract's feedback as a viewer may see it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ContractFeedbackView {
     pub contract_id: ContractId,
     pub client: Option<FeedbackView>,

@@ -109,7 +109,7 @@ pub async fn reevaluate<S: StandingStore + ComplaintStore + AppealStore>(
 }
 
 /// The standing route's shape.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StandingView {
     pub freelancer_id: UserId,
     pub standing: Standing,
@@ -238,17 +238,16 @@ async fn live_jss<S: StandingStore>(
 }
 
 /// One entry of the public profile.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ProfileEntry {
     pub contract_id: ContractId,
     pub public: PublicView,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub response: Option<crate::model::Response>,
 }
 
 /// The public profile: revealed, not removed, client-direction feedback (newest first, a page
 /// at a time: `next_cursor` asks for older entries); JSS; disputed credentials. No private data.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ProfileView {
     pub freelancer_id: UserId,
     pub jss: Option<u8>,
