@@ -6,15 +6,17 @@ use std::collections::HashMap;
 use aws_sdk_dynamodb::{primitives::Blob, types::AttributeValue as SdkValue};
 use serde_dynamo::{AttributeValue, Item};
 
-use crate::{
-    error::StoreError,
-    table::{Index, PARTITION_KEY, SORT_KEY},
-};
+use crate::error::StoreError;
+#[cfg(feature = "embedded")]
+use crate::table::{Index, PARTITION_KEY, SORT_KEY};
 
+#[cfg(feature = "embedded")]
 /// DynamoDB's item size limit.
 pub(crate) const MAX_ITEM_BYTES: usize = 400 * 1024;
+#[cfg(feature = "embedded")]
 const MAX_SIGNIFICANT_DIGITS: usize = 38;
 
+#[cfg(feature = "embedded")]
 /// The number as DynamoDB stores and returns it: plain decimal notation, no leading zeros, no
 /// trailing fractional zeros, no sign on zero. Refuses what DynamoDB refuses (not a number, more
 /// than 38 significant digits, magnitude outside 1E-130 ..= 9.99..E+125).
@@ -85,6 +87,7 @@ pub(crate) fn normalize_number(raw: &str) -> Result<String, String> {
     Ok(out)
 }
 
+#[cfg(feature = "embedded")]
 fn numbers_equal(a: &str, b: &str) -> bool {
     match (normalize_number(a), normalize_number(b)) {
         (Ok(a), Ok(b)) => a == b,
@@ -92,6 +95,7 @@ fn numbers_equal(a: &str, b: &str) -> bool {
     }
 }
 
+#[cfg(feature = "embedded")]
 /// Equality as DynamoDB's `=` and its change detection see it: numbers by value, sets without
 /// regard to order.
 pub(crate) fn values_equal(a: &AttributeValue, b: &AttributeValue) -> bool {
@@ -111,22 +115,26 @@ pub(crate) fn values_equal(a: &AttributeValue, b: &AttributeValue) -> bool {
     }
 }
 
+#[cfg(feature = "embedded")]
 fn maps_equal(a: &HashMap<String, AttributeValue>, b: &HashMap<String, AttributeValue>) -> bool {
     a.len() == b.len()
         && a.iter()
             .all(|(k, v)| b.get(k).is_some_and(|w| values_equal(v, w)))
 }
 
+#[cfg(feature = "embedded")]
 /// Whether two items hold the same data (DynamoDB writes no stream record for such a put).
 pub(crate) fn items_equal(a: &Item, b: &Item) -> bool {
     maps_equal(a, b)
 }
 
+#[cfg(feature = "embedded")]
 fn number_size(n: &str) -> usize {
     let digits = n.bytes().filter(u8::is_ascii_digit).count();
     digits.div_ceil(2) + 1
 }
 
+#[cfg(feature = "embedded")]
 fn value_size(value: &AttributeValue) -> usize {
     use AttributeValue as V;
     match value {
@@ -147,12 +155,14 @@ fn value_size(value: &AttributeValue) -> usize {
     }
 }
 
+#[cfg(feature = "embedded")]
 /// DynamoDB's item size: attribute names plus values, by its published rules (approximate for
 /// nested documents).
 pub(crate) fn item_size(item: &Item) -> usize {
     item.iter().map(|(k, v)| k.len() + value_size(v)).sum()
 }
 
+#[cfg(feature = "embedded")]
 fn normalize_value(value: AttributeValue) -> Result<AttributeValue, String> {
     use AttributeValue as V;
     Ok(match value {
@@ -188,6 +198,7 @@ fn normalize_value(value: AttributeValue) -> Result<AttributeValue, String> {
     })
 }
 
+#[cfg(feature = "embedded")]
 fn check_set<T: PartialEq>(set: &[T], kind: &str) -> Result<(), String> {
     if set.is_empty() {
         return Err(format!("a {kind} set may not be empty"));
@@ -210,6 +221,7 @@ pub(crate) fn key_string<'a>(item: &'a Item, name: &str) -> Result<Option<&'a st
     }
 }
 
+#[cfg(feature = "embedded")]
 /// What DynamoDB would store for this put, or why it refuses it: keys present and well typed
 /// (index keys too, when present), numbers normalised, sets valid, within the size limit.
 pub(crate) fn prepare_item(item: Item) -> Result<Item, StoreError> {

@@ -4,10 +4,12 @@
 use std::collections::HashMap;
 
 use aws_sdk_dynamodb::types::AttributeValue as SdkValue;
-use serde_dynamo::{AttributeValue, Item};
+use serde_dynamo::AttributeValue;
+#[cfg(feature = "embedded")]
+use serde_dynamo::Item;
 
 use crate::{
-    attr::{to_sdk_value, values_equal},
+    attr::to_sdk_value,
     table::{PARTITION_KEY, VERSION_ATTRIBUTE},
 };
 
@@ -51,7 +53,9 @@ impl Condition {
     }
 
     /// Evaluates the condition against the item as it currently is, as DynamoDB does.
+    #[cfg(feature = "embedded")]
     pub(crate) fn holds(&self, current: Option<&Item>) -> bool {
+        use crate::attr::values_equal;
         match self {
             Condition::None => true,
             Condition::NotExists => current.is_none(),
