@@ -3,6 +3,7 @@
 
 mod items;
 pub mod keys;
+mod transaction;
 
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
@@ -32,6 +33,7 @@ pub use items::{
     NoticeItem, Reference, StandingItem, Stored, from_item,
 };
 use keys::entity;
+use transaction::{Refusal, Tx};
 
 /// Standing's storage, over one engine.
 #[derive(Clone)]
@@ -57,25 +59,6 @@ fn unavailable(error: StoreError) -> DomainError {
         }
         other => DomainError::Unavailable(other.to_string()),
     }
-}
-
-/// Maps a canceled transaction to the error of the first operation that failed.
-fn on_transaction(error: StoreError, explain: impl Fn(usize) -> DomainError) -> DomainError {
-    match &error {
-        StoreError::TransactionCanceled { .. } => match error.failed_operations().first() {
-            Some(i) if !error.is_retryable() => explain(*i),
-            _ => DomainError::Conflict(
-                "another change to the same records happened at the same time; try again".into(),
-            ),
-        },
-        _ => unavailable(error),
-    }
-}
-
-fn stale(what: &str) -> DomainError {
-    DomainError::Conflict(format!(
-        "the {what} changed since it was read; read it again and retry"
-    ))
 }
 
 /// An item's string attribute `name` (a key attribute).
@@ -269,9 +252,9 @@ impl Repository {
             .collect()
     }
 
-    async fn transact(&self, ops: Vec<TransactOp>) -> Result<(), StoreError> {
-        self.engine.transact_write(ops, None).await?;
-        Ok(())
+    /// Commits a transaction; a refusal is explained by the write that was refused.
+    async fn commit(&self, tx: Tx) -> StoreResult<()> {
+        tx.commit(self.engine.as_ref(), unavailable).await
     }
 
     /// Follows a reference item to the item it names.
@@ -451,16 +434,28 @@ impl ContractStore for Repository {
         let version = next_version(expected);
         let old = previous.map(|p| &p.value);
         let canonical = Self::contract_item(contract, version)?;
-        let mut ops = vec![put(canonical, expect_version(expected))];
+        let mut tx = Tx::new();
+        tx.push(
+            put(canonical, expect_version(expected)),
+            match expected {
+                None => Refusal::Conflict(
+                    "the contract was registered at the same time by another request; read it and retry".into(),
+                ),
+                Some(_) => Refusal::Stale("contract"),
+            },
+        );
         let old_end = old.as_ref().and_then(|o| o.ended_at);
         if let Some(old_end) = old_end.filter(|e| Some(*e) != contract.ended_at) {
-            ops.push(TransactOp::Delete {
-                key: Key::new(
-                    keys::freelancer_pk(&contract.freelancer_id),
-                    keys::evidence_contract_sk(old_end, &contract.contract_id),
-                ),
-                condition: Condition::None,
-            });
+            tx.push(
+                TransactOp::Delete {
+                    key: Key::new(
+                        keys::freelancer_pk(&contract.freelancer_id),
+                        keys::evidence_contract_sk(old_end, &contract.contract_id),
+                    ),
+                    condition: Condition::None,
+                },
+                Refusal::Unconditional,
+            );
         }
         if let Some(ended) = contract.ended_at {
             let copy = Envelope::new(
@@ -473,21 +468,17 @@ impl ContractStore for Repository {
             .for_freelancer(&contract.freelancer_id)
             .to_item()
             .map_err(unavailable)?;
-            ops.push(put(copy, Condition::None));
+            tx.push(put(copy, Condition::None), Refusal::Unconditional);
         }
-        ops.push(Self::mark_evidence(
-            &contract.freelancer_id,
-            &keys::contract_pk(&contract.contract_id),
-            version,
-        )?);
-        self.transact(ops).await.map_err(|e| {
-            on_transaction(e, |_| match expected {
-                None => DomainError::Conflict(
-                    "the contract was registered at the same time by another request; read it and retry".into(),
-                ),
-                Some(_) => stale("contract"),
-            })
-        })
+        tx.push(
+            Self::mark_evidence(
+                &contract.freelancer_id,
+                &keys::contract_pk(&contract.contract_id),
+                version,
+            )?,
+            Refusal::Unconditional,
+        );
+        self.commit(tx).await
     }
 
     async fn has_contract_between(
@@ -543,24 +534,27 @@ impl FeedbackStore for Repository {
         // version read: a contract update made in between cancels this insert, and this insert
         // cancels a contract update that read the contract before it.
         let bumped = Self::contract_item(&contract.value, contract.version + 1)?;
-        let ops = vec![
+        let mut tx = Tx::new();
+        tx.push(
             put(item, Condition::NotExists),
+            Refusal::AlreadyExists(format!(
+                "the {} feedback on this contract was already given; feedback is given once per contract",
+                feedback.direction
+            )),
+        )
+        .push(
             put(bumped, Condition::VersionEquals(contract.version)),
+            Refusal::Stale("contract"),
+        )
+        .push(
             Self::mark_evidence(
                 &contract.value.freelancer_id,
                 &Self::feedback_key(&contract.value, feedback)?,
                 1,
             )?,
-        ];
-        self.transact(ops).await.map_err(|e| {
-            on_transaction(e, |failed| match failed {
-                0 => DomainError::AlreadyExists(format!(
-                    "the {} feedback on this contract was already given; feedback is given once per contract",
-                    feedback.direction
-                )),
-                _ => stale("contract"),
-            })
-        })
+            Refusal::Unconditional,
+        );
+        self.commit(tx).await
     }
 
     async fn update_feedback(
@@ -570,17 +564,20 @@ impl FeedbackStore for Repository {
         expected: u64,
     ) -> StoreResult<()> {
         let item = Self::feedback_item(contract, feedback, expected + 1)?;
-        let ops = vec![
+        let mut tx = Tx::new();
+        tx.push(
             put(item, Condition::VersionEquals(expected)),
+            Refusal::Stale("feedback"),
+        )
+        .push(
             Self::mark_evidence(
                 &contract.freelancer_id,
                 &Self::feedback_key(contract, feedback)?,
                 expected + 1,
             )?,
-        ];
-        self.transact(ops)
-            .await
-            .map_err(|e| on_transaction(e, |_| stale("feedback")))
+            Refusal::Unconditional,
+        );
+        self.commit(tx).await
     }
 
     async fn feedback_by_report(
@@ -630,26 +627,44 @@ impl ComplaintStore for Repository {
         let guard = Self::claim_guard(complaint);
         let pk = keys::freelancer_pk(&complaint.freelancer_id);
         let sk = keys::complaint_sk(&complaint.complaint_id);
-        let mut ops = vec![
+        let filed_twice = || {
+            Refusal::Conflict(
+                "this complaint was already filed; refresh and check the queue".into(),
+            )
+        };
+        let mut tx = Tx::new();
+        tx.push(
             put(
                 Self::guard_item(&guard, complaint.complaint_id.as_str()).map_err(unavailable)?,
                 Condition::NotExists,
             ),
+            Refusal::AlreadyExists(
+                "you already have an open complaint about this claim; it will be reviewed".into(),
+            ),
+        )
+        .push(
             put(
                 Self::complaint_item(complaint, 1).map_err(unavailable)?,
                 Condition::NotExists,
             ),
+            filed_twice(),
+        )
+        .push(
             put(
                 Self::reference(keys::complaint_ref_pk(&complaint.complaint_id), &pk, &sk)
                     .map_err(unavailable)?,
                 Condition::NotExists,
             ),
-        ];
+            filed_twice(),
+        );
         for m in moved {
-            ops.push(put(
-                Self::complaint_item(&m.value, m.version + 1).map_err(unavailable)?,
-                Condition::VersionEquals(m.version),
-            ));
+            tx.push(
+                put(
+                    Self::complaint_item(&m.value, m.version + 1).map_err(unavailable)?,
+                    Condition::VersionEquals(m.version),
+                ),
+                Refusal::Stale("review case"),
+            );
         }
         let set = Envelope::new(
             pk.clone(),
@@ -664,25 +679,18 @@ impl ComplaintStore for Repository {
         .for_freelancer(&complaint.freelancer_id)
         .to_item()
         .map_err(unavailable)?;
-        let set_at = ops.len();
-        ops.push(put(set, expect_version(set_version)));
-        ops.push(Self::mark_evidence(&complaint.freelancer_id, &sk, 1)?);
-        self.transact(ops).await.map_err(|e| {
-            on_transaction(e, |i| match i {
-                0 => DomainError::AlreadyExists(
-                    "you already have an open complaint about this claim; it will be reviewed"
-                        .into(),
-                ),
-                1 | 2 => DomainError::Conflict(
-                    "this complaint was already filed; refresh and check the queue".into(),
-                ),
-                i if i == set_at => DomainError::Conflict(
-                    "another complaint about this freelancer was filed at the same time; try again"
-                        .into(),
-                ),
-                _ => stale("review case"),
-            })
-        })
+        tx.push(
+            put(set, expect_version(set_version)),
+            Refusal::Conflict(
+                "another complaint about this freelancer was filed at the same time; try again"
+                    .into(),
+            ),
+        )
+        .push(
+            Self::mark_evidence(&complaint.freelancer_id, &sk, 1)?,
+            Refusal::Unconditional,
+        );
+        self.commit(tx).await
     }
 
     async fn get_complaint(&self, id: &ComplaintId) -> StoreResult<Option<Versioned<Complaint>>> {
@@ -691,24 +699,30 @@ impl ComplaintStore for Repository {
     }
 
     async fn decide_complaint(&self, complaint: &Complaint, expected: u64) -> StoreResult<()> {
-        let ops = vec![
+        let mut tx = Tx::new();
+        tx.push(
             put(
                 Self::complaint_item(complaint, expected + 1).map_err(unavailable)?,
                 Condition::VersionEquals(expected),
             ),
+            Refusal::Stale("complaint"),
+        )
+        .push(
             TransactOp::Delete {
                 key: Self::claim_guard(complaint),
                 condition: Condition::None,
             },
+            Refusal::Unconditional,
+        )
+        .push(
             Self::mark_evidence(
                 &complaint.freelancer_id,
                 &keys::complaint_sk(&complaint.complaint_id),
                 expected + 1,
             )?,
-        ];
-        self.transact(ops)
-            .await
-            .map_err(|e| on_transaction(e, |_| stale("complaint")))
+            Refusal::Unconditional,
+        );
+        self.commit(tx).await
     }
 
     async fn complaint_queue(
@@ -737,31 +751,37 @@ impl AppealStore for Repository {
         let guard = Self::appeal_guard(appeal);
         let pk = keys::freelancer_pk(&appeal.freelancer_id);
         let sk = keys::appeal_sk(&appeal.appeal_id);
-        let ops = vec![
+        let filed_twice = || Refusal::Conflict("this appeal was already filed".into());
+        let mut tx = Tx::new();
+        tx.push(
             put(
                 Self::guard_item(&guard, appeal.appeal_id.as_str()).map_err(unavailable)?,
                 Condition::NotExists,
             ),
+            Refusal::Conflict(
+                "an appeal against this sanction is already pending; wait for its decision".into(),
+            ),
+        )
+        .push(
             put(
                 Self::appeal_item(appeal, 1).map_err(unavailable)?,
                 Condition::NotExists,
             ),
+            filed_twice(),
+        )
+        .push(
             put(
                 Self::reference(keys::appeal_ref_pk(&appeal.appeal_id), &pk, &sk)
                     .map_err(unavailable)?,
                 Condition::NotExists,
             ),
+            filed_twice(),
+        )
+        .push(
             Self::mark_evidence(&appeal.freelancer_id, &sk, 1)?,
-        ];
-        self.transact(ops).await.map_err(|e| {
-            on_transaction(e, |i| match i {
-                0 => DomainError::Conflict(
-                    "an appeal against this sanction is already pending; wait for its decision"
-                        .into(),
-                ),
-                _ => DomainError::Conflict("this appeal was already filed".into()),
-            })
-        })
+            Refusal::Unconditional,
+        );
+        self.commit(tx).await
     }
 
     async fn get_appeal(&self, id: &AppealId) -> StoreResult<Option<Versioned<Appeal>>> {
@@ -770,23 +790,29 @@ impl AppealStore for Repository {
 
     async fn save_appeal(&self, appeal: &Appeal, expected: u64) -> StoreResult<()> {
         let item = Self::appeal_item(appeal, expected + 1).map_err(unavailable)?;
-        let mut ops = vec![
+        let mut tx = Tx::new();
+        tx.push(
             put(item, Condition::VersionEquals(expected)),
+            Refusal::Stale("appeal"),
+        )
+        .push(
             Self::mark_evidence(
                 &appeal.freelancer_id,
                 &keys::appeal_sk(&appeal.appeal_id),
                 expected + 1,
             )?,
-        ];
+            Refusal::Unconditional,
+        );
         if !appeal.is_pending() {
-            ops.push(TransactOp::Delete {
-                key: Self::appeal_guard(appeal),
-                condition: Condition::None,
-            });
+            tx.push(
+                TransactOp::Delete {
+                    key: Self::appeal_guard(appeal),
+                    condition: Condition::None,
+                },
+                Refusal::Unconditional,
+            );
         }
-        self.transact(ops)
-            .await
-            .map_err(|e| on_transaction(e, |_| stale("appeal")))
+        self.commit(tx).await
     }
 
     async fn pending_appeals(&self, page: &PageRequest) -> StoreResult<Page<Appeal>> {
@@ -885,7 +911,10 @@ impl StandingStore for Repository {
             );
         }
         let standing = standing.to_item().map_err(unavailable)?;
-        let mut ops = vec![put(standing, expect_version(expected))];
+        // Whichever write is refused, another evaluation got there first: decide again.
+        let stale = || Refusal::Stale("standing");
+        let mut tx = Tx::new();
+        tx.push(put(standing, expect_version(expected)), stale());
         for (n, entry) in audit.iter().enumerate() {
             let item = Envelope::new(
                 pk.clone(),
@@ -897,7 +926,7 @@ impl StandingStore for Repository {
             .for_freelancer(freelancer)
             .to_item()
             .map_err(unavailable)?;
-            ops.push(put(item, Condition::NotExists));
+            tx.push(put(item, Condition::NotExists), stale());
         }
         for notice in notices {
             let item = Envelope::new(
@@ -910,7 +939,7 @@ impl StandingStore for Repository {
             .for_freelancer(freelancer)
             .to_item()
             .map_err(unavailable)?;
-            ops.push(put(item, Condition::None));
+            tx.push(put(item, Condition::None), Refusal::Unconditional);
         }
         // A due item per reinstatement window, written once: the sweep marks it notified.
         let windows: Vec<(&SanctionId, DateTime<Utc>)> = snapshot
@@ -937,10 +966,13 @@ impl StandingStore for Repository {
                 .iter()
                 .any(|(id, opens_at)| keys::due_sk(id, *opens_at) == due.sk)
             {
-                ops.push(TransactOp::Delete {
-                    key: Key::new(pk.clone(), due.sk.clone()),
-                    condition: Condition::VersionEquals(due.version),
-                });
+                tx.push(
+                    TransactOp::Delete {
+                        key: Key::new(pk.clone(), due.sk.clone()),
+                        condition: Condition::VersionEquals(due.version),
+                    },
+                    stale(),
+                );
             }
         }
         for (sanction_id, opens_at) in windows {
@@ -966,19 +998,9 @@ impl StandingStore for Repository {
             )
             .to_item()
             .map_err(unavailable)?;
-            ops.push(put(item, Condition::None));
+            tx.push(put(item, Condition::None), Refusal::Unconditional);
         }
-        self.transact(ops).await.map_err(|e| {
-            on_transaction(e, |failed| {
-                match failed {
-                1 => DomainError::Conflict(
-                    "the freelancer's evidence changed since the evaluation read it; evaluate again"
-                        .into(),
-                ),
-                _ => stale("standing"),
-            }
-            })
-        })
+        self.commit(tx).await
     }
 
     async fn audit_trail(
@@ -1160,11 +1182,15 @@ impl SweepStore for Repository {
         .for_freelancer(&due.freelancer_id)
         .to_item()
         .map_err(unavailable)?;
-        self.transact(vec![
+        let mut tx = Tx::new();
+        tx.push(
             put(notified, Condition::None),
+            Refusal::Stale("reinstatement notice"),
+        )
+        .push(
             put(notice_item, Condition::None),
-        ])
-        .await
-        .map_err(|e| on_transaction(e, |_| stale("reinstatement notice")))
+            Refusal::Stale("reinstatement notice"),
+        );
+        self.commit(tx).await
     }
 }
