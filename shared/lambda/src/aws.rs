@@ -4,7 +4,6 @@ use std::sync::Arc;
 
 use aws_config::BehaviorVersion;
 use aws_smithy_http_client::tls::{self, TlsContext, TrustStore};
-use base64::Engine as _;
 use standing_store::{DynamoDbEngine, Repository};
 
 use crate::Config;
@@ -38,71 +37,73 @@ fn https_client() -> aws_sdk_dynamodb::config::SharedHttpClient {
     }
 }
 
-/// Names in the subjects of the roots AWS service endpoints chain to (Amazon Trust Services:
-/// Amazon Root CA 1 to 4, and the Starfield root that cross-signs them).
-const AMAZON_ROOTS: [&[u8]; 2] = [
-    b"Amazon Root CA",
-    b"Starfield Services Root Certificate Authority",
-];
+/// The roots AWS service endpoints chain to (Amazon Trust Services: Amazon Root CA 1 to 4, and
+/// the Starfield root that cross-signs them), taken from Mozilla's set: a test holds this file to
+/// the `webpki-root-certs` crate's copies, so only these five are linked, not the whole set.
+const AMAZON_ROOTS_PEM: &str = include_str!("amazon_roots.pem");
 
-/// Amazon Trust Services' roots from Mozilla's set, as PEM.
+/// Amazon Trust Services' roots, and nothing else.
 fn amazon_roots() -> TrustStore {
     let mut store = TrustStore::empty().with_native_roots(false);
-    for root in amazon_root_certificates() {
-        store.add_pem_certificate(pem(root));
+    for certificate in AMAZON_ROOTS_PEM.split_inclusive("-----END CERTIFICATE-----\n") {
+        store.add_pem_certificate(certificate.as_bytes());
     }
     store
-}
-
-fn amazon_root_certificates() -> impl Iterator<Item = &'static [u8]> {
-    webpki_root_certs::TLS_SERVER_ROOT_CERTS
-        .iter()
-        .map(|c| c.as_ref())
-        .filter(|der| {
-            AMAZON_ROOTS
-                .iter()
-                .any(|name| der.windows(name.len()).any(|w| w == *name))
-        })
-}
-
-/// A DER certificate in PEM armour.
-fn pem(der: &[u8]) -> Vec<u8> {
-    let body = base64::engine::general_purpose::STANDARD.encode(der);
-    let mut out = String::from("-----BEGIN CERTIFICATE-----\n");
-    for line in body.as_bytes().chunks(64) {
-        out.push_str(&String::from_utf8_lossy(line));
-        out.push('\n');
-    }
-    out.push_str("-----END CERTIFICATE-----\n");
-    out.into_bytes()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use base64::Engine as _;
+
+    /// Names in the subjects of Amazon Trust Services' roots.
+    const AMAZON_ROOTS: [&[u8]; 2] = [
+        b"Amazon Root CA",
+        b"Starfield Services Root Certificate Authority",
+    ];
+
+    /// A DER certificate in PEM armour.
+    fn pem(der: &[u8]) -> String {
+        let body = base64::engine::general_purpose::STANDARD.encode(der);
+        let mut out = String::from("-----BEGIN CERTIFICATE-----\n");
+        for line in body.as_bytes().chunks(64) {
+            out.push_str(std::str::from_utf8(line).unwrap());
+            out.push('\n');
+        }
+        out.push_str("-----END CERTIFICATE-----\n");
+        out
+    }
 
     #[test]
-    fn the_compiled_in_roots_are_amazons_four_and_the_starfield_root() {
-        let roots: Vec<&[u8]> = amazon_root_certificates().collect();
+    fn the_compiled_in_roots_are_mozillas_copies_of_amazons_four_and_the_starfield_root() {
+        let expected: String = webpki_root_certs::TLS_SERVER_ROOT_CERTS
+            .iter()
+            .map(|c| c.as_ref())
+            .filter(|der| {
+                AMAZON_ROOTS
+                    .iter()
+                    .any(|name| der.windows(name.len()).any(|w| w == *name))
+            })
+            .map(pem)
+            .collect();
+        assert_eq!(expected.matches("BEGIN CERTIFICATE").count(), 5);
         assert_eq!(
-            roots.len(),
-            5,
-            "Amazon Root CA 1-4 and Starfield Services G2"
+            AMAZON_ROOTS_PEM, expected,
+            "shared/lambda/src/amazon_roots.pem differs from webpki-root-certs: write the expected text to it"
         );
     }
 
     #[test]
-    fn a_root_in_pem_armour_decodes_back_to_its_der() {
-        for der in amazon_root_certificates() {
-            let text = String::from_utf8(pem(der)).unwrap();
-            assert!(text.starts_with("-----BEGIN CERTIFICATE-----\n"));
-            assert!(text.ends_with("\n-----END CERTIFICATE-----\n"));
-            assert!(text.lines().all(|l| l.len() <= 64));
-            let body: String = text.lines().filter(|l| !l.starts_with("-----")).collect();
-            let decoded = base64::engine::general_purpose::STANDARD
-                .decode(body)
-                .unwrap();
-            assert_eq!(decoded, der);
-        }
+    fn the_trust_store_holds_each_root_once() {
+        let pieces: Vec<&str> = AMAZON_ROOTS_PEM
+            .split_inclusive("-----END CERTIFICATE-----\n")
+            .collect();
+        assert_eq!(pieces.len(), 5);
+        assert!(
+            pieces
+                .iter()
+                .all(|p| p.starts_with("-----BEGIN CERTIFICATE-----\n"))
+        );
+        let _ = amazon_roots();
     }
 }
