@@ -11,11 +11,13 @@ use standing_domain::ports::StandingStore;
 use standing_domain::usecases::feedback::{self, DecideReport, ReportFeedback};
 use standing_domain::usecases::standing::{load_record, reevaluate};
 use standing_domain::{ContractId, PolicyConfig, ReportOutcome, ReportReason, Role};
+use standing_domain::{DomainError, Evaluation};
 use standing_lambda::testing::arrange;
-use standing_lambda::testing::faults::FaultyEngine;
+use standing_lambda::testing::faults::{FaultyEngine, HeldWrite};
 use standing_lambda::testing::stores::{DynamoDbLocalStore, EmbeddedStore};
 use standing_store::{Engine, Repository};
 use std::sync::Arc;
+use tokio::task::JoinHandle;
 
 /// The store the races run on, and a repository over the same storage whose writes can be held.
 struct Storage {
@@ -44,6 +46,27 @@ impl Storage {
     async fn dynamodb_local() -> Self {
         let store = DynamoDbLocalStore::new("races").await;
         Self::over(store.repo.clone(), Box::new(store))
+    }
+
+    /// Starts an evaluation of the freelancer at `at` through the holding repository and waits
+    /// until it has read everything and holds its first write. Returns its clock (to move on,
+    /// as a real clock would, before the write goes through), the door and the evaluation.
+    async fn evaluation_held_at_its_write(
+        &self,
+        at: DateTime<Utc>,
+    ) -> (
+        Arc<FixedClock>,
+        HeldWrite,
+        JoinHandle<Result<Evaluation, DomainError>>,
+    ) {
+        let clock = Arc::new(FixedClock::at(at));
+        let mut door = self.faults.hold_next_write();
+        let held = tokio::spawn({
+            let (repo, clock) = (self.held.clone(), clock.clone());
+            async move { reevaluate(&repo, &*clock, &PolicyConfig::default(), &user(FREELANCER)).await }
+        });
+        door.arrived().await;
+        (clock, door, held)
     }
 }
 
@@ -119,18 +142,7 @@ async fn evidence_withdrawn_between_read_and_write(storage: Storage) {
 
     // WHEN the stream's evaluation of the third negative has read it and holds its write,
     let now = rated + Duration::hours(1);
-    let clock = Arc::new(FixedClock::at(now));
-    let mut door = storage.faults.hold_next_write();
-    let held = tokio::spawn({
-        let (repo, id, policy, clock) = (
-            storage.held.clone(),
-            id.clone(),
-            policy.clone(),
-            clock.clone(),
-        );
-        async move { reevaluate(&repo, &*clock, &policy, &id).await }
-    });
-    door.arrived().await;
+    let (clock, door, held) = storage.evaluation_held_at_its_write(now).await;
     // AND the third negative is removed after a report, and the evaluation of that removal
     // runs to its end,
     let later = now + Duration::hours(1);
@@ -191,18 +203,9 @@ async fn overtaken_by_a_later_evaluation(storage: Storage) {
 
     // WHEN an evaluation on day 116 (two negatives revealed: still good, next due on day 119)
     // has read and holds its write,
-    let clock = Arc::new(FixedClock::at(ended() + Duration::days(16)));
-    let mut door = storage.faults.hold_next_write();
-    let held = tokio::spawn({
-        let (repo, id, policy, clock) = (
-            storage.held.clone(),
-            id.clone(),
-            policy.clone(),
-            clock.clone(),
-        );
-        async move { reevaluate(&repo, &*clock, &policy, &id).await }
-    });
-    door.arrived().await;
+    let (clock, door, held) = storage
+        .evaluation_held_at_its_write(ended() + Duration::days(16))
+        .await;
     // AND the hourly run on day 120 (three revealed) stores the block,
     let after = ended() + Duration::days(20);
     let hourly = reevaluate(&storage.repo, &FixedClock::at(after), &policy, &id)
