@@ -2,6 +2,8 @@
 //! failing means to the caller, so a refused transaction is explained by the write that was
 //! refused, never by counting positions.
 
+use std::time::Duration;
+
 use standing_domain::DomainError;
 
 use crate::engine::{Engine, TransactOp};
@@ -59,28 +61,44 @@ impl Tx {
         self
     }
 
-    /// Commits all or nothing. A refused write answers with its own refusal; a conflict with
-    /// another transaction, with a request to retry; anything else is the store's failure.
+    /// Commits all or nothing. A transaction canceled only because another transaction was
+    /// writing one of its items at the same moment (every evidence write of a freelancer puts
+    /// the same evidence mark) is sent again, a few times, a few milliseconds apart: nothing of
+    /// it was written, and its conditions are checked afresh. A refused write answers with its
+    /// own refusal; a conflict that outlasts the retries, with a request to retry; anything else
+    /// is the store's failure.
     pub(super) async fn commit(
         self,
         engine: &dyn Engine,
         unavailable: fn(StoreError) -> DomainError,
     ) -> Result<(), DomainError> {
         let Tx { ops, refusals } = self;
-        match engine.transact_write(ops, None).await {
-            Ok(_) => Ok(()),
-            Err(error @ StoreError::TransactionCanceled { .. }) => {
-                match error.failed_operations().first() {
-                    Some(i) if !error.is_retryable() => {
-                        Err(refusals.get(*i).map_or_else(concurrent, Refusal::error))
-                    }
-                    _ => Err(concurrent()),
-                }
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            let error = match engine.transact_write(ops.clone(), None).await {
+                Ok(_) => return Ok(()),
+                Err(error) => error,
+            };
+            if error.is_retryable() && attempt < ATTEMPTS {
+                tokio::time::sleep(Duration::from_millis(5 << attempt)).await;
+                continue;
             }
-            Err(other) => Err(unavailable(other)),
+            return Err(match error {
+                StoreError::TransactionCanceled { .. } => match error.failed_operations().first() {
+                    Some(i) if !error.is_retryable() => {
+                        refusals.get(*i).map_or_else(concurrent, Refusal::error)
+                    }
+                    _ => concurrent(),
+                },
+                other => unavailable(other),
+            });
         }
     }
 }
+
+/// How often a transaction is sent while only concurrent transactions cancel it.
+const ATTEMPTS: u32 = 4;
 
 #[cfg(all(test, feature = "embedded"))]
 mod tests {
@@ -98,6 +116,108 @@ mod tests {
             item: Key::new("FL#f", sk).to_item(),
             condition,
         }
+    }
+
+    /// Cancels the first `conflicts` transactions as if another transaction held their items.
+    struct Contended {
+        inner: EmbeddedEngine,
+        conflicts: std::sync::Mutex<u32>,
+    }
+
+    impl Engine for Contended {
+        fn table_name(&self) -> &str {
+            self.inner.table_name()
+        }
+        fn get(&self, key: Key) -> crate::BoxFuture<'_, Result<crate::GetOutput, StoreError>> {
+            self.inner.get(key)
+        }
+        fn put(
+            &self,
+            item: crate::Item,
+            condition: Condition,
+        ) -> crate::BoxFuture<'_, Result<crate::WriteOutput, StoreError>> {
+            self.inner.put(item, condition)
+        }
+        fn delete(
+            &self,
+            key: Key,
+            condition: Condition,
+        ) -> crate::BoxFuture<'_, Result<crate::WriteOutput, StoreError>> {
+            self.inner.delete(key, condition)
+        }
+        fn transact_write(
+            &self,
+            operations: Vec<TransactOp>,
+            token: Option<crate::ClientRequestToken>,
+        ) -> crate::BoxFuture<'_, Result<crate::WriteOutput, StoreError>> {
+            let mut left = self.conflicts.lock().unwrap();
+            if *left > 0 {
+                *left -= 1;
+                let reasons = operations
+                    .iter()
+                    .map(|_| {
+                        Some(crate::CancelReason {
+                            code: crate::CancelCode::TransactionConflict,
+                            message: None,
+                            item: None,
+                        })
+                    })
+                    .collect();
+                return Box::pin(async move { Err(StoreError::TransactionCanceled { reasons }) });
+            }
+            self.inner.transact_write(operations, token)
+        }
+        fn query(
+            &self,
+            query: crate::Query,
+        ) -> crate::BoxFuture<'_, Result<crate::Page, StoreError>> {
+            self.inner.query(query)
+        }
+        fn capacity(&self) -> &crate::CapacityMeter {
+            self.inner.capacity()
+        }
+    }
+
+    #[tokio::test]
+    async fn a_transaction_canceled_by_a_concurrent_one_is_sent_again_and_commits() {
+        // GIVEN storage where the next three transactions meet a concurrent one
+        let dir = standing_testkit::TempDir::new("tx").unwrap();
+        let engine = Contended {
+            inner: EmbeddedEngine::open(dir.path().join("t.redb"), EmbeddedOptions::default())
+                .unwrap(),
+            conflicts: std::sync::Mutex::new(3),
+        };
+        // WHEN a transaction is committed
+        let mut tx = Tx::new();
+        tx.push(put("a", Condition::NotExists), Refusal::Stale("a"));
+        let committed = tx.commit(&engine, fail).await;
+        // THEN it was sent again until it went through
+        assert!(committed.is_ok(), "{committed:?}");
+        assert!(
+            engine
+                .get(Key::new("FL#f", "a"))
+                .await
+                .unwrap()
+                .item
+                .is_some()
+        );
+        // AND one that meets more conflicts than the retries answers "try again", writing nothing
+        *engine.conflicts.lock().unwrap() = ATTEMPTS;
+        let mut tx = Tx::new();
+        tx.push(put("b", Condition::None), Refusal::Unconditional);
+        let refused = tx.commit(&engine, fail).await;
+        assert!(
+            matches!(&refused, Err(DomainError::Conflict(m)) if m.contains("try again")),
+            "{refused:?}"
+        );
+        assert!(
+            engine
+                .get(Key::new("FL#f", "b"))
+                .await
+                .unwrap()
+                .item
+                .is_none()
+        );
     }
 
     #[tokio::test]
