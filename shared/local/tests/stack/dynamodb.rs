@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use standing_testkit::{DynamoDbLocal, unique_table_name};
 
-use crate::scenario::{standing, stored_block, three_negative_feedbacks};
+use crate::scenario::{settled, standing, stored_block, three_negative_feedbacks};
 use crate::support::{Stack, TempDir, eventually};
 
 #[test]
@@ -24,8 +24,9 @@ fn on_dynamodb_local_a_write_reaches_the_evaluator_through_the_real_stream() {
     assert!(described.is_some(), "{:?}", stack.output());
 
     three_negative_feedbacks(&stack, "ddb-fl");
-    let blocked = eventually(Duration::from_secs(10), || stored_block(&stack, "ddb-fl"))
+    eventually(Duration::from_secs(10), || stored_block(&stack, "ddb-fl"))
         .unwrap_or_else(|| panic!("not blocked; stderr:\n{}", stack.stderr()));
+    let blocked = settled(&stack, "ddb-fl");
     assert_eq!(stack.signal("TERM").code(), Some(0), "{}", stack.stderr());
 
     // The restart finds the table and its checkpoints, and what was there stays.

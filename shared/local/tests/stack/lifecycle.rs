@@ -9,28 +9,8 @@ use std::time::Duration;
 use serde_json::json;
 use standing_store::{EmbeddedEngine, EmbeddedOptions, SequenceNumber};
 
-use crate::scenario::{standing, stored_block, three_negative_feedbacks};
+use crate::scenario::{settled, standing, stored_block, three_negative_feedbacks};
 use crate::support::{Stack, TempDir, eventually, token};
-
-/// The standing once the stream has caught up: the same answer twice, two pump rounds apart.
-/// An evaluation of the last records rewrites a standing whose evidence mark it finds moved
-/// even when the outcome is the same (its version and `evaluated_at` change), so the first
-/// blocked answer may not be the last one written.
-fn settled(stack: &Stack, freelancer: &str) -> serde_json::Value {
-    let mut last = standing(stack, freelancer);
-    for _ in 0..10 {
-        std::thread::sleep(Duration::from_millis(1500));
-        let now = standing(stack, freelancer);
-        if now == last {
-            return now;
-        }
-        last = now;
-    }
-    panic!(
-        "the standing of {freelancer} kept changing; stderr:\n{}",
-        stack.stderr()
-    )
-}
 
 fn blocked_within(stack: &Stack, freelancer: &str, within: Duration) -> serde_json::Value {
     eventually(within, || stored_block(stack, freelancer))

@@ -113,3 +113,23 @@ pub fn stored_block(stack: &Stack, freelancer: &str) -> Option<Value> {
     (s["standing"] == "blocked_new_work" && s["version"].as_u64().is_some_and(|v| v >= 1))
         .then_some(s)
 }
+
+/// The standing once the stream has caught up: the same answer twice, two pump rounds apart.
+/// An evaluation of the last records rewrites a standing whose evidence mark it finds moved
+/// even when the outcome is the same (its version and `evaluated_at` change), so the first
+/// blocked answer may not be the last one written.
+pub fn settled(stack: &Stack, freelancer: &str) -> serde_json::Value {
+    let mut last = standing(stack, freelancer);
+    for _ in 0..10 {
+        std::thread::sleep(std::time::Duration::from_millis(1500));
+        let now = standing(stack, freelancer);
+        if now == last {
+            return now;
+        }
+        last = now;
+    }
+    panic!(
+        "the standing of {freelancer} kept changing; stderr:\n{}",
+        stack.stderr()
+    )
+}
