@@ -107,6 +107,14 @@ mod tests {
     use crate::engine::Key;
     use crate::{Condition, EmbeddedEngine, EmbeddedOptions};
 
+    /// A fresh embedded engine, and the directory it lives in (removed when dropped).
+    fn embedded() -> (EmbeddedEngine, standing_testkit::TempDir) {
+        let dir = standing_testkit::TempDir::new("tx").unwrap();
+        let engine =
+            EmbeddedEngine::open(dir.path().join("t.redb"), EmbeddedOptions::default()).unwrap();
+        (engine, dir)
+    }
+
     fn fail(e: StoreError) -> DomainError {
         DomainError::Unavailable(e.to_string())
     }
@@ -181,10 +189,9 @@ mod tests {
     #[tokio::test]
     async fn a_transaction_canceled_by_a_concurrent_one_is_sent_again_and_commits() {
         // GIVEN storage where the next three transactions meet a concurrent one
-        let dir = standing_testkit::TempDir::new("tx").unwrap();
+        let (engine, _dir) = embedded();
         let engine = Contended {
-            inner: EmbeddedEngine::open(dir.path().join("t.redb"), EmbeddedOptions::default())
-                .unwrap(),
+            inner: engine,
             conflicts: std::sync::Mutex::new(3),
         };
         // WHEN a transaction is committed
@@ -223,9 +230,7 @@ mod tests {
     #[tokio::test]
     async fn a_refused_write_answers_with_its_own_refusal_wherever_it_stands() {
         // GIVEN an item that exists
-        let dir = standing_testkit::TempDir::new("tx").unwrap();
-        let engine =
-            EmbeddedEngine::open(dir.path().join("t.redb"), EmbeddedOptions::default()).unwrap();
+        let (engine, _dir) = embedded();
         engine
             .put(Key::new("FL#f", "a").to_item(), Condition::None)
             .await
