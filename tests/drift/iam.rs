@@ -18,7 +18,8 @@ fn expected(role: &str) -> (BTreeSet<&'static str>, BTreeSet<&'static str>) {
     let indexes: BTreeSet<&str> = match role {
         "SubmitFeedbackRole" | "FileComplaintRole" => ["GSI1"].into_iter().collect(),
         "ProcessAppealRole" => ["GSI1", "GSI2"].into_iter().collect(),
-        "EvaluateFreelancerRole" => ["GSI2"].into_iter().collect(),
+        // GSI2: the standings due by time; GSI1: the STANDINGS# shards a policy rollout walks.
+        "EvaluateFreelancerRole" => ["GSI1", "GSI2"].into_iter().collect(),
         _ => BTreeSet::new(),
     };
     (table, indexes)

@@ -69,8 +69,9 @@ fn every_route_the_functions_serve_is_bound_in_the_template_to_the_same_function
         extra.is_empty(),
         "in the template but not served: {extra:?}"
     );
-    // The contract (api.md) has 19 routes outside the local-only /_dev ones.
-    assert_eq!(code.len(), 19);
+    // The contract (api.md) has 23 routes outside the local-only /_dev ones (19, and the policy
+    // lab's four; the outbound ones are not served yet).
+    assert_eq!(code.len(), 23);
 }
 
 #[test]
@@ -94,8 +95,21 @@ fn the_daily_and_hourly_schedules_and_the_stream_trigger_are_in_the_template() {
     );
     assert_eq!(
         schedules("EvaluateFreelancerFunction"),
-        ["rate(1 hour)"],
-        "evaluate-freelancer re-evaluates the standings due by time every hour"
+        ["rate(1 hour)", "rate(1 minute)"],
+        "evaluate-freelancer re-evaluates the standings due by time every hour, and continues a policy rollout every minute"
+    );
+    // The rollout's rule is known to the function by its name's ending.
+    let rollout =
+        events("EvaluateFreelancerFunction")["PolicyRollout"]["Properties"]["Name"].clone();
+    assert_eq!(
+        untag(&rollout).as_str(),
+        Some(
+            format!(
+                "${{AWS::StackName}}{}",
+                evaluate_freelancer::ROLLOUT_RULE_SUFFIX
+            )
+            .as_str()
+        )
     );
     let evaluate = events("EvaluateFreelancerFunction");
     let stream = evaluate
@@ -155,6 +169,8 @@ fn every_route_is_throttled_and_the_list_and_profile_routes_more_tightly() {
         "/appeals",
         "/freelancers/{freelancer_id}/profile",
         "/freelancers/{freelancer_id}/audit",
+        "/policies",
+        "/policies/{version}/shadow-report",
     ]
     .into_iter()
     .map(str::to_owned)

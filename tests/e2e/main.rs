@@ -14,4 +14,5 @@ mod durability;
 mod errors;
 mod hostile;
 mod journey;
+mod policies;
 mod shown;

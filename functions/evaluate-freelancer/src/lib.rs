@@ -1,16 +1,25 @@
 //! evaluate-freelancer: re-evaluates freelancers whose evidence changed (the table's stream) or
-//! whose evaluation time alone may have changed (the hourly schedule), and serves the reads of
-//! the outcome: standing, eligibility, profile and audit trail.
+//! whose evaluation time alone may have changed (the hourly schedule), continues the rollout a
+//! policy activation started (every schedule run, and a rule of its own every minute), and
+//! serves the reads of the outcome: standing, eligibility, profile, audit trail, and a shadow
+//! version's report.
 
 use aws_lambda_events::event::dynamodb::Event as StreamEvent;
 use aws_lambda_events::event::eventbridge::EventBridgeEvent;
 use aws_lambda_events::event::streams::DynamoDbEventResponse;
 use lambda_http::{Body, LambdaEvent, Request, Response};
-use standing_domain::ports::{AppealStore, Clock, ComplaintStore, StandingStore, SweepStore};
+use serde::Serialize;
+use standing_domain::model::PolicyVersion;
+use standing_domain::ports::{
+    AppealStore, Clock, ComplaintStore, PolicyStore, StandingStore, SweepStore,
+};
 use standing_domain::rules::access;
+use standing_domain::usecases::policies::{self, RolloutReport};
 use standing_domain::usecases::standing;
 use standing_domain::{DomainError, PolicyConfig, UserId};
-use standing_lambda::body::{AuditEntryBody, EligibilityBody, PageBody, ProfileBody, StandingBody};
+use standing_lambda::body::{
+    AuditEntryBody, EligibilityBody, PageBody, ProfileBody, ShadowReportBody, StandingBody,
+};
 use standing_lambda::{
     ApiError, Incoming, Method, Outgoing, Route, StatusCode, actor, answer_http,
     batch_item_failures, changed_freelancers, json, page_request, respond, route, serve,
@@ -23,6 +32,7 @@ pub enum Op {
     Eligibility,
     Profile,
     Audit,
+    ShadowReport,
 }
 
 /// The routes this function serves (api.md, "evaluate-freelancer").
@@ -43,7 +53,36 @@ pub const ROUTES: &[Route<Op>] = &[
         Op::Profile,
     ),
     Route::new(Method::GET, "/freelancers/{freelancer_id}/audit", Op::Audit),
+    Route::new(
+        Method::GET,
+        "/policies/{version}/shadow-report",
+        Op::ShadowReport,
+    ),
 ];
+
+/// How far one scheduled run takes a policy rollout: pages of `page` standings, at most
+/// `pages_per_run` of them (the rest is left to the next run, from the checkpoint).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RolloutLimits {
+    pub page: usize,
+    pub pages_per_run: u32,
+}
+
+impl Default for RolloutLimits {
+    /// 100 standings a page, 5 pages a run: about 500 evaluations, well inside the function's
+    /// 60 s timeout at a few milliseconds each; the rollout rule fires every minute, so a
+    /// rollout moves at about 30,000 freelancers an hour.
+    fn default() -> Self {
+        Self {
+            page: 100,
+            pages_per_run: 5,
+        }
+    }
+}
+
+/// The rule of the template's schedule that only continues rollouts (every minute): its name
+/// ends so. Every other scheduled event is the hourly run, which also continues them.
+pub const ROLLOUT_RULE_SUFFIX: &str = "-policy-rollout";
 
 /// Handles one HTTP request. Never fails: every error is the contract's error response.
 pub async fn handle_http<S>(
@@ -53,7 +92,7 @@ pub async fn handle_http<S>(
     request: Request,
 ) -> Response<Body>
 where
-    S: StandingStore + ComplaintStore + AppealStore,
+    S: StandingStore + ComplaintStore + AppealStore + PolicyStore,
 {
     respond(dispatch(store, clock, policy, &request).await)
 }
@@ -65,32 +104,49 @@ async fn dispatch<S>(
     request: &Request,
 ) -> Result<Response<Body>, ApiError>
 where
-    S: StandingStore + ComplaintStore + AppealStore,
+    S: StandingStore + ComplaintStore + AppealStore + PolicyStore,
 {
     let (op, params) = route(ROUTES, request)?;
     let actor = actor(request)?;
-    let freelancer: UserId = params.get("freelancer_id")?;
+    let configured = policy;
     let response = match op {
         Op::Standing => {
-            let view = standing::standing(store, clock, policy, &actor, &freelancer).await?;
+            let freelancer: UserId = params.get("freelancer_id")?;
+            let policies = policies::in_force(store, configured).await?;
+            let view = standing::standing(store, clock, &policies, &actor, &freelancer).await?;
             json(StatusCode::OK, &StandingBody::from(view))
         }
         Op::Eligibility => {
-            let view = standing::eligibility(store, clock, policy, &actor, &freelancer).await?;
+            let freelancer: UserId = params.get("freelancer_id")?;
+            let policies = policies::in_force(store, configured).await?;
+            let view = standing::eligibility(store, clock, &policies, &actor, &freelancer).await?;
             json(StatusCode::OK, &EligibilityBody::from(&view))
         }
         // Anyone signed in: the profile holds public data only.
         Op::Profile => {
+            let freelancer: UserId = params.get("freelancer_id")?;
             let page = page_request(request)?;
+            let policy = &policies::in_force(store, configured).await?.live;
             let view = standing::profile(store, clock, policy, &freelancer, &page).await?;
             json(StatusCode::OK, &ProfileBody::from(view))
         }
         Op::Audit => {
+            let freelancer: UserId = params.get("freelancer_id")?;
             // Reviewers only, before the query is read (403 before 400).
             access::review(&actor, "read the audit trail")?;
             let page = page_request(request)?;
             let trail = standing::audit(store, &actor, &freelancer, &page).await?;
             json(StatusCode::OK, &PageBody::of(trail, AuditEntryBody::from))
+        }
+        Op::ShadowReport => {
+            access::view_shadow_report(&actor)?;
+            let version: PolicyVersion = params.get("version")?;
+            let page = page_request(request)?;
+            let report = policies::shadow_report(store, &actor, &version, &page).await?;
+            json(
+                StatusCode::OK,
+                &ShadowReportBody::of(version.as_str(), report),
+            )
         }
     };
     Ok(response)
@@ -106,12 +162,25 @@ pub async fn handle_stream<S>(
     event: LambdaEvent<StreamEvent>,
 ) -> DynamoDbEventResponse
 where
-    S: StandingStore + ComplaintStore + AppealStore,
+    S: StandingStore + ComplaintStore + AppealStore + PolicyStore,
 {
     let changed = changed_freelancers(&event.payload);
     let mut failed = Vec::new();
+    let policies = match policies::in_force(store, policy).await {
+        Ok(policies) => policies,
+        Err(e) => {
+            // Nothing can be evaluated without knowing the policy: the whole batch is retried.
+            tracing::error!(error = %e, "the policies in force cannot be read; retrying the batch");
+            return batch_item_failures(
+                changed
+                    .into_iter()
+                    .map(|c| c.sequence_number)
+                    .collect::<Vec<_>>(),
+            );
+        }
+    };
     for change in changed {
-        match standing::reevaluate(store, clock, policy, &change.freelancer_id).await {
+        match policies::reevaluate(store, clock, &policies, &change.freelancer_id).await {
             Ok(evaluation) => tracing::info!(
                 freelancer = %change.freelancer_id,
                 standing = %evaluation.standing,
@@ -131,22 +200,52 @@ where
     batch_item_failures(failed)
 }
 
-/// Handles the hourly schedule: every freelancer whose stored evaluation is due by now (a reveal
-/// at a window's close, a contract leaving the window) is evaluated again.
+/// What one scheduled run did: the due re-evaluations (the hourly run only) and the rollout's
+/// step.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct ScheduleReport {
+    /// Due re-evaluations; absent on the rollout rule's runs.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reevaluated: Option<u32>,
+    pub policy_rollout: RolloutReport,
+}
+
+/// Handles a scheduled run. The hourly one re-evaluates every freelancer whose stored
+/// evaluation is due by now (a reveal at a window's close, a contract leaving the window); every
+/// run continues a policy rollout in progress from its checkpoint.
 pub async fn handle_schedule<S>(
     store: &S,
     clock: &impl Clock,
     policy: &PolicyConfig,
+    limits: RolloutLimits,
     event: LambdaEvent<EventBridgeEvent>,
-) -> Result<standing::DueReport, DomainError>
+) -> Result<ScheduleReport, DomainError>
 where
-    S: StandingStore + ComplaintStore + AppealStore + SweepStore,
+    S: StandingStore + ComplaintStore + AppealStore + SweepStore + PolicyStore,
 {
-    let report = standing::reevaluate_due(store, clock, policy).await?;
+    let rollout_only = event
+        .payload
+        .resources
+        .iter()
+        .flatten()
+        .any(|rule: &String| rule.ends_with(ROLLOUT_RULE_SUFFIX));
+    let mut report = ScheduleReport::default();
+    if !rollout_only {
+        let policies = policies::in_force(store, policy).await?;
+        let due = standing::reevaluate_due(store, clock, &policies).await?;
+        report.reevaluated = Some(due.reevaluated);
+    }
+    report.policy_rollout =
+        policies::rollout_step(store, clock, limits.page, limits.pages_per_run).await?;
+    for failure in &report.policy_rollout.failures {
+        tracing::warn!(failure = %failure, "a re-evaluation of the policy rollout failed");
+    }
     tracing::info!(
         event_id = event.payload.id.as_deref().unwrap_or(""),
-        reevaluated = report.reevaluated,
-        "due re-evaluations done"
+        reevaluated = report.reevaluated.unwrap_or_default(),
+        rollout_reevaluated = report.policy_rollout.reevaluated,
+        rollout_finished = report.policy_rollout.finished,
+        "scheduled run done"
     );
     Ok(report)
 }
@@ -156,10 +255,11 @@ pub async fn handle<S>(
     store: &S,
     clock: &impl Clock,
     policy: &PolicyConfig,
+    limits: RolloutLimits,
     event: LambdaEvent<Incoming>,
 ) -> Result<Outgoing, lambda_http::Error>
 where
-    S: StandingStore + ComplaintStore + AppealStore + SweepStore,
+    S: StandingStore + ComplaintStore + AppealStore + SweepStore + PolicyStore,
 {
     let LambdaEvent { payload, context } = event;
     match payload {
@@ -171,8 +271,14 @@ where
             handle_stream(store, clock, policy, LambdaEvent::new(batch, context)).await,
         )),
         Incoming::Schedule(scheduled) => {
-            let report =
-                handle_schedule(store, clock, policy, LambdaEvent::new(scheduled, context)).await?;
+            let report = handle_schedule(
+                store,
+                clock,
+                policy,
+                limits,
+                LambdaEvent::new(scheduled, context),
+            )
+            .await?;
             Ok(Outgoing::Schedule(serde_json::to_value(report)?))
         }
     }
@@ -183,12 +289,13 @@ pub async fn run_with<S>(
     store: S,
     clock: impl Clock,
     policy: PolicyConfig,
+    limits: RolloutLimits,
 ) -> Result<(), lambda_http::Error>
 where
-    S: StandingStore + ComplaintStore + AppealStore + SweepStore,
+    S: StandingStore + ComplaintStore + AppealStore + SweepStore + PolicyStore,
 {
     let (store, clock, policy) = (&store, &clock, &policy);
-    serve(move |event| handle(store, clock, policy, event)).await
+    serve(move |event| handle(store, clock, policy, limits, event)).await
 }
 
 #[cfg(test)]
@@ -248,6 +355,7 @@ mod tests {
             &NoStore,
             &FixedClock::default(),
             &PolicyConfig::default(),
+            RolloutLimits::default(),
             LambdaEvent::new(incoming, Context::default()),
         )
         .await

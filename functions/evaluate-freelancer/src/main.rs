@@ -9,5 +9,9 @@ async fn main() -> Result<(), lambda_http::Error> {
     let config = Config::from_env().map_err(|e| e.to_string())?;
     init_tracing(&config);
     let store = repository_on_dynamodb(&config).await;
-    evaluate_freelancer::run_with(store, SystemClock, config.policy).await
+    let limits = evaluate_freelancer::RolloutLimits {
+        page: config.rollout_page,
+        ..Default::default()
+    };
+    evaluate_freelancer::run_with(store, SystemClock, config.policy, limits).await
 }

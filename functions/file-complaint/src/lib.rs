@@ -3,9 +3,9 @@
 
 use lambda_http::{Body, LambdaEvent, Request, Response};
 use standing_domain::model::ComplaintStatus;
-use standing_domain::ports::{Clock, ComplaintStore, ContractStore};
+use standing_domain::ports::{Clock, ComplaintStore, ContractStore, PolicyStore};
 use standing_domain::rules::access;
-use standing_domain::usecases::complaints;
+use standing_domain::usecases::{complaints, policies};
 use standing_domain::{ComplaintId, PolicyConfig, UserId};
 use standing_lambda::body::{ComplaintBody, PageBody};
 use standing_lambda::{
@@ -44,7 +44,7 @@ pub async fn handle_http<S>(
     request: Request,
 ) -> Response<Body>
 where
-    S: ContractStore + ComplaintStore,
+    S: ContractStore + ComplaintStore + PolicyStore,
 {
     respond(dispatch(store, clock, policy, &request).await)
 }
@@ -52,11 +52,11 @@ where
 async fn dispatch<S>(
     store: &S,
     clock: &impl Clock,
-    policy: &PolicyConfig,
+    configured: &PolicyConfig,
     request: &Request,
 ) -> Result<Response<Body>, ApiError>
 where
-    S: ContractStore + ComplaintStore,
+    S: ContractStore + ComplaintStore + PolicyStore,
 {
     let (op, params) = route(ROUTES, request)?;
     let actor = actor(request)?;
@@ -66,6 +66,7 @@ where
             // Who may complain is settled before the body is read (403 before 400).
             let right = complaints::may_file(store, &actor, &freelancer).await?;
             let cmd = parse_body(request)?;
+            let policy = &policies::in_force(store, configured).await?.live;
             let filed = complaints::file(store, clock, policy, right, cmd).await?;
             json(StatusCode::CREATED, &ComplaintBody::from(filed))
         }
@@ -82,6 +83,7 @@ where
             // A reviewer who takes part in the case is refused before the body is read.
             let right = complaints::may_decide(store, &actor, &id).await?;
             let cmd = parse_body(request)?;
+            let policy = &policies::in_force(store, configured).await?.live;
             let decided = complaints::decide(store, clock, policy, right, cmd).await?;
             json(StatusCode::OK, &ComplaintBody::from(decided))
         }
@@ -97,7 +99,7 @@ pub async fn handle<S>(
     event: LambdaEvent<Incoming>,
 ) -> Result<Outgoing, lambda_http::Error>
 where
-    S: ContractStore + ComplaintStore,
+    S: ContractStore + ComplaintStore + PolicyStore,
 {
     let LambdaEvent { payload, context } = event;
     match payload {
@@ -118,7 +120,7 @@ pub async fn run_with<S>(
     policy: PolicyConfig,
 ) -> Result<(), lambda_http::Error>
 where
-    S: ContractStore + ComplaintStore,
+    S: ContractStore + ComplaintStore + PolicyStore,
 {
     let (store, clock, policy) = (&store, &clock, &policy);
     serve(move |event| handle(store, clock, policy, event)).await

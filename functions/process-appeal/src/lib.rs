@@ -1,19 +1,22 @@
-//! process-appeal: appeals, the reviewers' pending queue and decisions (HTTP), and the daily
-//! check of reinstatement windows and overdue appeals (EventBridge schedule).
+//! process-appeal: appeals, the reviewers' pending queue and decisions (HTTP), the policy lab's
+//! versions (publish, activate, list), and the daily check of reinstatement windows and overdue
+//! appeals (EventBridge schedule).
 
 use aws_lambda_events::event::eventbridge::EventBridgeEvent;
 use lambda_http::{Body, LambdaEvent, Request, Response};
+use serde::Deserialize;
+use standing_domain::model::{PolicyMode, PolicyVersion};
 use standing_domain::ports::{
-    AppealStore, Clock, ComplaintStore, ContractStore, StandingStore, SweepStore,
+    AppealStore, Clock, ComplaintStore, ContractStore, PolicyStore, StandingStore, SweepStore,
 };
 use standing_domain::rules::access;
-use standing_domain::usecases::appeals;
 use standing_domain::usecases::sweep::{self, SweepReport};
+use standing_domain::usecases::{appeals, policies};
 use standing_domain::{AppealId, DomainError, PolicyConfig, UserId};
-use standing_lambda::body::{AppealBody, PageBody};
+use standing_lambda::body::{AppealBody, PageBody, PoliciesBody, PolicyVersionBody, SelectionBody};
 use standing_lambda::{
     ApiError, Incoming, Method, Outgoing, Route, StatusCode, actor, answer_http, json, misrouted,
-    page_request, parse_body, query_choice, respond, route, serve,
+    page_request, parse_body, parse_value, query_choice, respond, route, serve,
 };
 use std::fmt;
 
@@ -23,6 +26,9 @@ pub enum Op {
     File,
     Pending,
     Decide,
+    Policies,
+    Publish,
+    Activate,
 }
 
 /// The routes this function serves (api.md, "process-appeal").
@@ -34,7 +40,29 @@ pub const ROUTES: &[Route<Op>] = &[
     ),
     Route::new(Method::GET, "/appeals", Op::Pending),
     Route::new(Method::POST, "/appeals/{appeal_id}/decision", Op::Decide),
+    Route::new(Method::GET, "/policies", Op::Policies),
+    Route::new(Method::PUT, "/policies/{version}", Op::Publish),
+    Route::new(Method::POST, "/policies/{version}/activate", Op::Activate),
 ];
+
+/// `POST /policies/{version}/activate`'s body.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Activation {
+    mode: PolicyMode,
+}
+
+/// `PUT /policies/{version}`'s body: a `PolicyConfig` giving only the numbers it changes; its
+/// `version`, when given, must be the path's (absent, it is the path's).
+fn policy_body(
+    request: &Request,
+    version: &PolicyVersion,
+) -> Result<standing_domain::PolicyConfig, ApiError> {
+    let mut body: serde_json::Map<String, serde_json::Value> = parse_body(request)?;
+    body.entry("version")
+        .or_insert_with(|| serde_json::Value::String(version.to_string()));
+    parse_value(serde_json::Value::Object(body), "")
+}
 
 /// The appeal queues reviewers can ask for: pending is the only one.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -58,7 +86,7 @@ pub async fn handle_http<S>(
     request: Request,
 ) -> Response<Body>
 where
-    S: StandingStore + AppealStore + ContractStore + ComplaintStore,
+    S: StandingStore + AppealStore + ContractStore + ComplaintStore + PolicyStore,
 {
     respond(dispatch(store, clock, policy, &request).await)
 }
@@ -70,14 +98,16 @@ async fn dispatch<S>(
     request: &Request,
 ) -> Result<Response<Body>, ApiError>
 where
-    S: StandingStore + AppealStore + ContractStore + ComplaintStore,
+    S: StandingStore + AppealStore + ContractStore + ComplaintStore + PolicyStore,
 {
     let (op, params) = route(ROUTES, request)?;
     let actor = actor(request)?;
+    let configured = policy;
     let response = match op {
         Op::File => {
             let freelancer: UserId = params.get("freelancer_id")?;
             let cmd = parse_body(request)?;
+            let policy = &policies::in_force(store, configured).await?.live;
             let filed = appeals::file(store, clock, policy, &actor, &freelancer, cmd).await?;
             json(StatusCode::CREATED, &AppealBody::from(filed))
         }
@@ -97,6 +127,33 @@ where
             let decided = appeals::decide(store, clock, right, cmd).await?;
             json(StatusCode::OK, &AppealBody::from(decided))
         }
+        Op::Policies => {
+            access::view_policies(&actor)?;
+            let page = page_request(request)?;
+            let overview = policies::overview(store, clock, configured, &actor, &page).await?;
+            json(StatusCode::OK, &PoliciesBody::from(overview))
+        }
+        Op::Publish => {
+            access::manage_policies(&actor, "publish policy versions")?;
+            let version: PolicyVersion = params.get("version")?;
+            let config = policy_body(request, &version)?;
+            let published = policies::publish(store, clock, &actor, &version, config).await?;
+            let selection = policies::seeded(store, clock, configured).await?.value;
+            let status = if published.created {
+                StatusCode::CREATED
+            } else {
+                StatusCode::OK
+            };
+            json(status, &PolicyVersionBody::of(published.policy, &selection))
+        }
+        Op::Activate => {
+            access::manage_policies(&actor, "activate policy versions")?;
+            let version: PolicyVersion = params.get("version")?;
+            let Activation { mode } = parse_body(request)?;
+            let selection =
+                policies::activate(store, clock, configured, &actor, &version, mode).await?;
+            json(StatusCode::OK, &SelectionBody::from(&selection))
+        }
     };
     Ok(response)
 }
@@ -110,8 +167,9 @@ pub async fn handle_schedule<S>(
     event: LambdaEvent<EventBridgeEvent>,
 ) -> Result<SweepReport, DomainError>
 where
-    S: SweepStore + AppealStore,
+    S: SweepStore + AppealStore + PolicyStore,
 {
+    let policy = &policies::in_force(store, policy).await?.live;
     let report = sweep::daily_check(store, clock, policy).await?;
     tracing::info!(
         event_id = event.payload.id.as_deref().unwrap_or(""),
@@ -130,7 +188,7 @@ pub async fn handle<S>(
     event: LambdaEvent<Incoming>,
 ) -> Result<Outgoing, lambda_http::Error>
 where
-    S: StandingStore + AppealStore + SweepStore + ContractStore + ComplaintStore,
+    S: StandingStore + AppealStore + SweepStore + ContractStore + ComplaintStore + PolicyStore,
 {
     let LambdaEvent { payload, context } = event;
     match payload {
@@ -154,7 +212,7 @@ pub async fn run_with<S>(
     policy: PolicyConfig,
 ) -> Result<(), lambda_http::Error>
 where
-    S: StandingStore + AppealStore + SweepStore + ContractStore + ComplaintStore,
+    S: StandingStore + AppealStore + SweepStore + ContractStore + ComplaintStore + PolicyStore,
 {
     let (store, clock, policy) = (&store, &clock, &policy);
     serve(move |event| handle(store, clock, policy, event)).await

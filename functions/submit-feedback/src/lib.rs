@@ -6,10 +6,10 @@ use lambda_http::{Body, LambdaEvent, Request, Response};
 use serde::de::IgnoredAny;
 use serde::{Deserialize, Deserializer, Serialize};
 use standing_domain::model::Contract;
-use standing_domain::ports::{Clock, ContractStore, FeedbackStore};
+use standing_domain::ports::{Clock, ContractStore, FeedbackStore, PolicyStore};
 use standing_domain::rules::access;
 use standing_domain::usecases::feedback::ChangePublic;
-use standing_domain::usecases::{contracts, feedback};
+use standing_domain::usecases::{contracts, feedback, policies};
 use standing_domain::{ContractId, Currency, PolicyConfig, ReportId, ResponseText, UserId};
 use standing_lambda::body;
 use standing_lambda::{
@@ -88,7 +88,7 @@ pub async fn handle_http<S>(
     request: Request,
 ) -> Response<Body>
 where
-    S: ContractStore + FeedbackStore,
+    S: ContractStore + FeedbackStore + PolicyStore,
 {
     respond(dispatch(store, clock, policy, &request).await)
 }
@@ -96,11 +96,11 @@ where
 async fn dispatch<S>(
     store: &S,
     clock: &impl Clock,
-    policy: &PolicyConfig,
+    configured: &PolicyConfig,
     request: &Request,
 ) -> Result<Response<Body>, ApiError>
 where
-    S: ContractStore + FeedbackStore,
+    S: ContractStore + FeedbackStore + PolicyStore,
 {
     let (op, params) = route(ROUTES, request)?;
     let actor = actor(request)?;
@@ -116,10 +116,12 @@ where
         }
         Op::SubmitFeedback => {
             let (id, cmd) = (contract_id()?, parse_body(request)?);
+            let policy = &policies::in_force(store, configured).await?.live;
             let view = feedback::submit(store, clock, policy, &actor, &id, cmd).await?;
             json(StatusCode::CREATED, &body::FeedbackBody::from(view))
         }
         Op::ViewFeedback => {
+            let policy = &policies::in_force(store, configured).await?.live;
             let view =
                 feedback::view_contract(store, clock, policy, &actor, &contract_id()?).await?;
             json(StatusCode::OK, &body::ContractFeedbackBody::from(view))
@@ -132,23 +134,27 @@ where
         Op::ConsentChange => {
             let id = contract_id()?;
             let ConsentBody { consent } = parse_body(request)?;
+            let policy = &policies::in_force(store, configured).await?.live;
             let state =
                 feedback::consent_change(store, clock, policy, &actor, &id, consent).await?;
             json(StatusCode::OK, &body::ChangeStateBody::from(state))
         }
         Op::ApplyChange => {
             let (id, cmd) = (contract_id()?, change_public(parse_body(request)?)?);
+            let policy = &policies::in_force(store, configured).await?.live;
             let view = feedback::apply_change(store, clock, policy, &actor, &id, cmd).await?;
             json(StatusCode::OK, &body::FeedbackBody::from(view))
         }
         Op::Respond => {
             let id = contract_id()?;
             let ResponseBody { text } = parse_body(request)?;
+            let policy = &policies::in_force(store, configured).await?.live;
             let response = feedback::respond(store, clock, policy, &actor, &id, text).await?;
             json(StatusCode::CREATED, &body::ResponseBody::from(&response))
         }
         Op::Report => {
             let (id, cmd) = (contract_id()?, parse_body(request)?);
+            let policy = &policies::in_force(store, configured).await?.live;
             let report = feedback::report(store, clock, policy, &actor, &id, cmd).await?;
             json(StatusCode::CREATED, &body::ReportBody::from(report))
         }
@@ -249,7 +255,7 @@ pub async fn handle<S>(
     event: LambdaEvent<Incoming>,
 ) -> Result<Outgoing, lambda_http::Error>
 where
-    S: ContractStore + FeedbackStore,
+    S: ContractStore + FeedbackStore + PolicyStore,
 {
     let LambdaEvent { payload, context } = event;
     match payload {
@@ -270,7 +276,7 @@ pub async fn run_with<S>(
     policy: PolicyConfig,
 ) -> Result<(), lambda_http::Error>
 where
-    S: ContractStore + FeedbackStore,
+    S: ContractStore + FeedbackStore + PolicyStore,
 {
     let (store, clock, policy) = (&store, &clock, &policy);
     serve(move |event| handle(store, clock, policy, event)).await

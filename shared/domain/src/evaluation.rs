@@ -302,12 +302,29 @@ fn quality_sanction(
         contest = policy.contest_within_months,
     );
     let imposed_at = imposed_at(record, &block.sanction_id, now);
-    Sanction {
+    let decided = record
+        .previous()
+        .iter()
+        .find(|s| s.sanction_id == block.sanction_id);
+    // A block this policy newly finds begins no earlier than the policy went live: a policy
+    // switch never backdates a sanction. One found before keeps the start it was given.
+    let started_at = match (decided, record.policy_since()) {
+        (Some(before), _) => before.started_at,
+        (None, Some(since)) => block.started_at.max(since),
+        (None, None) => block.started_at,
+    };
+    // Its reinstatement window runs from no earlier than the switch either, unless the block
+    // began before it (decided under an earlier version).
+    let floor = |t: DateTime<Utc>| match record.policy_since() {
+        Some(since) if started_at >= since => t.max(since),
+        _ => t,
+    };
+    let mut sanction = Sanction {
         sanction_id: block.sanction_id.clone(),
         kind: Standing::BlockedNewWork,
         rule,
         policy_version: policy.version.clone(),
-        started_at: block.started_at,
+        started_at,
         imposed_at,
         replaces,
         evidence: block.evidence.clone(),
@@ -317,12 +334,26 @@ fn quality_sanction(
         appeal: AppealPaths {
             reinstatement_opens_at: Some(appeals::reinstatement_opens_at(
                 &block.lineage,
-                block.first_started_at,
+                floor(block.first_started_at),
                 record.appeals(),
                 policy,
             )),
             contest_until: Some(appeals::contest_until(imposed_at, policy)),
         },
+    };
+    keep_decided_under(&mut sanction, decided);
+    sanction
+}
+
+/// A sanction keeps the policy version it was decided under, and that version's statement of
+/// reasons, when a later version still finds it (a live switch re-evaluates everyone).
+fn keep_decided_under(sanction: &mut Sanction, decided: Option<&Sanction>) {
+    if let Some(before) = decided
+        && before.policy_version != sanction.policy_version
+    {
+        sanction.policy_version = before.policy_version.clone();
+        sanction.statement = before.statement.clone();
+        sanction.started_at = before.started_at;
     }
 }
 
@@ -418,7 +449,12 @@ fn ladder_sanction(
         contest = policy.contest_within_months,
     );
     let imposed_at = imposed_at(record, &sanction_id, now).max(decision.decided_at);
-    Some(Sanction {
+    let decided = record
+        .previous()
+        .iter()
+        .find(|s| s.sanction_id == sanction_id)
+        .cloned();
+    let mut sanction = Sanction {
         sanction_id,
         kind: rung.kind,
         rule,
@@ -434,7 +470,9 @@ fn ladder_sanction(
             reinstatement_opens_at: None,
             contest_until: Some(appeals::contest_until(imposed_at, policy)),
         },
-    })
+    };
+    keep_decided_under(&mut sanction, decided.as_ref());
+    Some(sanction)
 }
 
 impl Evaluation {
@@ -566,6 +604,44 @@ mod tests {
         now: DateTime<Utc>,
     ) -> Evaluation {
         evaluate(&with(contracts, vec![], appeals, previous), &policy(), now)
+    }
+
+    #[test]
+    fn a_block_a_newly_live_policy_finds_begins_no_earlier_than_its_switch() {
+        let record = with(three_negatives(), vec![], vec![], vec![]).judged_since(Some(day(100)));
+        let e = evaluate(&record, &policy(), day(120));
+        let block = &e.sanctions[0];
+        assert_eq!(block.started_at, day(100));
+        assert_eq!(
+            block.appeal.reinstatement_opens_at,
+            Some(crate::calendar::add_months(day(100), 6))
+        );
+        // Evaluated again, the same block, from the same moment.
+        let again = evaluate(
+            &with(three_negatives(), vec![], vec![], e.sanctions.clone())
+                .judged_since(Some(day(100))),
+            &policy(),
+            day(130),
+        );
+        assert_eq!(again.sanctions, e.sanctions);
+        assert!(again.changes.is_empty());
+    }
+
+    #[test]
+    fn a_block_a_later_version_still_finds_keeps_the_version_it_was_decided_under() {
+        let first = settle(three_negatives(), vec![], vec![], day(50));
+        let mut next = policy();
+        next.version = "rulebook-2".into();
+        next.quality_min_negative_percent = 10;
+        let record = with(three_negatives(), vec![], vec![], first.sanctions.clone())
+            .judged_since(Some(day(60)));
+        let e = evaluate(&record, &next, day(70));
+        assert_eq!(e.sanctions.len(), 1);
+        assert_eq!(e.sanctions[0].sanction_id, first.sanctions[0].sanction_id);
+        assert_eq!(e.sanctions[0].policy_version, "rulebook-1");
+        assert_eq!(e.sanctions[0].started_at, day(44));
+        assert_eq!(e.sanctions[0].statement, first.sanctions[0].statement);
+        assert!(e.changes.is_empty());
     }
 
     #[test]

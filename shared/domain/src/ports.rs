@@ -6,7 +6,8 @@
 use crate::error::DomainError;
 use crate::evaluation::DisputedCredential;
 use crate::model::{
-    Appeal, AuditEntry, Complaint, ComplaintStatus, Contract, Feedback, Notice, Sanction, Standing,
+    Appeal, AuditEntry, Complaint, ComplaintStatus, Contract, Feedback, Notice, PolicyChange,
+    PolicySelection, PolicyVersion, PublishedPolicy, Sanction, ShadowRecord, Standing,
 };
 use crate::paging::{Page, PageRequest};
 use crate::record::ContractEvidence;
@@ -294,4 +295,73 @@ pub trait SweepStore: Send + Sync {
         due: &DueReinstatement,
         notice: &Notice,
     ) -> impl Future<Output = StoreResult<()>> + Send;
+}
+
+/// Policy versions, the selection of live and shadow, and the shadow's disagreements.
+pub trait PolicyStore: Send + Sync {
+    /// Which version is live and which is shadow, with the rollout in progress (`None`: nothing
+    /// was ever selected; the configured policy is live).
+    fn policy_selection(
+        &self,
+    ) -> impl Future<Output = StoreResult<Option<Versioned<PolicySelection>>>> + Send;
+
+    /// Writes the selection at `expected` version (`None`: the first) with the change it makes
+    /// in the policies' audit trail, all or nothing; `Conflict` when the version moved.
+    fn save_policy_selection(
+        &self,
+        selection: &PolicySelection,
+        change: Option<&PolicyChange>,
+        expected: Option<u64>,
+    ) -> impl Future<Output = StoreResult<()>> + Send;
+
+    fn get_policy(
+        &self,
+        version: &PolicyVersion,
+    ) -> impl Future<Output = StoreResult<Option<PublishedPolicy>>> + Send;
+
+    /// Stores a new version; `AlreadyExists` when that version was published before.
+    fn publish_policy(
+        &self,
+        policy: &PublishedPolicy,
+    ) -> impl Future<Output = StoreResult<()>> + Send;
+
+    /// One page of the published versions, in the order of their names.
+    fn published_policies(
+        &self,
+        page: &PageRequest,
+    ) -> impl Future<Output = StoreResult<Page<PublishedPolicy>>> + Send;
+
+    /// One page of the policies' audit trail, oldest first.
+    fn policy_changes(
+        &self,
+        page: &PageRequest,
+    ) -> impl Future<Output = StoreResult<Page<PolicyChange>>> + Send;
+
+    /// Where the shadow `version` disagrees with live on this freelancer, if it does.
+    fn shadow_record(
+        &self,
+        version: &str,
+        freelancer: &UserId,
+    ) -> impl Future<Output = StoreResult<Option<ShadowRecord>>> + Send;
+
+    /// Records a disagreement, or clears it (`None`) when the shadow agrees again.
+    fn put_shadow_record(
+        &self,
+        version: &str,
+        freelancer: &UserId,
+        record: Option<&ShadowRecord>,
+    ) -> impl Future<Output = StoreResult<()>> + Send;
+
+    /// One page of the shadow `version`'s disagreements, by freelancer id.
+    fn shadow_report(
+        &self,
+        version: &PolicyVersion,
+        page: &PageRequest,
+    ) -> impl Future<Output = StoreResult<Page<ShadowRecord>>> + Send;
+
+    /// One page of every freelancer with a stored standing: what a policy rollout walks.
+    fn standings_page(
+        &self,
+        page: &PageRequest,
+    ) -> impl Future<Output = StoreResult<Page<UserId>>> + Send;
 }

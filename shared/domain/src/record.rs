@@ -24,6 +24,9 @@ pub struct FreelancerRecord {
     complaints: Vec<Complaint>,
     appeals: Vec<Appeal>,
     previous: Vec<Sanction>,
+    /// When the policy this record is judged under became live (`None`: always, as for a
+    /// backtest). A sanction it newly finds never begins before that moment.
+    policy_since: Option<DateTime<Utc>>,
 }
 
 impl FreelancerRecord {
@@ -56,7 +59,19 @@ impl FreelancerRecord {
             complaints,
             appeals,
             previous,
+            policy_since: None,
         }
+    }
+
+    /// The record judged under a policy live since `since`: a block that policy newly finds
+    /// begins no earlier than its switch, so a policy change never backdates a sanction.
+    pub fn judged_since(mut self, since: Option<DateTime<Utc>>) -> Self {
+        self.policy_since = since;
+        self
+    }
+
+    pub fn policy_since(&self) -> Option<DateTime<Utc>> {
+        self.policy_since
     }
 
     pub fn freelancer_id(&self) -> &UserId {

@@ -27,6 +27,9 @@ pub struct Config {
     pub log_format: LogFormat,
     /// `RUST_LOG` if set, else `AWS_LAMBDA_LOG_LEVEL`, else `info`.
     pub log_filter: String,
+    /// `STANDING_ROLLOUT_PAGE`: standings a policy rollout re-evaluates per checkpoint
+    /// (1 to 200, default 100).
+    pub rollout_page: usize,
 }
 
 /// Why a function cannot start: each says which variable to fix and how.
@@ -44,6 +47,8 @@ pub enum ConfigError {
         "set STANDING_POLICY or STANDING_POLICY_FILE, not both: which one should win is not obvious"
     )]
     PolicyTwice,
+    #[error("STANDING_ROLLOUT_PAGE must be a whole number from 1 to 200 (got {0:?})")]
+    RolloutPage(String),
 }
 
 impl Config {
@@ -85,11 +90,21 @@ impl Config {
                 })
                 .unwrap_or_else(|| "info".to_owned()),
         );
+        let rollout_page = match var("STANDING_ROLLOUT_PAGE").filter(|v| !v.trim().is_empty()) {
+            None => 100,
+            Some(raw) => raw
+                .trim()
+                .parse::<usize>()
+                .ok()
+                .filter(|n| (1..=200).contains(n))
+                .ok_or(ConfigError::RolloutPage(raw))?,
+        };
         Ok(Self {
             table,
             policy,
             log_format,
             log_filter,
+            rollout_page,
         })
     }
 }

@@ -25,13 +25,14 @@ use chrono::{DateTime, Utc};
 use lambda_http::{Body, Request, Response};
 use serde_json::json;
 use standing_domain::model::{
-    Appeal, AuditEntry, Complaint, ComplaintStatus, Contract, Feedback, Notice,
+    Appeal, AuditEntry, Complaint, ComplaintStatus, Contract, Feedback, Notice, PolicyChange,
+    PolicySelection, PolicyVersion, PublishedPolicy, ShadowRecord,
 };
 use standing_domain::paging::{Page, PageRequest};
 use standing_domain::ports::{
     AppealStore, Clock, ComplaintStore, ContractFeedback, ContractStore, DueReinstatement,
-    EvidenceMark, FeedbackStore, StandingSnapshot, StandingStore, StoreResult, SweepStore,
-    Versioned,
+    EvidenceMark, FeedbackStore, PolicyStore, StandingSnapshot, StandingStore, StoreResult,
+    SweepStore, Versioned,
 };
 use standing_domain::record::ContractEvidence;
 use standing_domain::{AppealId, ComplaintId, ContractId, DomainError, ReportId, UserId};
@@ -176,6 +177,56 @@ impl SweepStore for NoStore {
         _: &DueReinstatement,
         _: &Notice,
     ) -> StoreResult<()> {
+        unreachable()
+    }
+}
+
+/// Every handler that applies the rule book reads which policy is live first; NoStore answers
+/// as a table where none was ever selected (the configured policy is live), so the tests still
+/// show that nothing else is read before a refusal. Everything else is unreachable.
+impl PolicyStore for NoStore {
+    async fn policy_selection(&self) -> StoreResult<Option<Versioned<PolicySelection>>> {
+        Ok(None)
+    }
+    async fn save_policy_selection(
+        &self,
+        _: &PolicySelection,
+        _: Option<&PolicyChange>,
+        _: Option<u64>,
+    ) -> StoreResult<()> {
+        unreachable()
+    }
+    async fn get_policy(&self, _: &PolicyVersion) -> StoreResult<Option<PublishedPolicy>> {
+        unreachable()
+    }
+    async fn publish_policy(&self, _: &PublishedPolicy) -> StoreResult<()> {
+        unreachable()
+    }
+    async fn published_policies(&self, _: &PageRequest) -> StoreResult<Page<PublishedPolicy>> {
+        unreachable()
+    }
+    async fn policy_changes(&self, _: &PageRequest) -> StoreResult<Page<PolicyChange>> {
+        unreachable()
+    }
+    async fn shadow_record(&self, _: &str, _: &UserId) -> StoreResult<Option<ShadowRecord>> {
+        unreachable()
+    }
+    async fn put_shadow_record(
+        &self,
+        _: &str,
+        _: &UserId,
+        _: Option<&ShadowRecord>,
+    ) -> StoreResult<()> {
+        unreachable()
+    }
+    async fn shadow_report(
+        &self,
+        _: &PolicyVersion,
+        _: &PageRequest,
+    ) -> StoreResult<Page<ShadowRecord>> {
+        unreachable()
+    }
+    async fn standings_page(&self, _: &PageRequest) -> StoreResult<Page<UserId>> {
         unreachable()
     }
 }

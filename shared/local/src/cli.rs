@@ -12,7 +12,7 @@ standing — the whole of Standing on one machine
 
 USAGE:
     standing serve [--addr IP:PORT] [--data DIR] [--dynamodb-endpoint URL] [--table NAME]
-                   [--policy FILE] [--dev-clock] [--max-connections N]
+                   [--policy FILE] [--dev-clock] [--max-connections N] [--rollout-page N]
     standing token --sub USER_ID --role ROLE [--role ROLE ...] [--ttl-secs N]
     standing help
 
@@ -23,15 +23,19 @@ serve:
     --dynamodb-endpoint URL   use the DynamoDB at URL (e.g. DynamoDB Local) instead of the
                               embedded table; the table is created if missing and its stream read
     --table NAME              the table's name (default standing)
-    --policy FILE             the rule book's numbers as JSON (default: the rule book's own)
+    --policy FILE             the rule book's numbers as JSON (default: the rule book's own);
+                              it seeds the first live policy version of a table that has none
     --dev-clock               run on a movable clock: POST /_dev/clock and POST /_dev/tick
     --max-connections N       connections served at once; beyond them a new one is closed at
                               once (default 256)
+    --rollout-page N          standings a policy rollout re-evaluates between checkpoints
+                              (1 to 200, default 100)
 
 token:
     Prints a token signed with STANDING_JWT_SECRET for the user and roles given.
     --sub USER_ID             the user id (the token's `sub`)
-    --role ROLE               client, freelancer, reviewer or service; repeat for several
+    --role ROLE               client, freelancer, reviewer, service or policy_admin; repeat
+                              for several
     --ttl-secs N              how long the token is valid (default 86400, at most 31536000)
 
 Requests need `Authorization: Bearer <token>`. Tokens are HS256, signed with
@@ -51,6 +55,9 @@ pub enum Command {
     Help,
 }
 
+/// Standings a policy rollout re-evaluates between checkpoints unless told otherwise.
+pub const DEFAULT_ROLLOUT_PAGE: usize = 100;
+
 /// Connections the local stack serves at once unless told otherwise.
 pub const DEFAULT_MAX_CONNECTIONS: usize = 256;
 
@@ -64,6 +71,7 @@ pub struct ServeOptions {
     pub dev_clock: bool,
     /// Connections served at once; a connection beyond them is closed as soon as it is accepted.
     pub max_connections: usize,
+    pub rollout_page: usize,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -107,6 +115,7 @@ fn serve(parser: &mut lexopt::Parser) -> Result<ServeOptions, String> {
         policy: None,
         dev_clock: false,
         max_connections: DEFAULT_MAX_CONNECTIONS,
+        rollout_page: DEFAULT_ROLLOUT_PAGE,
     };
     while let Some(arg) = parser.next().map_err(message)? {
         match arg {
@@ -147,6 +156,16 @@ fn serve(parser: &mut lexopt::Parser) -> Result<ServeOptions, String> {
                     .filter(|n| (1..=65_536).contains(n))
                     .ok_or_else(|| {
                         format!("--max-connections must be a number from 1 to 65536 (got `{text}`)")
+                    })?;
+            }
+            Long("rollout-page") => {
+                let text = text(parser, "--rollout-page")?;
+                options.rollout_page = text
+                    .parse::<usize>()
+                    .ok()
+                    .filter(|n| (1..=200).contains(n))
+                    .ok_or_else(|| {
+                        format!("--rollout-page must be a number from 1 to 200 (got `{text}`)")
                     })?;
             }
             Long("help") | Short('h') => return Err("see `standing help`".to_owned()),
@@ -197,7 +216,7 @@ fn token(parser: &mut lexopt::Parser) -> Result<TokenOptions, String> {
     let sub = sub.ok_or("token needs --sub USER_ID: whom the token is for")?;
     if roles.is_empty() {
         return Err(
-            "token needs at least one --role (client, freelancer, reviewer or service)".to_owned(),
+            "token needs at least one --role (client, freelancer, reviewer, service or policy_admin)".to_owned(),
         );
     }
     Ok(TokenOptions {

@@ -2,7 +2,9 @@
 //! process-appeal's daily check at 03:00 UTC (`cron(0 3 * * ? *)`) and evaluate-freelancer's
 //! hourly re-evaluation of standings due by time (`rate(1 hour)`). A run the stack was down for,
 //! or that the dev clock jumped over, is caught up once. The last run of each is kept in the
-//! data directory so that a restart does not run the same slot again.
+//! data directory so that a restart does not run the same slot again. A third rule,
+//! `rate(1 minute)` in the template, continues policy rollouts; the stack fires it every second
+//! of real time ([`poll_rollouts`]), so a live switch starts at once.
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -191,6 +193,56 @@ impl Schedule {
             .to_std()
             .unwrap_or_default()
             .saturating_add(Duration::from_millis(5))
+    }
+}
+
+/// The rule that only continues policy rollouts: its name ends as evaluate-freelancer expects.
+pub const ROLLOUT_RULE: &str = "standing-local-policy-rollout";
+
+/// How often the stack fires the rollout rule.
+pub const ROLLOUT_EVERY: Duration = Duration::from_secs(1);
+
+/// Fires the rollout rule at evaluate-freelancer every [`ROLLOUT_EVERY`] until `stop` turns
+/// true. A run with nothing to continue costs one read; a run that did something is logged.
+pub async fn poll_rollouts(
+    function: Arc<dyn ScheduleFunction>,
+    clock: Arc<StackClock>,
+    region: String,
+    mut stop: watch::Receiver<bool>,
+) {
+    loop {
+        if *stop.borrow_and_update() {
+            return;
+        }
+        let value = json!({
+            "version": "0",
+            "id": ids::uuid(),
+            "detail-type": "Scheduled Event",
+            "source": "aws.events",
+            "account": ACCOUNT_ID,
+            "time": clock.now().to_rfc3339_opts(SecondsFormat::Secs, true),
+            "region": region,
+            "resources": [format!("arn:aws:events:{region}:{ACCOUNT_ID}:rule/{ROLLOUT_RULE}")],
+            "detail": {},
+        });
+        match serde_json::from_value::<EventBridgeEvent>(value) {
+            Ok(event) => match function.call(event).await {
+                Ok(report) => {
+                    let worked = report["policy_rollout"]["pages"].as_u64().unwrap_or(0) > 0;
+                    if worked {
+                        tracing::info!(%report, "policy rollout step done");
+                    }
+                }
+                Err(e) => {
+                    tracing::error!(error = %e, "a policy rollout step failed; it runs again")
+                }
+            },
+            Err(e) => tracing::error!(error = %e, "the rollout event could not be built"),
+        }
+        tokio::select! {
+            _ = tokio::time::sleep(ROLLOUT_EVERY) => {}
+            _ = stop.changed() => {}
+        }
     }
 }
 

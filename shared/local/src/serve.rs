@@ -20,10 +20,11 @@ use crate::ddb_stream::{self, StreamPump};
 use crate::functions::Functions;
 use crate::jwt::{SECRET_ENV, Secret};
 use crate::pump::{Delivery, EmbeddedPump};
-use crate::schedule::{Cadence, Schedule};
+use crate::schedule::{Cadence, Schedule, poll_rollouts};
 use crate::server::{self, App, say};
 use crate::state;
 use crate::wiring::{self, Deps};
+use standing_domain::usecases::policies;
 
 /// How long the change log and the schedule get to finish once the HTTP front has stopped.
 const DRAIN: Duration = Duration::from_secs(30);
@@ -81,11 +82,21 @@ pub async fn run(options: ServeOptions) -> Result<(), String> {
         .local_addr()
         .map_err(|e| format!("cannot read the address listened on: {e}"))?;
 
+    // The configured policy seeds the table's first live version; once a table has one, the
+    // table's selection is what every function applies.
+    let selection = policies::seeded(&store, &*clock, &policy)
+        .await
+        .map_err(|e| format!("cannot read or seed the policy versions: {e}"))?
+        .value;
     let functions = wiring::functions(Deps {
         store,
         clock: Arc::clone(&clock),
         policy: policy.clone(),
         region: region.clone(),
+        rollout: evaluate_freelancer::RolloutLimits {
+            page: options.rollout_page,
+            ..Default::default()
+        },
     });
     let schedule = Arc::new(Schedule::new(
         Arc::clone(&functions.daily_check),
@@ -98,7 +109,7 @@ pub async fn run(options: ServeOptions) -> Result<(), String> {
         Arc::clone(&functions.hourly_reevaluation),
         Arc::clone(&clock),
         data.join(HOURLY_SCHEDULE_FILE),
-        region,
+        region.clone(),
         Cadence::Hourly,
     ));
     let app = Arc::new(App::new(
@@ -119,7 +130,13 @@ pub async fn run(options: ServeOptions) -> Result<(), String> {
     ));
     let pump = spawn_pump(source, &functions, &data, background_stopped.clone());
     let scheduler = tokio::spawn(Arc::clone(&schedule).run(background_stopped.clone()));
-    let hourly_scheduler = tokio::spawn(hourly.run(background_stopped));
+    let hourly_scheduler = tokio::spawn(hourly.run(background_stopped.clone()));
+    let rollouts = tokio::spawn(poll_rollouts(
+        Arc::clone(&functions.hourly_reevaluation),
+        Arc::clone(&clock),
+        region,
+        background_stopped,
+    ));
 
     say(&format!("standing: listening on http://{addr}"));
     say(&format!("standing: store: {store_line}"));
@@ -134,6 +151,12 @@ pub async fn run(options: ServeOptions) -> Result<(), String> {
                 p.display()
             ))
     ));
+    if selection.live.version != policy.version || selection.live != policy {
+        say(&format!(
+            "standing: policy: the table's live version is {} and wins; a configured policy only seeds a table that has none (GET /policies, PUT /policies/{{version}}, POST /policies/{{version}}/activate)",
+            selection.live.version
+        ));
+    }
     if options.dev_clock {
         say(&format!(
             "standing: dev clock: on, stack time {} (POST /_dev/clock, POST /_dev/tick)",
@@ -180,7 +203,11 @@ pub async fn run(options: ServeOptions) -> Result<(), String> {
         if let Err(e) = pump.await {
             tracing::error!(error = %e, "the stream pump ended abnormally");
         }
-        for (name, task) in [("daily", scheduler), ("hourly", hourly_scheduler)] {
+        for (name, task) in [
+            ("daily", scheduler),
+            ("hourly", hourly_scheduler),
+            ("rollout", rollouts),
+        ] {
             if let Err(e) = task.await {
                 tracing::error!(error = %e, schedule = name, "the schedule ended abnormally");
             }

@@ -25,6 +25,7 @@ pub struct Deps {
     pub clock: Arc<StackClock>,
     pub policy: PolicyConfig,
     pub region: String,
+    pub rollout: evaluate_freelancer::RolloutLimits,
 }
 
 impl Deps {
@@ -105,10 +106,11 @@ impl ScheduleFunction for EvaluateFreelancer {
         let d = &self.0;
         let event = LambdaEvent::new(event, d.context("evaluate-freelancer", SCHEDULE_TIMEOUT));
         Box::pin(async move {
-            let report =
-                evaluate_freelancer::handle_schedule(&d.store, &*d.clock, &d.policy, event)
-                    .await
-                    .map_err(|e| FunctionError(e.to_string()))?;
+            let report = evaluate_freelancer::handle_schedule(
+                &d.store, &*d.clock, &d.policy, d.rollout, event,
+            )
+            .await
+            .map_err(|e| FunctionError(e.to_string()))?;
             serde_json::to_value(report).map_err(|e| FunctionError(e.to_string()))
         })
     }

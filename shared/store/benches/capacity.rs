@@ -9,6 +9,7 @@ use std::time::Instant;
 use chrono::Duration;
 use standing_domain::fixtures::*;
 use standing_domain::paging::PageRequest;
+use standing_domain::usecases::policies::InForce;
 use standing_domain::usecases::{appeals, complaints, contracts, feedback, standing, sweep};
 use standing_domain::*;
 use standing_store::{
@@ -243,11 +244,11 @@ async fn capacity(repo: &Repository, engine: &dyn Engine) {
         .await
         .unwrap();
     row("evaluation (replay, nothing changes)", meter.take());
-    standing::standing(repo, &clock, &policy, &fl, &user("fl1"))
+    standing::standing(repo, &clock, &InForce::only(&policy), &fl, &user("fl1"))
         .await
         .unwrap();
     row("GET /freelancers/{id}/standing", meter.take());
-    standing::eligibility(repo, &clock, &policy, &fl, &user("fl1"))
+    standing::eligibility(repo, &clock, &InForce::only(&policy), &fl, &user("fl1"))
         .await
         .unwrap();
     row("GET /freelancers/{id}/eligibility", meter.take());

@@ -14,6 +14,7 @@ use chrono::Duration;
 use standing_domain::fixtures::*;
 use standing_domain::model::ComplaintStatus;
 use standing_domain::paging::PageRequest;
+use standing_domain::usecases::policies::InForce;
 use standing_domain::usecases::{complaints, contracts, feedback, standing};
 use standing_domain::*;
 use standing_store::{EmbeddedEngine, EmbeddedOptions, Engine, Repository};
@@ -165,7 +166,7 @@ async fn main() {
         .await
         .unwrap();
     let took = t.elapsed();
-    let view = standing::standing(&repo, &clock, &policy, &svc, &user("fl1"))
+    let view = standing::standing(&repo, &clock, &InForce::only(&policy), &svc, &user("fl1"))
         .await
         .unwrap();
     println!(

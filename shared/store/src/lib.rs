@@ -28,7 +28,8 @@ pub use engine::{
 pub use error::{CancelCode, CancelReason, StoreError};
 pub use repository::{
     AppealItem, AuditItem, ComplaintItem, ContractItem, Due, Envelope, FeedbackItem, Guard,
-    NoticeItem, Reference, Repository, StandingItem, Stored, from_item, keys,
+    NoticeItem, PolicyChangeItem, PolicyItem, Reference, Repository, SelectionItem, ShadowItem,
+    StandingItem, Stored, from_item, keys,
 };
 pub use serde_dynamo::{AttributeValue, Item};
 pub use table::{Index, create_table};

@@ -7,10 +7,13 @@ use std::sync::Arc;
 use chrono::{DateTime, Duration, Utc};
 use standing_domain::fixtures::*;
 use standing_domain::model::ComplaintStatus;
+use standing_domain::model::{PolicyMode, PolicyVersion};
 use standing_domain::paging::{Page, PageRequest};
+use standing_domain::ports::PolicyStore;
 use standing_domain::ports::{
     AppealStore, ComplaintStore, ContractStore, FeedbackStore, StandingStore, SweepStore, Versioned,
 };
+use standing_domain::usecases::policies::{self, InForce};
 use standing_domain::usecases::{appeals, complaints, contracts, feedback, standing, sweep};
 use standing_domain::*;
 use standing_store::{
@@ -939,14 +942,14 @@ async fn the_standings_jss_follows_the_clock_when_feedback_is_revealed_without_a
         .unwrap();
     let fl = actor("fl1", &[Role::Freelancer]);
     // WHEN nothing is revealed yet THEN there is no JSS
-    let before = standing::standing(repo, &clock, &policy(), &fl, &user("fl1"))
+    let before = standing::standing(repo, &clock, &InForce::only(&policy()), &fl, &user("fl1"))
         .await
         .unwrap();
     assert_eq!(before.jss, None);
     // WHEN the windows close with no further write THEN the standing shows the JSS of now:
     // one positive and one neutral contract of equal weight.
     clock.set(day(20));
-    let after = standing::standing(repo, &clock, &policy(), &fl, &user("fl1"))
+    let after = standing::standing(repo, &clock, &InForce::only(&policy()), &fl, &user("fl1"))
         .await
         .unwrap();
     assert_eq!(after.jss, Some(50));
@@ -1165,6 +1168,36 @@ async fn items_written_today() -> std::collections::BTreeMap<String, Item> {
         .await
         .unwrap();
     }
+    // The policy lab's items: a published version, the selection with its rollout, an
+    // activation, and a shadow's disagreement (a candidate needing four clients frees fl1).
+    let admin = actor("pa1", &[Role::PolicyAdmin]);
+    let version = PolicyVersion::parse("pilot-2").unwrap();
+    let mut candidate = policy();
+    candidate.version = "pilot-2".into();
+    candidate.quality_min_distinct_clients = 4;
+    policies::publish(repo, &clock, &admin, &version, candidate)
+        .await
+        .unwrap();
+    policies::activate(
+        repo,
+        &clock,
+        &policy(),
+        &admin,
+        &version,
+        PolicyMode::Shadow,
+    )
+    .await
+    .unwrap();
+    let in_force = policies::in_force(repo, &policy()).await.unwrap();
+    policies::reevaluate(repo, &clock, &in_force, &user("fl1"))
+        .await
+        .unwrap();
+    assert!(
+        repo.shadow_record("pilot-2", &user("fl1"))
+            .await
+            .unwrap()
+            .is_some()
+    );
     let engine = f.embedded.clone().unwrap();
     let changes = engine.read_changes(None, 10_000).await.unwrap();
     let mut richest: std::collections::BTreeMap<String, Item> = Default::default();
@@ -1189,7 +1222,8 @@ async fn items_written_today() -> std::collections::BTreeMap<String, Item> {
 fn decode_and_encode(entity: &str, item: Item) -> Result<Item, String> {
     use standing_store::{
         AppealItem, AuditItem, ComplaintItem, ContractItem, Due, Envelope, FeedbackItem, Guard,
-        NoticeItem, Reference, StandingItem, Stored, from_item,
+        NoticeItem, PolicyChangeItem, PolicyItem, Reference, SelectionItem, ShadowItem,
+        StandingItem, Stored, from_item,
     };
     /// Through the domain: item → domain value → item.
     fn through_domain<T: Stored>(item: Item) -> Result<Item, String> {
@@ -1216,6 +1250,10 @@ fn decode_and_encode(entity: &str, item: Item) -> Result<Item, String> {
         "standing" => through_domain::<StandingItem>(item),
         "audit" => through_domain::<AuditItem>(item),
         "notice" => through_domain::<NoticeItem>(item),
+        "policy" => through_domain::<PolicyItem>(item),
+        "policy_selection" => through_domain::<SelectionItem>(item),
+        "policy_change" => through_domain::<PolicyChangeItem>(item),
+        "shadow" => through_domain::<ShadowItem>(item),
         "due" => again::<Due>(item),
         "guard" => again::<Guard>(item),
         "ref" => again::<Reference>(item),
@@ -1524,4 +1562,81 @@ async fn the_queue_comes_in_pages_and_the_next_stays_right_when_an_earlier_compl
         .unwrap();
     assert_eq!(ids(&second), filed[2..]);
     assert_eq!(second.next_cursor, None);
+}
+
+/// A policy rollout walks every stored standing once, a page at a time, whichever of the
+/// index's shards each lives in, and a cursor from another list is refused.
+#[tokio::test]
+async fn the_standings_walk_gives_every_freelancer_once_a_page_at_a_time() {
+    let f = embedded().await;
+    let repo = &f.repo;
+    let clock = FixedClock::at(day(5));
+    let mut expected: Vec<String> = (0..23).map(|i| format!("fl-walk-{i:02}")).collect();
+    for id in &expected {
+        standing::reevaluate(repo, &clock, &policy(), &user(id))
+            .await
+            .unwrap();
+    }
+    let mut seen: Vec<String> = Vec::new();
+    let mut request = Some(PageRequest::first(4));
+    let mut pages = 0;
+    while let Some(page) = request.take() {
+        let got = repo.standings_page(&page).await.unwrap();
+        assert!(got.items.len() <= 4);
+        request = page.next(&got);
+        seen.extend(got.items.iter().map(|u| u.to_string()));
+        pages += 1;
+    }
+    assert!(pages >= 6, "{pages} pages");
+    seen.sort();
+    expected.sort();
+    assert_eq!(seen, expected);
+    let foreign = PageRequest::parse(Some("4"), Some("c1.4142")).unwrap();
+    assert!(matches!(
+        repo.standings_page(&foreign).await,
+        Err(DomainError::InvalidField { field, .. }) if field == "cursor"
+    ));
+}
+
+/// A live switch's rollout goes on from its checkpoint across runs, one page a run here, until
+/// every freelancer was re-evaluated; a run after that does nothing.
+#[tokio::test]
+async fn a_rollout_continues_from_its_checkpoint_across_runs_until_everyone_is_reevaluated() {
+    let f = embedded().await;
+    let repo = &f.repo;
+    let clock = FixedClock::at(day(5));
+    for i in 0..5 {
+        standing::reevaluate(repo, &clock, &policy(), &user(&format!("fl-roll-{i}")))
+            .await
+            .unwrap();
+    }
+    let admin = actor("pa1", &[Role::PolicyAdmin]);
+    let version = PolicyVersion::parse("pilot-2").unwrap();
+    let mut candidate = policy();
+    candidate.version = "pilot-2".into();
+    policies::publish(repo, &clock, &admin, &version, candidate)
+        .await
+        .unwrap();
+    policies::activate(repo, &clock, &policy(), &admin, &version, PolicyMode::Live)
+        .await
+        .unwrap();
+    let mut runs = Vec::new();
+    for _ in 0..4 {
+        let step = policies::rollout_step(repo, &clock, 2, 1).await.unwrap();
+        runs.push((step.reevaluated, step.finished));
+    }
+    assert_eq!(runs, vec![(2, false), (2, false), (1, true), (0, false)]);
+    let selection = repo.policy_selection().await.unwrap().unwrap().value;
+    let rollout = selection.rollout.unwrap();
+    assert_eq!(rollout.reevaluated, 5);
+    assert!(rollout.finished_at.is_some() && rollout.checkpoint.is_none());
+    // Each standing now records the version it was evaluated under.
+    for i in 0..5 {
+        let stored = repo
+            .get_standing(&user(&format!("fl-roll-{i}")))
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(stored.value.policy_version, "pilot-2");
+    }
 }

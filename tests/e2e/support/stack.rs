@@ -118,11 +118,17 @@ pub struct Stack {
 impl Stack {
     /// Starts the stack on `store` and returns once it says where it listens.
     pub fn start(store: &Store, clock: Clock) -> Stack {
+        Stack::start_with(store, clock, &[])
+    }
+
+    /// Starts the stack with `extra` arguments to `standing serve` (`--rollout-page 2`).
+    pub fn start_with(store: &Store, clock: Clock, extra: &[&str]) -> Stack {
         let stderr = store.next_log();
         let mut command = Command::new(binary());
         command
             .args(["serve", "--addr", "127.0.0.1:0"])
-            .args(store.args());
+            .args(store.args())
+            .args(extra);
         if clock == Clock::Dev {
             command.arg("--dev-clock");
         }

@@ -62,7 +62,9 @@ async fn the_binary_evaluates_a_stream_batch_and_serves_the_standing_through_the
     // nothing before the contracts leave the window), and it keeps serving
     assert_eq!(
         hourly,
-        Answer::Response(serde_json::json!({"reevaluated": 0})),
+        Answer::Response(
+            serde_json::json!({"reevaluated": 0, "policy_rollout": {"version": null, "reevaluated": 0, "failed": 0, "pages": 0, "finished": false, "failures": []}})
+        ),
         "{}",
         function.log()
     );

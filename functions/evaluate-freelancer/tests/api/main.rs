@@ -53,9 +53,15 @@ impl Functions {
     /// An HTTP invocation of evaluate-freelancer, as Lambda makes it.
     async fn call(&self, method: &str, path: &str, caller: Caller, body: Option<&str>) -> Reply {
         let event = http_invocation(method, path, caller, body);
-        let answer = evaluate_freelancer::handle(&self.repo, &self.clock, &self.policy, event)
-            .await
-            .expect("every HTTP invocation is answered");
+        let answer = evaluate_freelancer::handle(
+            &self.repo,
+            &self.clock,
+            &self.policy,
+            evaluate_freelancer::RolloutLimits::default(),
+            event,
+        )
+        .await
+        .expect("every HTTP invocation is answered");
         Reply::from_answer(answer)
     }
 
@@ -71,10 +77,15 @@ impl Functions {
     /// Delivers a stream event (its JSON, as Lambda sends it) and returns the sequence numbers
     /// the function reports in `batchItemFailures`.
     async fn deliver(&self, event: &Value) -> Vec<String> {
-        let answer =
-            evaluate_freelancer::handle(&self.repo, &self.clock, &self.policy, invocation(event))
-                .await
-                .expect("a stream batch is always answered, failures included");
+        let answer = evaluate_freelancer::handle(
+            &self.repo,
+            &self.clock,
+            &self.policy,
+            evaluate_freelancer::RolloutLimits::default(),
+            invocation(event),
+        )
+        .await
+        .expect("a stream batch is always answered, failures included");
         batch_item_failures(&wire(answer))
     }
 

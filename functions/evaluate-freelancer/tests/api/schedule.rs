@@ -9,10 +9,15 @@ impl Functions {
     /// Delivers the hourly EventBridge scheduled event; returns the run's report.
     async fn hourly(&self) -> Value {
         let event: Value = serde_json::from_str(fixtures::SCHEDULED_EVENT).unwrap();
-        let answer =
-            evaluate_freelancer::handle(&self.repo, &self.clock, &self.policy, invocation(&event))
-                .await
-                .expect("the scheduled run succeeds");
+        let answer = evaluate_freelancer::handle(
+            &self.repo,
+            &self.clock,
+            &self.policy,
+            evaluate_freelancer::RolloutLimits::default(),
+            invocation(&event),
+        )
+        .await
+        .expect("the scheduled run succeeds");
         wire(answer)
     }
 }
@@ -36,7 +41,7 @@ async fn negatives_revealed_by_the_window_close_block_on_the_hourly_run(repo: &R
         .set(ended() + Duration::days(14) - Duration::minutes(1));
     assert_eq!(
         functions.hourly().await,
-        serde_json::json!({"reevaluated": 0})
+        serde_json::json!({"reevaluated": 0, "policy_rollout": {"version": null, "reevaluated": 0, "failed": 0, "pages": 0, "finished": false, "failures": []}})
     );
     assert_eq!(
         functions.standing("fl-bo", FREELANCER).await.body,
@@ -50,7 +55,7 @@ async fn negatives_revealed_by_the_window_close_block_on_the_hourly_run(repo: &R
         .set(ended() + Duration::days(14) + Duration::minutes(30));
     assert_eq!(
         functions.hourly().await,
-        serde_json::json!({"reevaluated": 1})
+        serde_json::json!({"reevaluated": 1, "policy_rollout": {"version": null, "reevaluated": 0, "failed": 0, "pages": 0, "finished": false, "failures": []}})
     );
     let blocked = functions.standing("fl-bo", FREELANCER).await.body;
     assert_eq!(blocked["standing"], "blocked_new_work", "{blocked}");
@@ -65,7 +70,7 @@ async fn negatives_revealed_by_the_window_close_block_on_the_hourly_run(repo: &R
     functions.clock.advance(Duration::hours(1));
     assert_eq!(
         functions.hourly().await,
-        serde_json::json!({"reevaluated": 0})
+        serde_json::json!({"reevaluated": 0, "policy_rollout": {"version": null, "reevaluated": 0, "failed": 0, "pages": 0, "finished": false, "failures": []}})
     );
 }
 

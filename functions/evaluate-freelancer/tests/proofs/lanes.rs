@@ -390,10 +390,18 @@ impl Lane {
         for _ in 0..MAX_ATTEMPTS {
             self.figures.schedule_runs += 1;
             let event = LambdaEvent::new(schedule_event(), Context::default());
-            match evaluate_freelancer::handle_schedule(&self.evaluator, clock, policy, event).await
+            match evaluate_freelancer::handle_schedule(
+                &self.evaluator,
+                clock,
+                policy,
+                evaluate_freelancer::RolloutLimits::default(),
+                event,
+            )
+            .await
             {
                 Ok(report) => {
-                    self.figures.scheduled_evaluations += u64::from(report.reevaluated);
+                    self.figures.scheduled_evaluations +=
+                        u64::from(report.reevaluated.unwrap_or_default());
                     self.figures.delivering += started.elapsed();
                     return;
                 }

@@ -5,6 +5,7 @@ mod audit;
 mod complaint;
 mod contract;
 mod feedback;
+mod policy;
 mod sanction;
 
 pub use appeal::{Appeal, AppealDecision, SanctionSnapshot};
@@ -14,5 +15,9 @@ pub use contract::Contract;
 pub use feedback::{
     ChangeState, Consent, Feedback, FeedbackReport, PrivatePart, PublicPart, PublicVersion,
     ReportDecision, Response,
+};
+pub use policy::{
+    Disagreement, JudgedStanding, PolicyChange, PolicyMode, PolicySelection, PolicyVersion,
+    PublishedPolicy, Rollout, ShadowRecord,
 };
 pub use sanction::{AppealPaths, DecidedBy, Evidence, Replaced, RuleId, Sanction, Standing};

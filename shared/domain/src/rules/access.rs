@@ -7,7 +7,8 @@ use serde::{Deserialize, Serialize};
 
 crate::values::vocabulary!(
     /// A role from the token's `roles` claim.
-    Role { Client => "client", Freelancer => "freelancer", Reviewer => "reviewer", Service => "service" }
+    Role { Client => "client", Freelancer => "freelancer", Reviewer => "reviewer", Service => "service",
+        PolicyAdmin => "policy_admin" }
 );
 
 /// The signed-in caller: identity comes from the token only, never from a body.
@@ -128,6 +129,36 @@ pub fn file_complaint(actor: &Actor) -> Result<(), DomainError> {
 /// Queues, decisions and the audit trail are for reviewers.
 pub fn review(actor: &Actor, doing: &str) -> Result<(), DomainError> {
     require(actor, Role::Reviewer, doing)
+}
+
+/// Publishing and activating policy versions (api.md, policy lab).
+pub fn manage_policies(actor: &Actor, doing: &str) -> Result<(), DomainError> {
+    require(actor, Role::PolicyAdmin, doing)
+}
+
+/// Who may see the policy versions: reviewers, the marketplace's back end, policy admins.
+pub fn view_policies(actor: &Actor) -> Result<(), DomainError> {
+    if [Role::Reviewer, Role::Service, Role::PolicyAdmin]
+        .iter()
+        .any(|r| actor.has(*r))
+    {
+        Ok(())
+    } else {
+        Err(forbidden(
+            "only a reviewer, the marketplace's service or a policy admin may see the policy versions",
+        ))
+    }
+}
+
+/// Who may read a shadow report: reviewers and policy admins.
+pub fn view_shadow_report(actor: &Actor) -> Result<(), DomainError> {
+    if actor.has(Role::Reviewer) || actor.has(Role::PolicyAdmin) {
+        Ok(())
+    } else {
+        Err(forbidden(
+            "only a reviewer or a policy admin may read a shadow report",
+        ))
+    }
 }
 
 #[cfg(test)]

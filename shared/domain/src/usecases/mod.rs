@@ -5,6 +5,7 @@ pub mod appeals;
 pub mod complaints;
 pub mod contracts;
 pub mod feedback;
+pub mod policies;
 pub mod standing;
 pub mod sweep;
 

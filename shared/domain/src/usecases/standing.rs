@@ -6,13 +6,14 @@ use crate::evaluation::{self, DisputedCredential, Evaluation};
 use crate::model::{AuditEntry, Sanction, Standing};
 use crate::paging::{Page, PageRequest};
 use crate::ports::{
-    AppealStore, Clock, ComplaintStore, EvidenceMark, StandingSnapshot, StandingStore, SweepStore,
-    Versioned,
+    AppealStore, Clock, ComplaintStore, EvidenceMark, PolicyStore, StandingSnapshot, StandingStore,
+    SweepStore, Versioned,
 };
 use crate::record::{ContractEvidence, FreelancerRecord};
 use crate::rules::eligibility::Eligibility;
 use crate::rules::{access, feedback as feedback_rule, jss};
 use crate::usecases::feedback::PublicView;
+use crate::usecases::policies::{self, InForce};
 use crate::{Actor, ContractId, PolicyConfig, UserId};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
@@ -71,6 +72,18 @@ pub async fn reevaluate<S: StandingStore + ComplaintStore + AppealStore>(
     policy: &PolicyConfig,
     freelancer: &UserId,
 ) -> Result<Evaluation, DomainError> {
+    reevaluate_since(store, clock, policy, None, freelancer).await
+}
+
+/// [`reevaluate`] under a policy live since `since`: a sanction it newly finds begins no
+/// earlier (a policy switch never backdates a sanction).
+pub async fn reevaluate_since<S: StandingStore + ComplaintStore + AppealStore>(
+    store: &S,
+    clock: &impl Clock,
+    policy: &PolicyConfig,
+    since: Option<DateTime<Utc>>,
+    freelancer: &UserId,
+) -> Result<Evaluation, DomainError> {
     let mut attempt = 0;
     loop {
         attempt += 1;
@@ -81,7 +94,9 @@ pub async fn reevaluate<S: StandingStore + ComplaintStore + AppealStore>(
             .as_ref()
             .map(|s| s.value.sanctions.clone())
             .unwrap_or_default();
-        let record = load_record(store, freelancer, &previous, now, policy).await?;
+        let record = load_record(store, freelancer, &previous, now, policy)
+            .await?
+            .judged_since(since);
         let evaluation = evaluation::evaluate(&record, policy, now);
         let next = snapshot(&evaluation, policy, evidence);
         let unchanged = stored.as_ref().is_some_and(|s| {
@@ -128,13 +143,22 @@ pub struct StandingView {
 async fn current<S: StandingStore + ComplaintStore + AppealStore>(
     store: &S,
     clock: &impl Clock,
-    policy: &PolicyConfig,
+    policies: &InForce,
     freelancer: &UserId,
 ) -> Result<Versioned<StandingSnapshot>, DomainError> {
     if let Some(stored) = store.get_standing(freelancer).await? {
         return Ok(stored);
     }
-    match reevaluate(store, clock, policy, freelancer).await {
+    // Live only: the shadow's judgement follows with the stream's evaluation of the evidence.
+    match reevaluate_since(
+        store,
+        clock,
+        &policies.live,
+        policies.live_since,
+        freelancer,
+    )
+    .await
+    {
         // Another evaluation (the stream's, or another first read) stored the standing before
         // each of this one's attempts: that standing exists, so the read shows it. A read is no
         // write to retry: it never answers `conflict`.
@@ -155,11 +179,14 @@ pub struct DueReport {
 /// §4, time-driven re-evaluation: every freelancer whose stored standing says time alone may
 /// have changed it by now is evaluated again (and what changed is written as the stream's
 /// evaluation would write it). Idempotent: a second run finds nothing due.
-pub async fn reevaluate_due<S: StandingStore + ComplaintStore + AppealStore + SweepStore>(
+pub async fn reevaluate_due<S>(
     store: &S,
     clock: &impl Clock,
-    policy: &PolicyConfig,
-) -> Result<DueReport, DomainError> {
+    policies: &InForce,
+) -> Result<DueReport, DomainError>
+where
+    S: StandingStore + ComplaintStore + AppealStore + SweepStore + PolicyStore,
+{
     let mut report = DueReport::default();
     let mut failed = Vec::new();
     let until = clock.now();
@@ -170,7 +197,7 @@ pub async fn reevaluate_due<S: StandingStore + ComplaintStore + AppealStore + Sw
         for freelancer in due.items {
             // One freelancer's failure does not hold up the others; the run still fails, so
             // the schedule's retry picks the rest up (those done are no longer due).
-            match reevaluate(store, clock, policy, &freelancer).await {
+            match policies::reevaluate(store, clock, policies, &freelancer).await {
                 Ok(_) => report.reevaluated += 1,
                 Err(e) => failed.push(format!("{freelancer}: {e}")),
             }
@@ -190,12 +217,13 @@ pub async fn reevaluate_due<S: StandingStore + ComplaintStore + AppealStore + Sw
 pub async fn standing<S: StandingStore + ComplaintStore + AppealStore>(
     store: &S,
     clock: &impl Clock,
-    policy: &PolicyConfig,
+    policies: &InForce,
     actor: &Actor,
     freelancer: &UserId,
 ) -> Result<StandingView, DomainError> {
     access::view_standing(actor, freelancer)?;
-    let Versioned { value, version } = current(store, clock, policy, freelancer).await?;
+    let policy = &policies.live;
+    let Versioned { value, version } = current(store, clock, policies, freelancer).await?;
     Ok(StandingView {
         freelancer_id: value.freelancer_id,
         standing: value.standing,
@@ -212,12 +240,12 @@ pub async fn standing<S: StandingStore + ComplaintStore + AppealStore>(
 pub async fn eligibility<S: StandingStore + ComplaintStore + AppealStore>(
     store: &S,
     clock: &impl Clock,
-    policy: &PolicyConfig,
+    policies: &InForce,
     actor: &Actor,
     freelancer: &UserId,
 ) -> Result<Eligibility, DomainError> {
     access::view_standing(actor, freelancer)?;
-    Ok(current(store, clock, policy, freelancer)
+    Ok(current(store, clock, policies, freelancer)
         .await?
         .value
         .eligibility)

@@ -6,6 +6,7 @@
 mod appeal;
 mod complaint;
 mod feedback;
+mod policy;
 mod standing;
 
 pub use appeal::{AppealBody, AppealDecisionBody, AppealedSanctionBody};
@@ -13,6 +14,10 @@ pub use complaint::{ComplaintBody, ComplaintDecisionBody};
 pub use feedback::{
     ChangeStateBody, ConsentBody, ContractFeedbackBody, FeedbackBody, PrivateBody, PublicBody,
     ReportBody, ReportDecisionBody, ResponseBody, ScoresBody,
+};
+pub use policy::{
+    JudgedBody, PoliciesBody, PolicyChangeBody, PolicyVersionBody, RolloutBody, SelectionBody,
+    ShadowEntryBody, ShadowReportBody,
 };
 pub use standing::{
     AppealPathsBody, AuditEntryBody, DisputedBody, EligibilityBody, EvidenceBody, PermissionBody,

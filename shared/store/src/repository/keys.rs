@@ -117,6 +117,50 @@ pub fn due_until(until: DateTime<Utc>) -> String {
     format!("{}~", stamp(until))
 }
 
+/// The policy lab's partition: every published version, the selection, the activations.
+pub const POLICIES_PK: &str = "POLICIES";
+pub fn policy_sk(version: &str) -> String {
+    format!("POLICY#{version}")
+}
+pub const POLICY_PREFIX: &str = "POLICY#";
+pub const POLICY_SELECTION_SK: &str = "SELECTION";
+pub fn policy_change_sk(at: DateTime<Utc>, version: &str, mode: &str) -> String {
+    format!("CHANGE#{}#{version}#{mode}", stamp(at))
+}
+pub const POLICY_CHANGE_PREFIX: &str = "CHANGE#";
+
+/// A shadow version's disagreements, one partition per version, by freelancer.
+pub fn shadow_pk(version: &str) -> String {
+    format!("SHADOW#{version}")
+}
+pub fn shadow_sk(freelancer: &UserId) -> String {
+    format!("FL#{freelancer}")
+}
+
+/// Every standing is in one of [`STANDING_SHARDS`] GSI1 partitions, by a hash of its
+/// freelancer, sorted by freelancer id: a rollout walks them in order, and the writes of
+/// standings spread over as many index partitions.
+pub const STANDING_SHARDS: u32 = 16;
+pub fn standings_gsi1pk(shard: u32) -> String {
+    format!("STANDINGS#{shard:02}")
+}
+pub fn standings_gsi1sk(freelancer: &UserId) -> String {
+    format!("{:02}#{freelancer}", standing_shard(freelancer))
+}
+/// The shard a `standings_gsi1sk` names.
+pub fn shard_of_standings_key(key: &str) -> Option<u32> {
+    key.get(..2)?.parse().ok().filter(|s| *s < STANDING_SHARDS)
+}
+/// The shard of a freelancer's standing: FNV-1a of the id, stable across builds.
+pub fn standing_shard(freelancer: &UserId) -> u32 {
+    let mut hash: u32 = 0x811c_9dc5;
+    for byte in freelancer.as_str().bytes() {
+        hash ^= u32::from(byte);
+        hash = hash.wrapping_mul(0x0100_0193);
+    }
+    hash % STANDING_SHARDS
+}
+
 /// The entity types; the stream filter passes only the evidence ones.
 pub mod entity {
     pub const CONTRACT: &str = "contract";
@@ -129,6 +173,10 @@ pub mod entity {
     pub const DUE: &str = "due";
     pub const GUARD: &str = "guard";
     pub const REF: &str = "ref";
+    pub const POLICY: &str = "policy";
+    pub const POLICY_SELECTION: &str = "policy_selection";
+    pub const POLICY_CHANGE: &str = "policy_change";
+    pub const SHADOW: &str = "shadow";
     /// Items whose stream records trigger a re-evaluation of `freelancer_id`: the one list (the
     /// stream handler, the local pump and the template's filter, by its drift test, use it). A
     /// report lives inside its feedback item, so it has no type of its own.

@@ -3,6 +3,7 @@
 
 mod items;
 pub mod keys;
+mod policies;
 mod transaction;
 
 use std::collections::{HashMap, HashSet};
@@ -30,7 +31,8 @@ use crate::error::StoreError;
 use crate::table::Index;
 pub use items::{
     AppealItem, AuditItem, ComplaintItem, ContractItem, Due, Envelope, FeedbackItem, Guard,
-    NoticeItem, Reference, StandingItem, Stored, from_item,
+    NoticeItem, PolicyChangeItem, PolicyItem, Reference, SelectionItem, ShadowItem, StandingItem,
+    Stored, from_item,
 };
 use keys::entity;
 use transaction::{Refusal, Tx};
@@ -902,7 +904,11 @@ impl StandingStore for Repository {
             next_version(expected),
             StandingItem::from_domain(snapshot),
         )
-        .for_freelancer(freelancer);
+        .for_freelancer(freelancer)
+        .gsi1(
+            keys::standings_gsi1pk(keys::standing_shard(freelancer)),
+            keys::standings_gsi1sk(freelancer),
+        );
         // In the sparse due index only while time alone can change the evaluation.
         if let Some(due) = snapshot.next_due {
             standing = standing.gsi2(

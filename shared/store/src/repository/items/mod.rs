@@ -9,6 +9,7 @@ mod audit;
 mod complaint;
 mod contract;
 mod feedback;
+mod policy;
 mod standing;
 
 use serde::de::DeserializeOwned;
@@ -22,6 +23,7 @@ pub use audit::{AuditItem, NoticeItem};
 pub use complaint::ComplaintItem;
 pub use contract::ContractItem;
 pub use feedback::FeedbackItem;
+pub use policy::{PolicyChangeItem, PolicyItem, SelectionItem, ShadowItem};
 pub use standing::StandingItem;
 
 /// A stored shape and the domain value it holds.

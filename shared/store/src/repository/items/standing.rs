@@ -128,6 +128,26 @@ impl From<PermissionItem> for Permission {
     }
 }
 
+impl From<&Eligibility> for EligibilityItem {
+    fn from(e: &Eligibility) -> Self {
+        Self {
+            submit_proposal: (&e.submit_proposal).into(),
+            accept_new_contract: (&e.accept_new_contract).into(),
+            continue_existing_contract: (&e.continue_existing_contract).into(),
+        }
+    }
+}
+
+impl From<EligibilityItem> for Eligibility {
+    fn from(e: EligibilityItem) -> Self {
+        Self {
+            submit_proposal: e.submit_proposal.into(),
+            accept_new_contract: e.accept_new_contract.into(),
+            continue_existing_contract: e.continue_existing_contract.into(),
+        }
+    }
+}
+
 impl From<&Sanction> for SanctionItem {
     fn from(s: &Sanction) -> Self {
         Self {
