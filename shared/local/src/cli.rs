@@ -14,6 +14,9 @@ USAGE:
     standing serve [--addr IP:PORT] [--data DIR] [--dynamodb-endpoint URL] [--table NAME]
                    [--policy FILE] [--dev-clock] [--max-connections N] [--rollout-page N]
     standing token --sub USER_ID --role ROLE [--role ROLE ...] [--ttl-secs N]
+    standing import FILE|- [--data DIR | --dynamodb-endpoint URL --table NAME]
+    standing generate --freelancers N [--days D] [--seed S]
+    standing simulate --policy FILE [--from DATE] [--to DATE] [--json]
     standing help
 
 serve:
@@ -30,6 +33,21 @@ serve:
                               once (default 256)
     --rollout-page N          standings a policy rollout re-evaluates between checkpoints
                               (1 to 200, default 100)
+
+import FILE|- [--data DIR | --dynamodb-endpoint URL --table NAME] [--policy FILE]
+    Writes a marketplace's history (JSON Lines, one fact a line; see the README) through the
+    same rules as the API, each fact at its own time; refused lines are listed with their
+    numbers and write nothing; running the same file again changes nothing.
+
+generate --freelancers N [--days D] [--seed S] [--start DATE]
+    Prints a synthetic history in the import format (default 365 days from 2025-01-01, seed 1);
+    the same arguments print the same history.
+
+simulate --policy FILE [--from DATE] [--to DATE] [--data DIR | --dynamodb-endpoint URL
+         --table NAME] [--json]
+    Judges the stored history day by day under the live policy and the candidate FILE,
+    read-only: blocked counts per day, then whom the candidate would newly block or free, and
+    from when (default: the last 365 days).
 
 token:
     Prints a token signed with STANDING_JWT_SECRET for the user and roles given.
@@ -52,6 +70,9 @@ pub const MAX_TTL_SECS: u64 = 31_536_000;
 pub enum Command {
     Serve(ServeOptions),
     Token(TokenOptions),
+    Import(crate::lab::ImportOptions),
+    Generate(crate::lab::generate::GenerateOptions),
+    Simulate(crate::lab::SimulateOptions),
     Help,
 }
 
@@ -89,7 +110,7 @@ pub fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Command, String
         Some(Value(name)) => name.string().map_err(message)?,
         Some(other) => {
             return Err(format!(
-                "start with a command (serve, token or help), not {}",
+                "start with a command (serve, token, import, generate, simulate or help), not {}",
                 other.unexpected()
             ));
         }
@@ -97,9 +118,12 @@ pub fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Command, String
     match command.as_str() {
         "serve" => serve(&mut parser).map(Command::Serve),
         "token" => token(&mut parser).map(Command::Token),
+        "import" => import(&mut parser).map(Command::Import),
+        "generate" => generate(&mut parser).map(Command::Generate),
+        "simulate" => simulate(&mut parser).map(Command::Simulate),
         "help" => Ok(Command::Help),
         other => Err(format!(
-            "there is no command `{other}`; use serve, token or help"
+            "there is no command `{other}`; use serve, token, import, generate, simulate or help"
         )),
     }
 }
@@ -223,6 +247,141 @@ fn token(parser: &mut lexopt::Parser) -> Result<TokenOptions, String> {
         sub,
         roles,
         ttl_secs,
+    })
+}
+
+/// The store flags the lab commands share with `serve`; `false` when `arg` is not one of them.
+fn store_flag(
+    parser: &mut lexopt::Parser,
+    flag: &str,
+    store: &mut crate::lab::StoreOptions,
+) -> Result<bool, String> {
+    match flag {
+        "data" => store.data = PathBuf::from(parser.value().map_err(message)?),
+        "dynamodb-endpoint" => {
+            let url = text(parser, "--dynamodb-endpoint")?;
+            if !(url.starts_with("http://") || url.starts_with("https://")) {
+                return Err(format!(
+                    "--dynamodb-endpoint must be a URL like http://127.0.0.1:8000 (got `{url}`)"
+                ));
+            }
+            store.dynamodb_endpoint = Some(url);
+        }
+        "table" => store.table = text(parser, "--table")?,
+        _ => return Ok(false),
+    }
+    Ok(true)
+}
+
+fn default_store() -> crate::lab::StoreOptions {
+    crate::lab::StoreOptions {
+        data: PathBuf::from(DEFAULT_DATA),
+        dynamodb_endpoint: None,
+        table: DEFAULT_TABLE.to_owned(),
+    }
+}
+
+fn import(parser: &mut lexopt::Parser) -> Result<crate::lab::ImportOptions, String> {
+    let mut file = None;
+    let mut store = default_store();
+    let mut policy = None;
+    while let Some(arg) = parser.next().map_err(message)? {
+        let flag = match arg {
+            Long(name) => name.to_owned(),
+            Value(path) if file.is_none() => {
+                file = Some(
+                    path.string()
+                        .map_err(|_| "the file's name must be UTF-8".to_owned())?,
+                );
+                continue;
+            }
+            other => return Err(format!("import does not take {}", other.unexpected())),
+        };
+        if store_flag(parser, &flag, &mut store)? {
+            continue;
+        }
+        match flag.as_str() {
+            "policy" => policy = Some(PathBuf::from(parser.value().map_err(message)?)),
+            _ => return Err(format!("import does not take --{flag}")),
+        }
+    }
+    let file = file.ok_or("import needs a file of JSON Lines, or - for standard input")?;
+    Ok(crate::lab::ImportOptions {
+        file,
+        store,
+        policy,
+    })
+}
+
+fn number(parser: &mut lexopt::Parser, flag: &str, max: u64) -> Result<u64, String> {
+    let value = text(parser, flag)?;
+    value
+        .parse::<u64>()
+        .ok()
+        .filter(|n| (1..=max).contains(n))
+        .ok_or_else(|| format!("{flag} must be a whole number from 1 to {max} (got `{value}`)"))
+}
+
+fn date(parser: &mut lexopt::Parser, flag: &str) -> Result<chrono::NaiveDate, String> {
+    let value = text(parser, flag)?;
+    value
+        .parse()
+        .map_err(|_| format!("{flag} must be a date like 2026-01-31 (got `{value}`)"))
+}
+
+fn generate(parser: &mut lexopt::Parser) -> Result<crate::lab::generate::GenerateOptions, String> {
+    let mut freelancers = None;
+    let mut days = 365;
+    let mut seed = 1;
+    let mut start = chrono::NaiveDate::from_ymd_opt(2025, 1, 1).unwrap_or_default();
+    while let Some(arg) = parser.next().map_err(message)? {
+        match arg {
+            Long("freelancers") => freelancers = Some(number(parser, "--freelancers", 10_000_000)?),
+            Long("days") => days = number(parser, "--days", 3_650)?,
+            Long("seed") => {
+                let value = text(parser, "--seed")?;
+                seed = value
+                    .parse()
+                    .map_err(|_| format!("--seed must be a whole number (got `{value}`)"))?;
+            }
+            Long("start") => start = date(parser, "--start")?,
+            other => return Err(format!("generate does not take {}", other.unexpected())),
+        }
+    }
+    Ok(crate::lab::generate::GenerateOptions {
+        freelancers: freelancers.ok_or("generate needs --freelancers N")?,
+        days,
+        seed,
+        start: start.and_time(chrono::NaiveTime::MIN).and_utc(),
+    })
+}
+
+fn simulate(parser: &mut lexopt::Parser) -> Result<crate::lab::SimulateOptions, String> {
+    let mut candidate = None;
+    let mut store = default_store();
+    let (mut from, mut to, mut json) = (None, None, false);
+    while let Some(arg) = parser.next().map_err(message)? {
+        let flag = match arg {
+            Long(name) => name.to_owned(),
+            other => return Err(format!("simulate does not take {}", other.unexpected())),
+        };
+        if store_flag(parser, &flag, &mut store)? {
+            continue;
+        }
+        match flag.as_str() {
+            "policy" => candidate = Some(PathBuf::from(parser.value().map_err(message)?)),
+            "from" => from = Some(date(parser, "--from")?),
+            "to" => to = Some(date(parser, "--to")?),
+            "json" => json = true,
+            _ => return Err(format!("simulate does not take --{flag}")),
+        }
+    }
+    Ok(crate::lab::SimulateOptions {
+        candidate: candidate.ok_or("simulate needs --policy FILE: the candidate policy")?,
+        from,
+        to,
+        store,
+        json,
     })
 }
 

@@ -10,6 +10,7 @@ pub mod functions;
 pub mod gateway;
 pub mod ids;
 pub mod jwt;
+pub mod lab;
 pub mod pump;
 pub mod schedule;
 pub mod serve;

@@ -30,6 +30,27 @@ fn main() -> ExitCode {
                 ExitCode::FAILURE
             }
         },
+        Command::Generate(options) => match standing_local::lab::run_generate(&options) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => {
+                complain(&format!("standing generate: {e}"));
+                ExitCode::FAILURE
+            }
+        },
+        Command::Import(options) => {
+            init_tracing();
+            finish(
+                "import",
+                runtime().and_then(|rt| rt.block_on(standing_local::lab::run_import(&options))),
+            )
+        }
+        Command::Simulate(options) => {
+            init_tracing();
+            finish(
+                "simulate",
+                runtime().and_then(|rt| rt.block_on(standing_local::lab::run_simulate(&options))),
+            )
+        }
         Command::Serve(options) => {
             init_tracing();
             let runtime = match tokio::runtime::Builder::new_multi_thread()
@@ -72,6 +93,27 @@ fn init_tracing() {
         .with_target(false)
         .with_ansi(false)
         .try_init();
+}
+
+fn runtime() -> Result<tokio::runtime::Runtime, String> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| format!("cannot start the async runtime: {e}"))
+}
+
+/// A lab command's outcome: its report on standard output, or its failure on standard error.
+fn finish(command: &str, outcome: Result<String, String>) -> ExitCode {
+    match outcome {
+        Ok(report) => {
+            say(&report);
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            complain(&format!("standing {command}: {e}"));
+            ExitCode::FAILURE
+        }
+    }
 }
 
 fn complain(text: &str) {

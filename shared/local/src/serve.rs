@@ -39,7 +39,7 @@ const HOURLY_SCHEDULE_FILE: &str = "schedule-hourly.json";
 const DEV_CLOCK_FILE: &str = "dev-clock.json";
 
 /// Where the stream comes from.
-enum Source {
+pub(crate) enum Source {
     Embedded(EmbeddedEngine),
     DynamoDb {
         client: aws_sdk_dynamodbstreams::Client,
@@ -223,7 +223,7 @@ pub async fn run(options: ServeOptions) -> Result<(), String> {
     Ok(())
 }
 
-fn load_policy(path: Option<&Path>) -> Result<PolicyConfig, String> {
+pub(crate) fn load_policy(path: Option<&Path>) -> Result<PolicyConfig, String> {
     let Some(path) = path else {
         return Ok(PolicyConfig::default());
     };
@@ -233,7 +233,7 @@ fn load_policy(path: Option<&Path>) -> Result<PolicyConfig, String> {
         .map_err(|e| format!("the policy {} is not valid: {e}", path.display()))
 }
 
-async fn open_store(
+pub(crate) async fn open_store(
     options: &ServeOptions,
     region: &str,
 ) -> Result<(Repository, Source, String), String> {
