@@ -141,6 +141,29 @@ pub fn standing_becomes(stack: &Stack, freelancer: &Caller, after: u64, standing
     })
 }
 
+/// The standing once the stream has settled: the same on two reads 1.5 s apart. A scenario that
+/// moves the dev clock right after writing evidence waits for this first: an evaluation that
+/// read the clock before the move and commits after the hourly run that the move fired is
+/// only picked up by the next hourly run (by design: at most an hour late), which a test on
+/// the dev clock never reaches.
+#[track_caller]
+pub fn settled(stack: &Stack, freelancer: &Caller) -> Value {
+    let mut last = standing(stack, freelancer);
+    for _ in 0..20 {
+        std::thread::sleep(Duration::from_millis(1500));
+        let now = standing(stack, freelancer);
+        if now == last {
+            return now;
+        }
+        last = now;
+    }
+    panic!(
+        "the standing of {} kept changing; stderr:\n{}",
+        freelancer.id,
+        stack.stderr()
+    )
+}
+
 /// The ids of a JSON array of strings, sorted.
 pub fn ids(list: &Value) -> Vec<String> {
     let mut ids: Vec<String> = list

@@ -9,7 +9,7 @@ use serde_json::{Value, json};
 
 use crate::api::{
     client_feedback, feedback_of, freelancer_feedback, give_feedback, negative_feedback, public,
-    register_ended, standing, standing_after, standing_becomes, time, version,
+    register_ended, settled, standing, standing_after, standing_becomes, time, version,
 };
 use crate::support::{Caller, Clock, Stack, Store, on_both_stores, send};
 
@@ -469,6 +469,9 @@ fn unrevealed_negatives_count_from_their_reveal_and_the_statement_quotes_no_priv
         eligibility["submit_proposal"]["allowed"], true,
         "{eligibility}"
     );
+    // The evaluations of the writes are stored (with the reveal as their next due time) before
+    // time moves: the hourly run the move fires then finds the standing due.
+    settled(&stack, &fl);
     stack.advance_days(14);
     let blocked = standing_becomes(&stack, &fl, before, "blocked_new_work");
     let block = block_of(&blocked);

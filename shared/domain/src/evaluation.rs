@@ -30,6 +30,8 @@ crate::values::vocabulary!(
         EvidenceWithdrawn => "evidence_withdrawn",
         /// §7: replaced by the next rung of the ladder.
         Superseded => "superseded",
+        /// A policy version made live since no longer imposes it on the same evidence.
+        PolicyChanged => "policy_changed",
     }
 );
 
@@ -239,8 +241,9 @@ fn quality_block(
                     (LiftReason::EvidenceWithdrawn, e.at, DecidedBy::Automated)
                 }
             },
-            // The replay no longer finds it at all: its evidence is gone.
-            None => (LiftReason::EvidenceWithdrawn, now, DecidedBy::Automated),
+            // The replay no longer finds it at all: its evidence is gone, or the policy it was
+            // decided under is no longer live and the live one does not impose it.
+            None => (lift_unfound(previous, policy), now, DecidedBy::Automated),
         };
         lifted.push(SanctionChange::Lifted {
             sanction: previous.clone(),
@@ -388,7 +391,7 @@ fn complaint_ladder(
                 DecidedBy::Reviewer(d.reviewer.clone()),
             ),
             (None, Some(c)) => (LiftReason::Superseded, c.started_at, c.decided_by.clone()),
-            (None, None) => (LiftReason::EvidenceWithdrawn, now, DecidedBy::Automated),
+            (None, None) => (lift_unfound(prev, policy), now, DecidedBy::Automated),
         };
         lifted.push(SanctionChange::Lifted {
             sanction: prev.clone(),
@@ -556,6 +559,15 @@ impl Evaluation {
     }
 }
 
+/// Why a sanction the evaluation no longer finds at all is lifted.
+fn lift_unfound(sanction: &Sanction, policy: &PolicyConfig) -> LiftReason {
+    if sanction.policy_version == policy.version {
+        LiftReason::EvidenceWithdrawn
+    } else {
+        LiftReason::PolicyChanged
+    }
+}
+
 fn lift_sentence(reason: LiftReason) -> &'static str {
     match reason {
         LiftReason::Reinstated => {
@@ -568,6 +580,9 @@ fn lift_sentence(reason: LiftReason) -> &'static str {
             "Reversed automatically: feedback the sanction rested on was removed or changed, and the rule no longer holds at the moment the sanction began."
         }
         LiftReason::Superseded => "Replaced by the next sanction of the complaints ladder.",
+        LiftReason::PolicyChanged => {
+            "Lifted: the policy version made live since the sanction was decided no longer imposes it on the same evidence."
+        }
     }
 }
 
@@ -642,6 +657,26 @@ mod tests {
         assert_eq!(e.sanctions[0].started_at, day(44));
         assert_eq!(e.sanctions[0].statement, first.sanctions[0].statement);
         assert!(e.changes.is_empty());
+    }
+
+    #[test]
+    fn a_block_a_newly_live_version_no_longer_imposes_is_lifted_for_that_reason() {
+        let first = settle(three_negatives(), vec![], vec![], day(50));
+        let mut next = policy();
+        next.version = "rulebook-2".into();
+        next.quality_min_distinct_clients = 4;
+        let record = with(three_negatives(), vec![], vec![], first.sanctions.clone())
+            .judged_since(Some(day(60)));
+        let e = evaluate(&record, &next, day(70));
+        assert_eq!(e.standing, Standing::Good);
+        assert!(matches!(
+            e.changes.as_slice(),
+            [SanctionChange::Lifted {
+                reason: LiftReason::PolicyChanged,
+                ..
+            }]
+        ));
+        assert!(e.audit_entries()[0].reason.contains("policy version"));
     }
 
     #[test]

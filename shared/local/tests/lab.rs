@@ -260,3 +260,19 @@ fn generate_prints_the_same_history_for_the_same_seed_and_import_takes_all_of_it
     assert!(!bad.status.success());
     assert!(text(&bad).contains("--freelancers"));
 }
+
+#[test]
+fn the_example_history_in_the_repository_imports_every_line_once() {
+    let dir = TempDir::new("lab-example").unwrap();
+    let example = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/history.jsonl");
+    let store = store_args(dir.path(), false);
+    let first = run(standing().arg("import").arg(example).args(&store), None);
+    let said = text(&first);
+    assert!(first.status.success(), "{said}");
+    assert!(
+        said.contains("15 lines: 15 written, 0 already there, 0 refused"),
+        "{said}"
+    );
+    let again = run(standing().arg("import").arg(example).args(&store), None);
+    assert!(text(&again).contains("15 lines: 0 written, 15 already there, 0 refused"));
+}

@@ -339,3 +339,42 @@ fn a_killed_writer_loses_no_acknowledged_write() {
         assert!(changes.iter().all(|c| c.event_name == ChangeKind::Insert));
     });
 }
+
+/// Bulk mode (a history import): writes are read back at once, with their change records, and
+/// once it is turned off they are on disk like any other.
+#[tokio::test]
+async fn writes_in_bulk_mode_are_read_at_once_and_on_disk_once_it_is_turned_off() {
+    let dir = TempDir::new("store-bulk").expect("temp dir");
+    let path = dir.path().join("standing.redb");
+    {
+        let engine = open(&path);
+        engine.set_bulk(true).unwrap();
+        for n in 0..50 {
+            engine
+                .put(
+                    item("F#bulk", &format!("S{n:02}"), &[]),
+                    Condition::NotExists,
+                )
+                .await
+                .unwrap();
+        }
+        let read = engine.get(Key::new("F#bulk", "S49")).await.unwrap();
+        assert!(read.item.is_some());
+        engine.set_bulk(false).unwrap();
+    }
+    let engine = open(&path);
+    let page = engine
+        .query(Query::new(Index::Primary, "F#bulk"))
+        .await
+        .unwrap();
+    assert_eq!(page.items.len(), 50);
+    let changes = engine.read_changes(None, 1_000).await.unwrap();
+    assert_eq!(changes.len(), 50);
+    // A write after bulk mode is durable again, and a failed condition still refuses.
+    assert!(matches!(
+        engine
+            .put(item("F#bulk", "S00", &[]), Condition::NotExists)
+            .await,
+        Err(StoreError::ConditionFailed { .. })
+    ));
+}

@@ -543,7 +543,7 @@ impl Driver {
                     LiftReason::Reinstated => st.reinstated = true,
                     LiftReason::ContestGranted => st.contest_granted = true,
                     LiftReason::EvidenceWithdrawn => st.withdrawn = true,
-                    LiftReason::Superseded => {}
+                    LiftReason::Superseded | LiftReason::PolicyChanged => {}
                 }
             }
         }

@@ -105,6 +105,10 @@ where
     let mut run = Run::default();
     let mut last_at: Option<DateTime<Utc>> = None;
     let show = progress && std::io::stderr().is_terminal();
+    // The live policy, read once: every fact is judged by its numbers.
+    let in_force = policies::in_force(store, configured)
+        .await
+        .map_err(|e| format!("cannot read the policy in force: {e}"))?;
     for (index, line) in input.lines().enumerate() {
         let number = index + 1;
         let line = line.map_err(|e| format!("cannot read line {number}: {e}"))?;
@@ -136,11 +140,7 @@ where
             continue;
         }
         last_at = Some(fact.at());
-        let policy = policies::in_force(store, configured)
-            .await
-            .map_err(|e| format!("cannot read the policy in force: {e}"))?
-            .live;
-        match apply(store, &policy, &fact, &mut run).await {
+        match apply(store, &in_force.live, &fact, &mut run).await {
             Ok(Outcome::Written) => summary.written += 1,
             Ok(Outcome::AlreadyThere) => summary.already_there += 1,
             Err(DomainError::Unavailable(e)) => {
@@ -165,9 +165,6 @@ where
         let _ = writeln!(std::io::stderr().lock());
     }
     // Every freelancer the history touched is evaluated as of now, as the stream would have.
-    let in_force = policies::in_force(store, configured)
-        .await
-        .map_err(|e| format!("cannot read the policy in force: {e}"))?;
     let now = At(Utc::now());
     for freelancer in &run.touched {
         policies::reevaluate(store, &now, &in_force, freelancer)

@@ -16,7 +16,7 @@ use standing_domain::PolicyConfig;
 use standing_store::EmbeddedOptions;
 
 use crate::cli::ServeOptions;
-use crate::serve::{load_policy, open_store};
+use crate::serve::{Source, load_policy, open_store};
 
 /// Where a lab command reads and writes: the same flags as `serve`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -61,18 +61,35 @@ pub struct SimulateOptions {
     pub json: bool,
 }
 
-async fn repository(store: &StoreOptions) -> Result<standing_store::Repository, String> {
+/// The repository on the chosen store, and the embedded engine when it is one.
+async fn open(
+    store: &StoreOptions,
+) -> Result<
+    (
+        standing_store::Repository,
+        Option<standing_store::EmbeddedEngine>,
+    ),
+    String,
+> {
     std::fs::create_dir_all(&store.data)
         .map_err(|e| format!("cannot create {}: {e}", store.data.display()))?;
     let region = EmbeddedOptions::default().region;
-    let (repository, _, _) = open_store(&store.as_serve()?, &region).await?;
-    Ok(repository)
+    let (repository, source, _) = open_store(&store.as_serve()?, &region).await?;
+    let engine = match source {
+        Source::Embedded(engine) => Some(engine),
+        Source::DynamoDb { .. } => None,
+    };
+    Ok((repository, engine))
+}
+
+async fn repository(store: &StoreOptions) -> Result<standing_store::Repository, String> {
+    Ok(open(store).await?.0)
 }
 
 /// `standing import`: prints the summary; fails (exit 1) when any line was refused.
 pub async fn run_import(options: &ImportOptions) -> Result<String, String> {
     let configured = load_policy(options.policy.as_deref())?;
-    let store = repository(&options.store).await?;
+    let (store, engine) = open(&options.store).await?;
     let input: Box<dyn BufRead> = if options.file == "-" {
         Box::new(BufReader::new(std::io::stdin()))
     } else {
@@ -80,7 +97,20 @@ pub async fn run_import(options: &ImportOptions) -> Result<String, String> {
             .map_err(|e| format!("cannot open {}: {e}", options.file))?;
         Box::new(BufReader::new(file))
     };
-    let summary = import::import(&store, &configured, input, true).await?;
+    // The embedded engine commits without waiting for the disk during the import, and once,
+    // durably, at its end (a crash meanwhile loses the import's tail; it is re-run).
+    if let Some(engine) = &engine {
+        engine
+            .set_bulk(true)
+            .map_err(|e| format!("cannot start the import: {e}"))?;
+    }
+    let imported = import::import(&store, &configured, input, true).await;
+    if let Some(engine) = &engine {
+        engine
+            .set_bulk(false)
+            .map_err(|e| format!("cannot put the import on disk: {e}"))?;
+    }
+    let summary = imported?;
     let mut text = format!(
         "import: {} lines: {} written, {} already there, {} refused; {} freelancers evaluated; {:.1} s ({:.0} lines/s)",
         summary.lines,

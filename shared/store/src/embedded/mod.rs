@@ -13,7 +13,9 @@ use std::{
 };
 
 use chrono::{DateTime, TimeZone, Utc};
-use redb::{Database, ReadableDatabase, ReadableTable, Table, TableDefinition, WriteTransaction};
+use redb::{
+    Database, Durability, ReadableDatabase, ReadableTable, Table, TableDefinition, WriteTransaction,
+};
 use serde::{Deserialize, Serialize};
 use serde_dynamo::Item;
 use tokio::sync::watch;
@@ -74,7 +76,8 @@ impl Default for EmbeddedOptions {
 }
 
 /// The engine on a redb file. Every acknowledged write is on disk (redb commits with
-/// `Durability::Immediate` unless told otherwise, and nothing here tells it otherwise).
+/// `Durability::Immediate`), except in bulk mode ([`EmbeddedEngine::set_bulk`]), which a
+/// history import turns on: its writes reach the disk together when it is turned off.
 ///
 /// Cloning is cheap and shares the open database; one process holds a file at a time.
 #[derive(Clone)]
@@ -95,7 +98,14 @@ struct Inner {
     source: StreamSource,
     meter: CapacityMeter,
     latest: watch::Sender<Option<SequenceNumber>>,
+    /// Bulk mode: writes commit without waiting for the disk until it is turned off.
+    bulk: std::sync::atomic::AtomicBool,
+    /// Write transactions begun, for bulk mode's periodic durable commit.
+    bulk_commits: std::sync::atomic::AtomicU64,
 }
+
+/// In bulk mode, one commit in this many is durable (see `Inner::begin_write`).
+const BULK_DURABLE_EVERY: u64 = 10_000;
 
 impl EmbeddedEngine {
     /// Opens the database at `path`, creating it if it does not exist. Blocking (a file that
@@ -151,8 +161,26 @@ impl EmbeddedEngine {
                 source,
                 meter: CapacityMeter::default(),
                 latest: watch::channel(latest).0,
+                bulk: std::sync::atomic::AtomicBool::new(false),
+                bulk_commits: std::sync::atomic::AtomicU64::new(0),
             }),
         })
+    }
+
+    /// Bulk mode for a history import: while on, writes commit without waiting for the disk
+    /// (redb's `Durability::None`) and every operation runs on the caller's thread (no hand-off
+    /// to the blocking pool: one sequential importer, short operations); turning it off commits
+    /// durably, which puts everything written meanwhile on disk. A crash while on loses the
+    /// writes since it was turned on (an import is re-run: it is idempotent). Blocking.
+    pub fn set_bulk(&self, on: bool) -> Result<(), StoreError> {
+        self.inner
+            .bulk
+            .store(on, std::sync::atomic::Ordering::SeqCst);
+        if !on {
+            let txn = self.inner.db.begin_write().map_err(backend)?;
+            txn.commit().map_err(backend)?;
+        }
+        Ok(())
     }
 
     /// Where this engine's records claim to come from.
@@ -195,6 +223,11 @@ impl EmbeddedEngine {
         F: FnOnce(&Inner) -> Result<T, StoreError> + Send + 'static,
     {
         let inner = Arc::clone(&self.inner);
+        // In bulk mode (one sequential importer, commits that skip the disk) the work is short
+        // and the thread hand-off would cost more than it: it runs here.
+        if inner.bulk.load(std::sync::atomic::Ordering::SeqCst) {
+            return work(&inner);
+        }
         match tokio::runtime::Handle::try_current() {
             Ok(handle) => handle
                 .spawn_blocking(move || work(&inner))
@@ -267,6 +300,22 @@ impl Engine for EmbeddedEngine {
 }
 
 impl Inner {
+    /// A write transaction, durable unless in bulk mode.
+    fn begin_write(&self) -> Result<WriteTransaction, StoreError> {
+        let mut txn = self.db.begin_write().map_err(backend)?;
+        // redb frees the pages a commit replaced only once a durable commit follows: in bulk
+        // mode every BULK_DURABLE_EVERY-th commit is durable, or the file grows without bound.
+        let bulk = self.bulk.load(std::sync::atomic::Ordering::SeqCst);
+        let n = self
+            .bulk_commits
+            .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        if bulk && !(n + 1).is_multiple_of(BULK_DURABLE_EVERY) {
+            txn.set_durability(Durability::None)
+                .map_err(|e| StoreError::Backend(format!("bulk mode: {e}")))?;
+        }
+        Ok(txn)
+    }
+
     fn get(&self, key: &Key) -> Result<Option<Item>, StoreError> {
         check_key(key)?;
         let txn = self.db.begin_read().map_err(backend)?;
@@ -277,7 +326,7 @@ impl Inner {
     fn put(&self, item: Item, condition: &Condition) -> Result<(), StoreError> {
         let item = prepare_item(item)?;
         let key = Key::of_item(&item)?;
-        let txn = self.db.begin_write().map_err(backend)?;
+        let txn = self.begin_write()?;
         let last = {
             let mut writer = Writer::open(&txn)?;
             let current = writer.current(&key)?;
@@ -296,7 +345,7 @@ impl Inner {
                 "key attributes may not be empty".into(),
             ));
         }
-        let txn = self.db.begin_write().map_err(backend)?;
+        let txn = self.begin_write()?;
         let last = {
             let mut writer = Writer::open(&txn)?;
             let current = writer.current(key)?;
@@ -328,7 +377,7 @@ impl Inner {
         let request = requests::canonical(&operations);
         let now = now_ms();
 
-        let txn = self.db.begin_write().map_err(backend)?;
+        let txn = self.begin_write()?;
         let last = {
             if let Some(token) = token {
                 let mut tokens = txn.open_table(TOKENS).map_err(backend)?;
@@ -442,7 +491,7 @@ impl Inner {
     }
 
     fn trim_changes(&self, up_to: SequenceNumber) -> Result<u64, StoreError> {
-        let txn = self.db.begin_write().map_err(backend)?;
+        let txn = self.begin_write()?;
         let removed = {
             let mut changes = txn.open_table(CHANGES).map_err(backend)?;
             let mut removed = 0;
