@@ -178,6 +178,11 @@ on_both_stores!(a_published_version_takes_the_rule_books_defaults_and_never_chan
 
 fn a_shadow_version_reports_whom_it_would_newly_block_and_enforces_nothing(store: Store) {
     let stack = Stack::start(&store, Clock::Wall);
+    // The configured version's name is taken by the configured numbers, even before anything
+    // asked for the policies: other numbers under it are refused.
+    stack
+        .put("/policies/rulebook-1", &admin(), &two_clients("rulebook-1"))
+        .expect_error(409, "conflict");
     stack
         .put("/policies/pilot-2", &admin(), &two_clients("pilot-2"))
         .expect(201);

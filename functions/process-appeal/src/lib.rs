@@ -137,8 +137,10 @@ where
             access::manage_policies(&actor, "publish policy versions")?;
             let version: PolicyVersion = params.get("version")?;
             let config = policy_body(request, &version)?;
-            let published = policies::publish(store, clock, &actor, &version, config).await?;
+            // Seeded first: the configured policy's version is published with its own numbers
+            // before anyone can publish other numbers under its name.
             let selection = policies::seeded(store, clock, configured).await?.value;
+            let published = policies::publish(store, clock, &actor, &version, config).await?;
             let status = if published.created {
                 StatusCode::CREATED
             } else {

@@ -208,21 +208,42 @@ fn quality_block(
     imposed: &mut Vec<SanctionChange>,
     lifted: &mut Vec<SanctionChange>,
 ) {
+    // A block decided under another version than the live one is carried as decided: sticky
+    // (§4) until a reviewer reinstates the freelancer or grants a contest of it. The live
+    // version judges from its switch on (its replay starts no block before `live_since`), and
+    // starts none while a carried block stands.
+    let switched = record.policy_since().is_some();
+    let (carried, own): (Vec<&Sanction>, Vec<&Sanction>) = record
+        .previous()
+        .iter()
+        .filter(|s| s.rule == RuleId::QualityMultipleNegative)
+        .partition(|s| switched && s.policy_version != policy.version);
+    let mut carried_stands = false;
+    for old in carried {
+        match granted_against(record, old, now) {
+            Some((reason, at, by)) => lifted.push(SanctionChange::Lifted {
+                sanction: old.clone(),
+                reason,
+                at,
+                by,
+            }),
+            None => {
+                active.push(old.clone());
+                carried_stands = true;
+            }
+        }
+    }
     let timeline = quality::timeline(record, now, policy);
     let current = timeline
         .current
         .as_ref()
+        .filter(|_| !carried_stands)
         .map(|b| quality_sanction(record, policy, now, b));
-    for previous in record
-        .previous()
-        .iter()
-        .filter(|s| s.rule == RuleId::QualityMultipleNegative)
-        .filter(|s| {
-            current
-                .as_ref()
-                .is_none_or(|c| c.sanction_id != s.sanction_id)
-        })
-    {
+    for previous in own.into_iter().filter(|s| {
+        current
+            .as_ref()
+            .is_none_or(|c| c.sanction_id != s.sanction_id)
+    }) {
         let ended = timeline
             .ended
             .iter()
@@ -262,6 +283,35 @@ fn quality_block(
         }
         active.push(block);
     }
+}
+
+/// A granted reinstatement or contest filed against this sanction, as of `now`: why, when and
+/// by whom it is lifted.
+fn granted_against(
+    record: &FreelancerRecord,
+    sanction: &Sanction,
+    now: DateTime<Utc>,
+) -> Option<(LiftReason, DateTime<Utc>, DecidedBy)> {
+    record
+        .appeals()
+        .iter()
+        .filter(|a| a.sanction.sanction_id == sanction.sanction_id)
+        .filter_map(|a| {
+            let decision = a.decision.as_ref()?;
+            let granted = a.granted_at().is_some_and(|t| t <= now);
+            let reason = match a.kind {
+                AppealKind::Reinstatement => LiftReason::Reinstated,
+                AppealKind::Contest => LiftReason::ContestGranted,
+            };
+            granted.then(|| {
+                (
+                    reason,
+                    decision.decided_at,
+                    DecidedBy::Reviewer(decision.reviewer.clone()),
+                )
+            })
+        })
+        .min_by_key(|(_, at, _)| *at)
 }
 
 fn quality_sanction(
@@ -309,25 +359,12 @@ fn quality_sanction(
         .previous()
         .iter()
         .find(|s| s.sanction_id == block.sanction_id);
-    // A block this policy newly finds begins no earlier than the policy went live: a policy
-    // switch never backdates a sanction. One found before keeps the start it was given.
-    let started_at = match (decided, record.policy_since()) {
-        (Some(before), _) => before.started_at,
-        (None, Some(since)) => block.started_at.max(since),
-        (None, None) => block.started_at,
-    };
-    // Its reinstatement window runs from no earlier than the switch either, unless the block
-    // began before it (decided under an earlier version).
-    let floor = |t: DateTime<Utc>| match record.policy_since() {
-        Some(since) if started_at >= since => t.max(since),
-        _ => t,
-    };
     let mut sanction = Sanction {
         sanction_id: block.sanction_id.clone(),
         kind: Standing::BlockedNewWork,
         rule,
         policy_version: policy.version.clone(),
-        started_at,
+        started_at: block.started_at,
         imposed_at,
         replaces,
         evidence: block.evidence.clone(),
@@ -337,7 +374,7 @@ fn quality_sanction(
         appeal: AppealPaths {
             reinstatement_opens_at: Some(appeals::reinstatement_opens_at(
                 &block.lineage,
-                floor(block.first_started_at),
+                block.first_started_at,
                 record.appeals(),
                 policy,
             )),
@@ -457,12 +494,18 @@ fn ladder_sanction(
         .iter()
         .find(|s| s.sanction_id == sanction_id)
         .cloned();
+    // A rung a newly live version reaches on decisions taken before its switch begins at the
+    // switch: a policy change never backdates a sanction.
+    let started_at = match (&decided, record.policy_since()) {
+        (None, Some(since)) => decision.decided_at.max(since),
+        _ => decision.decided_at,
+    };
     let mut sanction = Sanction {
         sanction_id,
         kind: rung.kind,
         rule,
         policy_version: policy.version.clone(),
-        started_at: decision.decided_at,
+        started_at,
         imposed_at,
         replaces: None,
         evidence,
@@ -643,40 +686,59 @@ mod tests {
     }
 
     #[test]
-    fn a_block_a_later_version_still_finds_keeps_the_version_it_was_decided_under() {
+    fn a_block_decided_under_an_earlier_version_stays_as_decided_after_a_switch() {
         let first = settle(three_negatives(), vec![], vec![], day(50));
-        let mut next = policy();
-        next.version = "rulebook-2".into();
-        next.quality_min_negative_percent = 10;
-        let record = with(three_negatives(), vec![], vec![], first.sanctions.clone())
-            .judged_since(Some(day(60)));
-        let e = evaluate(&record, &next, day(70));
-        assert_eq!(e.sanctions.len(), 1);
-        assert_eq!(e.sanctions[0].sanction_id, first.sanctions[0].sanction_id);
-        assert_eq!(e.sanctions[0].policy_version, "rulebook-1");
-        assert_eq!(e.sanctions[0].started_at, day(44));
-        assert_eq!(e.sanctions[0].statement, first.sanctions[0].statement);
-        assert!(e.changes.is_empty());
+        for threshold in [2, 4] {
+            // Whether the new numbers would impose it or not: it is carried as decided.
+            let mut next = policy();
+            next.version = "rulebook-2".into();
+            next.quality_min_distinct_clients = threshold;
+            let record = with(three_negatives(), vec![], vec![], first.sanctions.clone())
+                .judged_since(Some(day(60)));
+            let e = evaluate(&record, &next, day(70));
+            assert_eq!(e.sanctions, first.sanctions, "threshold {threshold}");
+            assert!(e.changes.is_empty());
+        }
     }
 
     #[test]
-    fn a_block_a_newly_live_version_no_longer_imposes_is_lifted_for_that_reason() {
+    fn a_carried_block_is_lifted_by_a_granted_reinstatement() {
         let first = settle(three_negatives(), vec![], vec![], day(50));
         let mut next = policy();
         next.version = "rulebook-2".into();
-        next.quality_min_distinct_clients = 4;
-        let record = with(three_negatives(), vec![], vec![], first.sanctions.clone())
-            .judged_since(Some(day(60)));
-        let e = evaluate(&record, &next, day(70));
+        let granted = decided_appeal(
+            "ap1",
+            &first.sanctions[0],
+            AppealKind::Reinstatement,
+            AppealOutcome::Granted,
+            day(240),
+        );
+        let record = with(
+            three_negatives(),
+            vec![],
+            vec![granted],
+            first.sanctions.clone(),
+        )
+        .judged_since(Some(day(60)));
+        let e = evaluate(&record, &next, day(250));
         assert_eq!(e.standing, Standing::Good);
         assert!(matches!(
             e.changes.as_slice(),
             [SanctionChange::Lifted {
-                reason: LiftReason::PolicyChanged,
+                reason: LiftReason::Reinstated,
                 ..
             }]
         ));
-        assert!(e.audit_entries()[0].reason.contains("policy version"));
+    }
+
+    #[test]
+    fn a_newly_live_version_does_not_block_on_a_past_its_window_has_left() {
+        // Three negatives in days 10 to 30 would block under these numbers, but by the switch
+        // (day 500) they have left the 365-day window: the new version judges from its switch.
+        let record = with(three_negatives(), vec![], vec![], vec![]).judged_since(Some(day(500)));
+        let e = evaluate(&record, &policy(), day(510));
+        assert_eq!(e.standing, Standing::Good);
+        assert!(e.changes.is_empty());
     }
 
     #[test]

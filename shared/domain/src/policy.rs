@@ -128,8 +128,16 @@ impl PolicyConfig {
 
     /// Checks every number; the first problem found is returned.
     pub fn validate(&self) -> Result<(), PolicyError> {
-        if self.version.trim().is_empty() || self.version.len() > 64 {
-            return Err(invalid("version", "must be 1 to 64 characters"));
+        // A version names storage keys and URLs: short, and plain.
+        let plain = self
+            .version
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'));
+        if self.version.is_empty() || self.version.len() > 64 || !plain {
+            return Err(invalid(
+                "version",
+                "must be 1 to 64 letters, digits, `.`, `_` or `-`",
+            ));
         }
         let positive: [(&'static str, u64); 20] = [
             ("feedback_window_days", self.feedback_window_days.into()),

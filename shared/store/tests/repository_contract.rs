@@ -9,10 +9,10 @@ use standing_domain::fixtures::*;
 use standing_domain::model::ComplaintStatus;
 use standing_domain::model::{PolicyMode, PolicyVersion};
 use standing_domain::paging::{Page, PageRequest};
-use standing_domain::ports::PolicyStore;
 use standing_domain::ports::{
     AppealStore, ComplaintStore, ContractStore, FeedbackStore, StandingStore, SweepStore, Versioned,
 };
+use standing_domain::ports::{Clock, PolicyStore};
 use standing_domain::usecases::policies::{self, InForce};
 use standing_domain::usecases::{appeals, complaints, contracts, feedback, standing, sweep};
 use standing_domain::*;
@@ -1175,7 +1175,7 @@ async fn items_written_today() -> std::collections::BTreeMap<String, Item> {
     let mut candidate = policy();
     candidate.version = "pilot-2".into();
     candidate.quality_min_distinct_clients = 4;
-    policies::publish(repo, &clock, &admin, &version, candidate)
+    policies::publish(repo, &clock, &admin, &version, candidate.clone())
         .await
         .unwrap();
     policies::activate(
@@ -1188,16 +1188,19 @@ async fn items_written_today() -> std::collections::BTreeMap<String, Item> {
     )
     .await
     .unwrap();
-    let in_force = policies::in_force(repo, &policy()).await.unwrap();
-    policies::reevaluate(repo, &clock, &in_force, &user("fl1"))
+    // The shadow's disagreement as a backtest of fl1's whole history finds it (a live shadow
+    // carries live's block as decided, so it agrees on fl1).
+    let live = standing::reevaluate(repo, &clock, &policy(), &user("fl1"))
         .await
         .unwrap();
-    assert!(
-        repo.shadow_record("pilot-2", &user("fl1"))
-            .await
-            .unwrap()
-            .is_some()
-    );
+    let history = standing::load_record(repo, &user("fl1"), &[], clock.now(), &candidate)
+        .await
+        .unwrap();
+    let judged = standing_domain::evaluate(&history, &candidate, clock.now());
+    let found = policies::disagreement(&policy(), &live, &candidate, &judged).unwrap();
+    repo.put_shadow_record("pilot-2", &user("fl1"), Some(&found))
+        .await
+        .unwrap();
     let engine = f.embedded.clone().unwrap();
     let changes = engine.read_changes(None, 10_000).await.unwrap();
     let mut richest: std::collections::BTreeMap<String, Item> = Default::default();

@@ -96,6 +96,8 @@ pub struct PolicySelection {
     /// the version the stack's configuration seeded, in force from the start).
     pub live_since: Option<DateTime<Utc>>,
     pub shadow: Option<PolicyConfig>,
+    /// When the shadow was activated: it judges as a switch then would (from that moment on).
+    pub shadow_since: Option<DateTime<Utc>>,
     pub rollout: Option<Rollout>,
 }
 

@@ -209,6 +209,8 @@ fn moments(
         moments.extend(feedback.removed_at());
         moments.push(add_days(ended, policy.quality_window_days));
     }
+    // The live version's switch: the first moment it may start a block (see `timeline`).
+    moments.extend(record.policy_since());
     moments.retain(|t| *t <= now);
     moments.sort();
     moments.dedup();
@@ -336,6 +338,11 @@ pub fn timeline(record: &FreelancerRecord, now: DateTime<Utc>, policy: &PolicyCo
                 why: Ending::EvidenceWithdrawn,
                 at: m,
             });
+            continue;
+        }
+        // A policy judges from when it went live: it starts no block at an earlier moment (a
+        // switch neither backdates a block nor blocks on a past the old policy let pass).
+        if record.policy_since().is_some_and(|since| m < since) {
             continue;
         }
         let known = Reading {

@@ -24,6 +24,8 @@ pub struct InForce {
     /// When live became live (`None`: from the start).
     pub live_since: Option<DateTime<Utc>>,
     pub shadow: Option<PolicyConfig>,
+    /// When the shadow was activated (`None`: from the start).
+    pub shadow_since: Option<DateTime<Utc>>,
 }
 
 impl InForce {
@@ -33,6 +35,7 @@ impl InForce {
             live: policy.clone(),
             live_since: None,
             shadow: None,
+            shadow_since: None,
         }
     }
 
@@ -41,6 +44,7 @@ impl InForce {
             live: selection.live.clone(),
             live_since: selection.live_since,
             shadow: selection.shadow.clone(),
+            shadow_since: selection.shadow_since,
         }
     }
 }
@@ -83,6 +87,7 @@ pub async fn seeded<S: PolicyStore>(
         live: configured.clone(),
         live_since: None,
         shadow: None,
+        shadow_since: None,
         rollout: None,
     };
     match store.save_policy_selection(&selection, None, None).await {
@@ -206,6 +211,7 @@ pub async fn activate<S: PolicyStore>(
             next.live_since = Some(now);
             if is_shadow {
                 next.shadow = None;
+                next.shadow_since = None;
             }
             next.rollout = Some(rollout());
             Some(current.value.live.version.clone())
@@ -218,6 +224,7 @@ pub async fn activate<S: PolicyStore>(
         PolicyMode::Shadow if is_shadow => return Ok(current.value),
         PolicyMode::Shadow => {
             next.shadow = Some(published.config);
+            next.shadow_since = Some(now);
             next.rollout = Some(rollout());
             current.value.shadow.as_ref().map(|s| s.version.clone())
         }
@@ -228,6 +235,7 @@ pub async fn activate<S: PolicyStore>(
         }
         PolicyMode::Off if is_shadow => {
             next.shadow = None;
+            next.shadow_since = None;
             Some(version.to_string())
         }
         PolicyMode::Off => return Ok(current.value),
@@ -330,16 +338,18 @@ where
     )
     .await?;
     if let Some(shadow) = &policies.shadow {
-        judge_in_shadow(store, shadow, &policies.live, &live).await?;
+        judge_in_shadow(store, shadow, policies.shadow_since, &policies.live, &live).await?;
     }
     Ok(live)
 }
 
-/// The shadow's judgement on the evidence live just judged, as of the same moment. Its previous
-/// sanctions are its own where it disagreed before, live's where it agreed.
+/// The shadow's judgement on the evidence live just judged, as of the same moment, as a switch
+/// to it at its activation would judge. Its previous sanctions are its own where it disagreed
+/// before, live's where it agreed.
 async fn judge_in_shadow<S>(
     store: &S,
     shadow: &PolicyConfig,
+    shadow_since: Option<DateTime<Utc>>,
     live_policy: &PolicyConfig,
     live: &Evaluation,
 ) -> Result<(), DomainError>
@@ -352,7 +362,11 @@ where
     let previous = stored
         .as_ref()
         .map_or_else(|| live.sanctions.clone(), |r| r.shadow.sanctions.clone());
-    let record = standing::load_record(store, freelancer, &previous, now, shadow).await?;
+    // It judges as a switch at its activation would: live's sanctions carried as decided, its
+    // own numbers from then on.
+    let record = standing::load_record(store, freelancer, &previous, now, shadow)
+        .await?
+        .judged_since(shadow_since);
     let judged = crate::evaluation::evaluate(&record, shadow, now);
     let next = disagreement(live_policy, live, shadow, &judged);
     let unchanged = match (&stored, &next) {

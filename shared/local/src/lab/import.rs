@@ -140,7 +140,7 @@ where
             continue;
         }
         last_at = Some(fact.at());
-        match apply(store, &in_force.live, &fact, &mut run).await {
+        match apply(store, &in_force, &fact, &mut run).await {
             Ok(Outcome::Written) => summary.written += 1,
             Ok(Outcome::AlreadyThere) => summary.already_there += 1,
             Err(DomainError::Unavailable(e)) => {
@@ -198,7 +198,7 @@ async fn contract_of<S: ContractStore>(
 
 async fn apply<S>(
     store: &S,
-    policy: &PolicyConfig,
+    in_force: &policies::InForce,
     fact: &Fact,
     run: &mut Run,
 ) -> Result<Outcome, DomainError>
@@ -206,6 +206,7 @@ where
     S: ContractStore + FeedbackStore + ComplaintStore + AppealStore + StandingStore + PolicyStore,
 {
     let clock = At(fact.at());
+    let policy = &in_force.live;
     let service = actor(
         &UserId::parse("marketplace-import").map_err(|e| DomainError::invalid("actor", e))?,
         Role::Service,
@@ -431,7 +432,14 @@ where
                 return Ok(Outcome::AlreadyThere);
             }
             // The sanction appealed is the one in force then: evaluate as of the appeal.
-            let evaluation = standing::reevaluate(store, &clock, policy, &freelancer_id).await?;
+            let evaluation = standing::reevaluate_since(
+                store,
+                &clock,
+                policy,
+                in_force.live_since,
+                &freelancer_id,
+            )
+            .await?;
             let sanction = evaluation
                 .sanctions
                 .iter()

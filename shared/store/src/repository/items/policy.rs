@@ -64,6 +64,8 @@ pub struct SelectionItem {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub shadow: Option<PolicyConfig>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub shadow_since: Option<DateTime<Utc>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rollout: Option<RolloutItem>,
 }
 
@@ -75,6 +77,7 @@ impl Stored for SelectionItem {
             live: s.live.clone(),
             live_since: s.live_since,
             shadow: s.shadow.clone(),
+            shadow_since: s.shadow_since,
             rollout: s.rollout.as_ref().map(|r| RolloutItem {
                 version: r.version.clone(),
                 mode: r.mode,
@@ -92,6 +95,7 @@ impl Stored for SelectionItem {
             live: self.live,
             live_since: self.live_since,
             shadow: self.shadow,
+            shadow_since: self.shadow_since,
             rollout: self.rollout.map(|r| Rollout {
                 version: r.version,
                 mode: r.mode,
