@@ -220,7 +220,7 @@ fn quality_block(
         .partition(|s| switched && s.policy_version != policy.version);
     let mut carried_stands = false;
     for old in carried {
-        match granted_against(record, old, now) {
+        match granted_against(record, old, now).or_else(|| withdrawn_under_own(record, old, now)) {
             Some((reason, at, by)) => lifted.push(SanctionChange::Lifted {
                 sanction: old.clone(),
                 reason,
@@ -283,6 +283,32 @@ fn quality_block(
         }
         active.push(block);
     }
+}
+
+/// §4 for a block carried from an earlier version: that version replays its own block on the
+/// evidence as it stands now; if it no longer holds (feedback it rested on was removed or
+/// changed), it is reversed. Without that version's numbers it stands as decided.
+fn withdrawn_under_own(
+    record: &FreelancerRecord,
+    sanction: &Sanction,
+    now: DateTime<Utc>,
+) -> Option<(LiftReason, DateTime<Utc>, DecidedBy)> {
+    let own = record.policy_named(&sanction.policy_version)?;
+    let replay = quality::timeline_since(record, now, own, None);
+    if replay
+        .current
+        .as_ref()
+        .is_some_and(|b| b.sanction_id == sanction.sanction_id)
+    {
+        return None;
+    }
+    let at = replay
+        .ended
+        .iter()
+        .find(|e| e.block.sanction_id == sanction.sanction_id)
+        .filter(|e| matches!(e.why, Ending::EvidenceWithdrawn))
+        .map_or(now, |e| e.at);
+    Some((LiftReason::EvidenceWithdrawn, at, DecidedBy::Automated))
 }
 
 /// A granted reinstatement or contest filed against this sanction, as of `now`: why, when and
@@ -729,6 +755,34 @@ mod tests {
                 ..
             }]
         ));
+    }
+
+    #[test]
+    fn a_carried_block_whose_feedback_is_removed_is_reversed_under_its_own_version() {
+        let first = settle(three_negatives(), vec![], vec![], day(50));
+        let mut next = policy();
+        next.version = "rulebook-2".into();
+        next.quality_min_distinct_clients = 2;
+        let mut contracts = three_negatives();
+        remove_feedback(&mut contracts[2], day(65));
+        let record = with(contracts, vec![], vec![], first.sanctions.clone())
+            .judged_since(Some(day(60)))
+            .decided_under(vec![policy()]);
+        let e = evaluate(&record, &next, day(70));
+        assert!(
+            e.changes.iter().any(|c| matches!(
+                c,
+                SanctionChange::Lifted { reason: LiftReason::EvidenceWithdrawn, sanction, .. }
+                    if sanction.sanction_id == first.sanctions[0].sanction_id
+            )),
+            "{:?}",
+            e.changes
+        );
+        // The live version then judges from its switch on: two clients' negatives remain, which
+        // its numbers block, from no earlier than its switch.
+        assert_eq!(e.standing, Standing::BlockedNewWork);
+        assert!(e.sanctions[0].started_at >= day(60));
+        assert_eq!(e.sanctions[0].policy_version, "rulebook-2");
     }
 
     #[test]

@@ -27,6 +27,9 @@ pub struct FreelancerRecord {
     /// When the policy this record is judged under became live (`None`: always, as for a
     /// backtest). A sanction it newly finds never begins before that moment.
     policy_since: Option<DateTime<Utc>>,
+    /// The versions earlier sanctions were decided under (after a switch): each judges its own
+    /// sanctions' evidence again.
+    decided_under: Vec<crate::PolicyConfig>,
 }
 
 impl FreelancerRecord {
@@ -60,7 +63,19 @@ impl FreelancerRecord {
             appeals,
             previous,
             policy_since: None,
+            decided_under: Vec::new(),
         }
+    }
+
+    /// The versions the previous sanctions were decided under, when not the live one.
+    pub fn decided_under(mut self, policies: Vec<crate::PolicyConfig>) -> Self {
+        self.decided_under = policies;
+        self
+    }
+
+    /// The version `name`, if the record carries it.
+    pub fn policy_named(&self, name: &str) -> Option<&crate::PolicyConfig> {
+        self.decided_under.iter().find(|p| p.version == name)
     }
 
     /// The record judged under a policy live since `since`: a block that policy newly finds

@@ -194,6 +194,7 @@ fn moments(
     grants: &[Grant<'_>],
     now: DateTime<Utc>,
     policy: &PolicyConfig,
+    since: Option<DateTime<Utc>>,
 ) -> Vec<DateTime<Utc>> {
     let mut moments: Vec<DateTime<Utc>> = grants.iter().map(|g| g.at).collect();
     for evidence in record.contracts() {
@@ -210,7 +211,7 @@ fn moments(
         moments.push(add_days(ended, policy.quality_window_days));
     }
     // The live version's switch: the first moment it may start a block (see `timeline`).
-    moments.extend(record.policy_since());
+    moments.extend(since);
     moments.retain(|t| *t <= now);
     moments.sort();
     moments.dedup();
@@ -277,8 +278,19 @@ fn new_block(
 
 /// Replays the quality block's life over the record up to `now` (EVALUATION.md, The process).
 pub fn timeline(record: &FreelancerRecord, now: DateTime<Utc>, policy: &PolicyConfig) -> Timeline {
+    timeline_since(record, now, policy, record.policy_since())
+}
+
+/// [`timeline`] of a policy that judges from `since` on (`None`: from the start): it starts no
+/// block at an earlier moment. A version no longer live replays its own blocks with `None`.
+pub fn timeline_since(
+    record: &FreelancerRecord,
+    now: DateTime<Utc>,
+    policy: &PolicyConfig,
+    since: Option<DateTime<Utc>>,
+) -> Timeline {
     let grants = grants(record, now);
-    let moments = moments(record, &grants, now, policy);
+    let moments = moments(record, &grants, now, policy, since);
     let mut excluded: Vec<(FeedbackId, DateTime<Utc>)> = Vec::new();
     let mut timeline = Timeline::default();
     for (i, &m) in moments.iter().enumerate() {
@@ -342,7 +354,7 @@ pub fn timeline(record: &FreelancerRecord, now: DateTime<Utc>, policy: &PolicyCo
         }
         // A policy judges from when it went live: it starts no block at an earlier moment (a
         // switch neither backdates a block nor blocks on a past the old policy let pass).
-        if record.policy_since().is_some_and(|since| m < since) {
+        if since.is_some_and(|since| m < since) {
             continue;
         }
         let known = Reading {

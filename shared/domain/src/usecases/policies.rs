@@ -329,18 +329,58 @@ pub async fn reevaluate<S>(
 where
     S: StandingStore + ComplaintStore + AppealStore + PolicyStore,
 {
+    let decided_under = earlier_versions(store, policies, freelancer).await?;
     let live = standing::reevaluate_since(
         store,
         clock,
         &policies.live,
         policies.live_since,
+        &decided_under,
         freelancer,
     )
     .await?;
     if let Some(shadow) = &policies.shadow {
-        judge_in_shadow(store, shadow, policies.shadow_since, &policies.live, &live).await?;
+        let mut under = decided_under;
+        under.push(policies.live.clone());
+        let shadow_policies = (shadow, policies.shadow_since, under);
+        judge_in_shadow(store, shadow_policies, &policies.live, &live).await?;
     }
     Ok(live)
+}
+
+/// The published versions, other than live, that the freelancer's stored sanctions were
+/// decided under (none before any switch): each judges its own sanctions again. A version that
+/// cannot be found leaves its sanctions standing as decided.
+async fn earlier_versions<S: StandingStore + PolicyStore>(
+    store: &S,
+    policies: &InForce,
+    freelancer: &UserId,
+) -> Result<Vec<PolicyConfig>, DomainError> {
+    if policies.live_since.is_none() && policies.shadow.is_none() {
+        return Ok(Vec::new());
+    }
+    let Some(stored) = store.get_standing(freelancer).await? else {
+        return Ok(Vec::new());
+    };
+    let mut names: Vec<&str> = stored
+        .value
+        .sanctions
+        .iter()
+        .map(|s| s.policy_version.as_str())
+        .filter(|v| *v != policies.live.version)
+        .collect();
+    names.sort_unstable();
+    names.dedup();
+    let mut found = Vec::with_capacity(names.len());
+    for name in names {
+        let Ok(version) = PolicyVersion::parse(name) else {
+            continue;
+        };
+        if let Some(published) = store.get_policy(&version).await? {
+            found.push(published.config);
+        }
+    }
+    Ok(found)
 }
 
 /// The shadow's judgement on the evidence live just judged, as of the same moment, as a switch
@@ -348,8 +388,11 @@ where
 /// before, live's where it agreed.
 async fn judge_in_shadow<S>(
     store: &S,
-    shadow: &PolicyConfig,
-    shadow_since: Option<DateTime<Utc>>,
+    (shadow, shadow_since, decided_under): (
+        &PolicyConfig,
+        Option<DateTime<Utc>>,
+        Vec<PolicyConfig>,
+    ),
     live_policy: &PolicyConfig,
     live: &Evaluation,
 ) -> Result<(), DomainError>
@@ -366,7 +409,8 @@ where
     // own numbers from then on.
     let record = standing::load_record(store, freelancer, &previous, now, shadow)
         .await?
-        .judged_since(shadow_since);
+        .judged_since(shadow_since)
+        .decided_under(decided_under);
     let judged = crate::evaluation::evaluate(&record, shadow, now);
     let next = disagreement(live_policy, live, shadow, &judged);
     let unchanged = match (&stored, &next) {

@@ -72,16 +72,18 @@ pub async fn reevaluate<S: StandingStore + ComplaintStore + AppealStore>(
     policy: &PolicyConfig,
     freelancer: &UserId,
 ) -> Result<Evaluation, DomainError> {
-    reevaluate_since(store, clock, policy, None, freelancer).await
+    reevaluate_since(store, clock, policy, None, &[], freelancer).await
 }
 
-/// [`reevaluate`] under a policy live since `since`: a sanction it newly finds begins no
-/// earlier (a policy switch never backdates a sanction).
+/// [`reevaluate`] under a policy live since `since`: it starts no sanction earlier (a policy
+/// switch never backdates one); `decided_under` are the earlier versions the freelancer's
+/// sanctions were decided under, each of which judges its own sanctions' evidence again.
 pub async fn reevaluate_since<S: StandingStore + ComplaintStore + AppealStore>(
     store: &S,
     clock: &impl Clock,
     policy: &PolicyConfig,
     since: Option<DateTime<Utc>>,
+    decided_under: &[PolicyConfig],
     freelancer: &UserId,
 ) -> Result<Evaluation, DomainError> {
     let mut attempt = 0;
@@ -96,7 +98,8 @@ pub async fn reevaluate_since<S: StandingStore + ComplaintStore + AppealStore>(
             .unwrap_or_default();
         let record = load_record(store, freelancer, &previous, now, policy)
             .await?
-            .judged_since(since);
+            .judged_since(since)
+            .decided_under(decided_under.to_vec());
         let evaluation = evaluation::evaluate(&record, policy, now);
         let next = snapshot(&evaluation, policy, evidence);
         let unchanged = stored.as_ref().is_some_and(|s| {
@@ -150,11 +153,13 @@ async fn current<S: StandingStore + ComplaintStore + AppealStore>(
         return Ok(stored);
     }
     // Live only: the shadow's judgement follows with the stream's evaluation of the evidence.
+    // Never evaluated, so no earlier sanctions and no earlier versions.
     match reevaluate_since(
         store,
         clock,
         &policies.live,
         policies.live_since,
+        &[],
         freelancer,
     )
     .await

@@ -437,6 +437,7 @@ where
                 &clock,
                 policy,
                 in_force.live_since,
+                &[],
                 &freelancer_id,
             )
             .await?;
