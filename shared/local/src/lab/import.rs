@@ -223,9 +223,11 @@ where
             ..
         }) => {
             // The store's contract wins over a re-run: a contract this run did not register
-            // is already there. Within one run, a later line for it (its end) updates it.
+            // is already there, unless the line ends a contract stored without its end (a run
+            // cut short). Within one run, a later line for it (its end) updates it.
             if !run.contracts.contains(&contract_id)
-                && store.get_contract(&contract_id).await?.is_some()
+                && let Some(stored) = store.get_contract(&contract_id).await?
+                && !(stored.value.ended_at.is_none() && ended_at.is_some())
             {
                 return Ok(Outcome::AlreadyThere);
             }
