@@ -113,19 +113,7 @@ impl Schedule {
 
     /// The event EventBridge sends for a run at `at`.
     pub fn event(&self, at: DateTime<Utc>) -> Result<EventBridgeEvent, FunctionError> {
-        let value = json!({
-            "version": "0",
-            "id": ids::uuid(),
-            "detail-type": "Scheduled Event",
-            "source": "aws.events",
-            "account": ACCOUNT_ID,
-            "time": at.to_rfc3339_opts(SecondsFormat::Secs, true),
-            "region": self.region,
-            "resources": [format!("arn:aws:events:{}:{ACCOUNT_ID}:rule/{}", self.region, self.cadence.rule())],
-            "detail": {},
-        });
-        serde_json::from_value(value)
-            .map_err(|e| FunctionError(format!("the scheduled event could not be built: {e}")))
+        scheduled_event(&self.region, self.cadence.rule(), at)
     }
 
     /// Runs the function now, after any run in progress; answers its report.
@@ -196,6 +184,27 @@ impl Schedule {
     }
 }
 
+/// The event EventBridge sends when the rule `rule` fires at `at`.
+fn scheduled_event(
+    region: &str,
+    rule: &str,
+    at: DateTime<Utc>,
+) -> Result<EventBridgeEvent, FunctionError> {
+    let value = json!({
+        "version": "0",
+        "id": ids::uuid(),
+        "detail-type": "Scheduled Event",
+        "source": "aws.events",
+        "account": ACCOUNT_ID,
+        "time": at.to_rfc3339_opts(SecondsFormat::Secs, true),
+        "region": region,
+        "resources": [format!("arn:aws:events:{region}:{ACCOUNT_ID}:rule/{rule}")],
+        "detail": {},
+    });
+    serde_json::from_value(value)
+        .map_err(|e| FunctionError(format!("the scheduled event could not be built: {e}")))
+}
+
 /// The rule that only continues policy rollouts: its name ends as evaluate-freelancer expects.
 pub const ROLLOUT_RULE: &str = "standing-local-policy-rollout";
 
@@ -214,18 +223,7 @@ pub async fn poll_rollouts(
         if *stop.borrow_and_update() {
             return;
         }
-        let value = json!({
-            "version": "0",
-            "id": ids::uuid(),
-            "detail-type": "Scheduled Event",
-            "source": "aws.events",
-            "account": ACCOUNT_ID,
-            "time": clock.now().to_rfc3339_opts(SecondsFormat::Secs, true),
-            "region": region,
-            "resources": [format!("arn:aws:events:{region}:{ACCOUNT_ID}:rule/{ROLLOUT_RULE}")],
-            "detail": {},
-        });
-        match serde_json::from_value::<EventBridgeEvent>(value) {
+        match scheduled_event(&region, ROLLOUT_RULE, clock.now()) {
             Ok(event) => match function.call(event).await {
                 Ok(report) => {
                     let worked = report["policy_rollout"]["pages"].as_u64().unwrap_or(0) > 0;
