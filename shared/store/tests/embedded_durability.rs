@@ -340,8 +340,10 @@ fn a_killed_writer_loses_no_acknowledged_write() {
     });
 }
 
-/// Bulk mode (a history import): writes are read back at once, with their change records, and
-/// once it is turned off they are on disk like any other.
+/// Bulk mode (a history import): writes are read back at once (they share a write transaction
+/// committed every few thousand writes), a refused write loses none of those before it, they
+/// append no change records (a restored past is not streamed), and once it is turned off they
+/// are on disk like any other.
 #[tokio::test]
 async fn writes_in_bulk_mode_are_read_at_once_and_on_disk_once_it_is_turned_off() {
     let dir = TempDir::new("store-bulk").expect("temp dir");
@@ -349,17 +351,38 @@ async fn writes_in_bulk_mode_are_read_at_once_and_on_disk_once_it_is_turned_off(
     {
         let engine = open(&path);
         engine.set_bulk(true).unwrap();
-        for n in 0..50 {
+        for n in 0..12_500 {
             engine
                 .put(
-                    item("F#bulk", &format!("S{n:02}"), &[]),
+                    item("F#bulk", &format!("S{n:04}"), &[]),
                     Condition::NotExists,
                 )
                 .await
                 .unwrap();
+            // Every write is read back at once, in the open transaction or after its commit.
+            let read = engine
+                .get(Key::new("F#bulk", format!("S{n:04}")))
+                .await
+                .unwrap();
+            assert!(read.item.is_some(), "write {n} is not read back");
+            if n == 6_789 {
+                assert!(matches!(
+                    engine
+                        .put(item("F#bulk", "S0000", &[]), Condition::NotExists)
+                        .await,
+                    Err(StoreError::ConditionFailed { .. })
+                ));
+            }
         }
-        let read = engine.get(Key::new("F#bulk", "S49")).await.unwrap();
-        assert!(read.item.is_some());
+        let page = engine
+            .query(Query::new(Index::Primary, "F#bulk"))
+            .await
+            .unwrap();
+        assert_eq!(
+            page.items.len(),
+            12_500,
+            "a query reads the open transaction"
+        );
         engine.set_bulk(false).unwrap();
     }
     let engine = open(&path);
@@ -367,14 +390,20 @@ async fn writes_in_bulk_mode_are_read_at_once_and_on_disk_once_it_is_turned_off(
         .query(Query::new(Index::Primary, "F#bulk"))
         .await
         .unwrap();
-    assert_eq!(page.items.len(), 50);
-    let changes = engine.read_changes(None, 1_000).await.unwrap();
-    assert_eq!(changes.len(), 50);
-    // A write after bulk mode is durable again, and a failed condition still refuses.
+    assert_eq!(page.items.len(), 12_500);
+    let changes = engine.read_changes(None, 100_000).await.unwrap();
+    assert!(changes.is_empty(), "bulk writes append no change records");
+    // After bulk mode a failed condition still refuses, and a write appends its record again.
     assert!(matches!(
         engine
-            .put(item("F#bulk", "S00", &[]), Condition::NotExists)
+            .put(item("F#bulk", "S0000", &[]), Condition::NotExists)
             .await,
         Err(StoreError::ConditionFailed { .. })
     ));
+    engine
+        .put(item("F#bulk", "after", &[]), Condition::NotExists)
+        .await
+        .unwrap();
+    let changes = engine.read_changes(None, 100_000).await.unwrap();
+    assert_eq!(changes.len(), 1);
 }

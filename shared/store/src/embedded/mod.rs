@@ -1,6 +1,6 @@
 //! The embedded engine: the table in one redb file on disk, with DynamoDB's conditions,
 //! transactions, idempotency tokens, sparse indexes and a stream-shaped change log, all written
-//! in one durable redb transaction per write.
+//! in one durable redb transaction per write (in bulk mode, many writes to a transaction).
 
 mod change_log;
 mod query;
@@ -8,13 +8,14 @@ mod requests;
 
 use std::{
     path::Path,
-    sync::Arc,
+    sync::{Arc, Mutex, MutexGuard},
     time::{SystemTime, UNIX_EPOCH},
 };
 
 use chrono::{DateTime, TimeZone, Utc};
 use redb::{
-    Database, Durability, ReadableDatabase, ReadableTable, Table, TableDefinition, WriteTransaction,
+    Database, Durability, ReadTransaction, ReadableDatabase, ReadableTable, Table, TableDefinition,
+    WriteTransaction,
 };
 use serde::{Deserialize, Serialize};
 use serde_dynamo::Item;
@@ -98,14 +99,32 @@ struct Inner {
     source: StreamSource,
     meter: CapacityMeter,
     latest: watch::Sender<Option<SequenceNumber>>,
-    /// Bulk mode: writes commit without waiting for the disk until it is turned off.
+    /// Bulk mode is on: operations run on the caller's thread.
     bulk: std::sync::atomic::AtomicBool,
-    /// Write transactions begun, for bulk mode's periodic durable commit.
-    bulk_commits: std::sync::atomic::AtomicU64,
+    /// Bulk mode's shared write transaction (`None` when bulk mode is off).
+    batch: Mutex<Option<Batch>>,
 }
 
-/// In bulk mode, one commit in this many is durable (see `Inner::begin_write`).
-const BULK_DURABLE_EVERY: u64 = 10_000;
+/// In bulk mode, writes go into one open write transaction, committed (without waiting for the
+/// disk) every `BULK_WRITES_PER_COMMIT` writes; reads read through it, so they see every write
+/// acknowledged before them. Every `BULK_COMMITS_PER_DURABLE`-th commit is durable: redb frees
+/// the pages a commit replaced only once a durable commit follows, or the file grows without
+/// bound.
+#[derive(Default)]
+struct Batch {
+    open: Option<WriteTransaction>,
+    /// Writes in the open transaction.
+    writes: usize,
+    /// Commits since bulk mode was turned on.
+    commits: u64,
+    /// The last change record in the open transaction.
+    last: Option<SequenceNumber>,
+    /// Why acknowledged writes of this bulk run were lost: every later operation fails with it.
+    lost: Option<String>,
+}
+
+const BULK_WRITES_PER_COMMIT: usize = 20_000;
+const BULK_COMMITS_PER_DURABLE: u64 = 5;
 
 impl EmbeddedEngine {
     /// Opens the database at `path`, creating it if it does not exist. Blocking (a file that
@@ -162,23 +181,45 @@ impl EmbeddedEngine {
                 meter: CapacityMeter::default(),
                 latest: watch::channel(latest).0,
                 bulk: std::sync::atomic::AtomicBool::new(false),
-                bulk_commits: std::sync::atomic::AtomicU64::new(0),
+                batch: Mutex::new(None),
             }),
         })
     }
 
-    /// Bulk mode for a history import: while on, writes commit without waiting for the disk
-    /// (redb's `Durability::None`) and every operation runs on the caller's thread (no hand-off
+    /// Bulk mode for a history import: while on, writes go into one shared write transaction
+    /// committed every few thousand writes without waiting for the disk (reads see every write
+    /// acknowledged before them), append no change records (a restored past is not streamed:
+    /// the importer evaluates what it wrote itself, and a stack started on the file afterwards
+    /// does not replay it), and every operation runs on the caller's thread (no hand-off
     /// to the blocking pool: one sequential importer, short operations); turning it off commits
     /// durably, which puts everything written meanwhile on disk. A crash while on loses the
-    /// writes since it was turned on (an import is re-run: it is idempotent). Blocking.
+    /// writes since it was turned on (an import is re-run: it is idempotent); so does a storage
+    /// failure in the middle of a write, after which every operation fails until bulk mode is
+    /// turned off. Blocking.
     pub fn set_bulk(&self, on: bool) -> Result<(), StoreError> {
+        let mut batch = self.inner.lock_batch()?;
         self.inner
             .bulk
             .store(on, std::sync::atomic::Ordering::SeqCst);
-        if !on {
-            let txn = self.inner.db.begin_write().map_err(backend)?;
-            txn.commit().map_err(backend)?;
+        if on {
+            if batch.is_none() {
+                *batch = Some(Batch::default());
+            }
+            return Ok(());
+        }
+        let Some(mut ended) = batch.take() else {
+            return Ok(());
+        };
+        if let Some(lost) = ended.lost.take() {
+            return Err(StoreError::Backend(lost));
+        }
+        let txn = match ended.open.take() {
+            Some(txn) => txn,
+            None => self.inner.db.begin_write().map_err(backend)?,
+        };
+        txn.commit().map_err(backend)?;
+        if ended.last.is_some() {
+            self.inner.latest.send_replace(ended.last);
         }
         Ok(())
     }
@@ -300,62 +341,134 @@ impl Engine for EmbeddedEngine {
 }
 
 impl Inner {
-    /// A write transaction, durable unless in bulk mode.
-    fn begin_write(&self) -> Result<WriteTransaction, StoreError> {
-        let mut txn = self.db.begin_write().map_err(backend)?;
-        // redb frees the pages a commit replaced only once a durable commit follows: in bulk
-        // mode every BULK_DURABLE_EVERY-th commit is durable, or the file grows without bound.
-        let bulk = self.bulk.load(std::sync::atomic::Ordering::SeqCst);
-        let n = self
-            .bulk_commits
-            .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
-        if bulk && !(n + 1).is_multiple_of(BULK_DURABLE_EVERY) {
-            txn.set_durability(Durability::None)
-                .map_err(|e| StoreError::Backend(format!("bulk mode: {e}")))?;
+    /// Whether writes append change records: not in bulk mode (see [`EmbeddedEngine::set_bulk`]).
+    fn logs_changes(&self) -> bool {
+        !self.bulk.load(std::sync::atomic::Ordering::SeqCst)
+    }
+
+    fn lock_batch(&self) -> Result<MutexGuard<'_, Option<Batch>>, StoreError> {
+        self.batch.lock().map_err(|_| {
+            StoreError::Backend("the embedded engine's bulk batch was poisoned".into())
+        })
+    }
+
+    /// Runs `work` in a write transaction and commits it: its own, durable, or in bulk mode the
+    /// shared one (see [`Batch`]). `work` returns the last change record it wrote. A refusal
+    /// (a condition, a token, a bad request) writes nothing, so the shared transaction goes on.
+    fn write(
+        &self,
+        work: impl FnOnce(&WriteTransaction) -> Result<Option<SequenceNumber>, StoreError>,
+    ) -> Result<(), StoreError> {
+        let mut guard = self.lock_batch()?;
+        let Some(batch) = guard.as_mut() else {
+            drop(guard);
+            let txn = self.db.begin_write().map_err(backend)?;
+            let last = work(&txn)?;
+            return self.commit(txn, last);
+        };
+        if let Some(lost) = &batch.lost {
+            return Err(StoreError::Backend(lost.clone()));
         }
-        Ok(txn)
+        let txn = match batch.open.take() {
+            Some(txn) => txn,
+            None => {
+                let mut txn = self.db.begin_write().map_err(backend)?;
+                if !(batch.commits + 1).is_multiple_of(BULK_COMMITS_PER_DURABLE) {
+                    txn.set_durability(Durability::None)
+                        .map_err(|e| StoreError::Backend(format!("bulk mode: {e}")))?;
+                }
+                txn
+            }
+        };
+        match work(&txn) {
+            Ok(last) => {
+                batch.writes += 1;
+                batch.last = last.or(batch.last);
+                if batch.writes < BULK_WRITES_PER_COMMIT {
+                    batch.open = Some(txn);
+                    return Ok(());
+                }
+                batch.writes = 0;
+                batch.commits += 1;
+                let last = batch.last.take();
+                if let Err(e) = txn.commit() {
+                    let error = backend(e);
+                    batch.lost = Some(format!(
+                        "a bulk commit failed, the writes since the last one are lost: {error}"
+                    ));
+                    return Err(error);
+                }
+                if last.is_some() {
+                    self.latest.send_replace(last);
+                }
+                Ok(())
+            }
+            Err(
+                refused @ (StoreError::ConditionFailed { .. }
+                | StoreError::TransactionCanceled { .. }
+                | StoreError::IdempotentParameterMismatch
+                | StoreError::Validation(_)),
+            ) => {
+                batch.open = Some(txn);
+                Err(refused)
+            }
+            Err(failed) => {
+                // The shared transaction is aborted with the writes acknowledged in it.
+                drop(txn);
+                batch.lost = Some(format!(
+                    "a write failed in bulk mode, the writes since the last commit are lost: {failed}"
+                ));
+                Err(failed)
+            }
+        }
+    }
+
+    /// Runs `read` on what is committed, or in bulk mode on the shared write transaction (which
+    /// holds the writes acknowledged but not yet committed).
+    fn read<T>(&self, read: impl ReadOp<Output = T>) -> Result<T, StoreError> {
+        let guard = self.lock_batch()?;
+        if let Some(batch) = guard.as_ref() {
+            if let Some(lost) = &batch.lost {
+                return Err(StoreError::Backend(lost.clone()));
+            }
+            if let Some(txn) = &batch.open {
+                return read.run(txn);
+            }
+        }
+        drop(guard);
+        read.run(&self.db.begin_read().map_err(backend)?)
     }
 
     fn get(&self, key: &Key) -> Result<Option<Item>, StoreError> {
         check_key(key)?;
-        let txn = self.db.begin_read().map_err(backend)?;
-        let items = txn.open_table(ITEMS).map_err(backend)?;
-        read_item(&items, &key.pk, &key.sk)
+        self.read(GetItem(key))
     }
 
     fn put(&self, item: Item, condition: &Condition) -> Result<(), StoreError> {
         let item = prepare_item(item)?;
         let key = Key::of_item(&item)?;
-        let txn = self.begin_write()?;
-        let last = {
-            let mut writer = Writer::open(&txn)?;
+        self.write(|txn| {
+            let mut writer = Writer::open(txn, self.logs_changes())?;
             let current = writer.current(&key)?;
             if !condition.holds(current.as_ref()) {
                 return Err(StoreError::ConditionFailed { item: current });
             }
             writer.put(&key, item, current)?;
-            writer.finish()?
-        };
-        self.commit(txn, last)
+            writer.finish()
+        })
     }
 
     fn delete(&self, key: &Key, condition: &Condition) -> Result<(), StoreError> {
-        if key.pk.is_empty() || key.sk.is_empty() {
-            return Err(StoreError::Validation(
-                "key attributes may not be empty".into(),
-            ));
-        }
-        let txn = self.begin_write()?;
-        let last = {
-            let mut writer = Writer::open(&txn)?;
+        check_key(key)?;
+        self.write(|txn| {
+            let mut writer = Writer::open(txn, self.logs_changes())?;
             let current = writer.current(key)?;
             if !condition.holds(current.as_ref()) {
                 return Err(StoreError::ConditionFailed { item: current });
             }
             writer.delete(key, current)?;
-            writer.finish()?
-        };
-        self.commit(txn, last)
+            writer.finish()
+        })
     }
 
     fn transact(
@@ -374,11 +487,11 @@ impl Inner {
                 other => Ok(other),
             })
             .collect::<Result<Vec<_>, StoreError>>()?;
-        let request = requests::canonical(&operations);
+        // What a token is compared on: computed only when there is a token.
+        let request = token.map(|_| requests::canonical(&operations));
         let now = now_ms();
 
-        let txn = self.begin_write()?;
-        let last = {
+        self.write(|txn| {
             if let Some(token) = token {
                 let mut tokens = txn.open_table(TOKENS).map_err(backend)?;
                 let mut expiry = txn.open_table(TOKEN_EXPIRY).map_err(backend)?;
@@ -388,14 +501,17 @@ impl Inner {
                     .map_err(backend)?
                     .map(|g| serde_json::from_slice::<TokenRecord>(g.value()));
                 match seen {
-                    Some(Ok(seen)) if seen.request == request => return Ok(()),
+                    // The same request again: done already, nothing more is written.
+                    Some(Ok(seen)) if Some(&seen.request) == request.as_ref() => {
+                        return Ok(None);
+                    }
                     Some(Ok(_)) => return Err(StoreError::IdempotentParameterMismatch),
                     Some(Err(e)) => return Err(corrupt("token", e)),
                     None => {}
                 }
             }
 
-            let mut writer = Writer::open(&txn)?;
+            let mut writer = Writer::open(txn, self.logs_changes())?;
             let mut currents = Vec::with_capacity(operations.len());
             let mut reasons = Vec::with_capacity(operations.len());
             for (operation, key) in operations.iter().zip(&keys) {
@@ -421,7 +537,7 @@ impl Inner {
             }
             let last = writer.finish()?;
 
-            if let Some(token) = token {
+            if let (Some(token), Some(request)) = (token, request) {
                 let mut tokens = txn.open_table(TOKENS).map_err(backend)?;
                 let mut expiry = txn.open_table(TOKEN_EXPIRY).map_err(backend)?;
                 let record = serde_json::to_vec(&TokenRecord {
@@ -434,9 +550,8 @@ impl Inner {
                     .map_err(backend)?;
                 expiry.insert((now, token.as_str()), ()).map_err(backend)?;
             }
-            last
-        };
-        self.commit(txn, last)
+            Ok(last)
+        })
     }
 
     fn commit(
@@ -461,11 +576,11 @@ impl Inner {
             ));
         }
         let (lower, upper) = query::sort_bounds(query.sort.as_ref())?;
-        let txn = self.db.begin_read().map_err(backend)?;
-        match query.index {
-            Index::Primary => query::query_table(&txn, &query, lower, upper),
-            index => query::query_index(&txn, index, &query, lower, upper),
-        }
+        self.read(RunQuery {
+            query,
+            lower,
+            upper,
+        })
     }
 
     fn read_changes(
@@ -478,23 +593,13 @@ impl Inner {
             Some(SequenceNumber(n)) => n + 1,
             None => 0,
         };
-        let txn = self.db.begin_read().map_err(backend)?;
-        let changes = txn.open_table(CHANGES).map_err(backend)?;
-        let mut records = Vec::new();
-        for entry in changes.range(first..).map_err(backend)?.take(limit) {
-            let (sequence, stored) = entry.map_err(backend)?;
-            let stored: StoredChange =
-                serde_json::from_slice(stored.value()).map_err(|e| corrupt("change", e))?;
-            records.push(stored.into_record(SequenceNumber(sequence.value())));
-        }
-        Ok(records)
+        self.read(ReadChanges { first, limit })
     }
 
     fn trim_changes(&self, up_to: SequenceNumber) -> Result<u64, StoreError> {
-        let txn = self.begin_write()?;
-        let removed = {
+        let mut removed = 0;
+        self.write(|txn| {
             let mut changes = txn.open_table(CHANGES).map_err(backend)?;
-            let mut removed = 0;
             for entry in changes
                 .extract_from_if(..=up_to.0, |_, _| true)
                 .map_err(backend)?
@@ -502,10 +607,106 @@ impl Inner {
                 entry.map_err(backend)?;
                 removed += 1;
             }
-            removed
-        };
-        txn.commit().map_err(backend)?;
+            Ok(None)
+        })?;
         Ok(removed)
+    }
+}
+
+/// What a read reads from: a read transaction, or in bulk mode the shared write transaction.
+trait Snapshot {
+    fn table<K: redb::Key + 'static, V: redb::Value + 'static>(
+        &self,
+        definition: TableDefinition<'_, K, V>,
+    ) -> Result<impl ReadableTable<K, V> + '_, StoreError>;
+}
+
+impl Snapshot for ReadTransaction {
+    fn table<K: redb::Key + 'static, V: redb::Value + 'static>(
+        &self,
+        definition: TableDefinition<'_, K, V>,
+    ) -> Result<impl ReadableTable<K, V> + '_, StoreError> {
+        self.open_table(definition).map_err(backend)
+    }
+}
+
+impl Snapshot for WriteTransaction {
+    fn table<K: redb::Key + 'static, V: redb::Value + 'static>(
+        &self,
+        definition: TableDefinition<'_, K, V>,
+    ) -> Result<impl ReadableTable<K, V> + '_, StoreError> {
+        self.open_table(definition).map_err(backend)
+    }
+}
+
+/// One read, run on whichever [`Snapshot`] holds the latest acknowledged writes.
+trait ReadOp {
+    type Output;
+    fn run(self, snapshot: &impl Snapshot) -> Result<Self::Output, StoreError>;
+}
+
+struct GetItem<'k>(&'k Key);
+
+impl ReadOp for GetItem<'_> {
+    type Output = Option<Item>;
+    fn run(self, snapshot: &impl Snapshot) -> Result<Option<Item>, StoreError> {
+        read_item(&snapshot.table(ITEMS)?, &self.0.pk, &self.0.sk)
+    }
+}
+
+struct RunQuery {
+    query: Query,
+    lower: std::ops::Bound<Vec<u8>>,
+    upper: std::ops::Bound<Vec<u8>>,
+}
+
+impl ReadOp for RunQuery {
+    type Output = Page;
+    fn run(self, snapshot: &impl Snapshot) -> Result<Page, StoreError> {
+        let items = snapshot.table(ITEMS)?;
+        match self.query.index {
+            Index::Primary => query::query_table(&items, &self.query, self.lower, self.upper),
+            Index::Gsi2 => query::query_index(
+                &snapshot.table(GSI2)?,
+                &items,
+                Index::Gsi2,
+                &self.query,
+                self.lower,
+                self.upper,
+            ),
+            index => query::query_index(
+                &snapshot.table(GSI1)?,
+                &items,
+                index,
+                &self.query,
+                self.lower,
+                self.upper,
+            ),
+        }
+    }
+}
+
+struct ReadChanges {
+    first: u64,
+    limit: usize,
+}
+
+impl ReadOp for ReadChanges {
+    type Output = Vec<ChangeRecord>;
+    fn run(self, snapshot: &impl Snapshot) -> Result<Vec<ChangeRecord>, StoreError> {
+        let changes = snapshot.table(CHANGES)?;
+        let mut records = Vec::new();
+        for entry in changes
+            .range(self.first..)
+            .map_err(backend)?
+            .take(self.limit)
+        {
+            let (sequence, stored) = entry.map_err(backend)?;
+            let stored: StoredChange =
+                serde_json::from_slice(stored.value()).map_err(|e| corrupt("change", e))?;
+            records.push(stored.into_record(SequenceNumber(sequence.value())));
+        }
+        Ok(records)
     }
 }
 
@@ -516,13 +717,15 @@ struct Writer<'t> {
     gsi2: Table<'t, IndexKey, ()>,
     changes: Table<'t, u64, &'static [u8]>,
     meta: Table<'t, &'static str, u64>,
+    /// Whether this writer appends change records.
+    log: bool,
     next_sequence: u64,
     now: DateTime<Utc>,
     last: Option<SequenceNumber>,
 }
 
 impl<'t> Writer<'t> {
-    fn open(txn: &'t WriteTransaction) -> Result<Self, StoreError> {
+    fn open(txn: &'t WriteTransaction, log: bool) -> Result<Self, StoreError> {
         let meta = txn.open_table(META).map_err(backend)?;
         let next_sequence = meta
             .get(META_NEXT_SEQUENCE)
@@ -535,6 +738,7 @@ impl<'t> Writer<'t> {
             gsi2: txn.open_table(GSI2).map_err(backend)?,
             changes: txn.open_table(CHANGES).map_err(backend)?,
             meta,
+            log,
             next_sequence,
             now: Utc::now(),
             last: None,
@@ -621,6 +825,9 @@ impl<'t> Writer<'t> {
         new_image: Option<Item>,
         old_image: Option<Item>,
     ) -> Result<(), StoreError> {
+        if !self.log {
+            return Ok(());
+        }
         let keys = key.to_item();
         let size = item_size(&keys)
             + new_image.as_ref().map_or(0, item_size)

@@ -3,13 +3,10 @@
 
 use std::ops::Bound;
 
-use redb::ReadTransaction;
+use redb::ReadableTable;
 use serde_dynamo::{AttributeValue, Item};
 
-use super::{
-    ABOVE_ANY_STRING, GSI1, GSI2, ITEMS, IndexKey, ItemKey, backend, decode_item, index_key,
-    read_item,
-};
+use super::{ABOVE_ANY_STRING, IndexKey, ItemKey, backend, decode_item, index_key, read_item};
 use crate::{
     attr::item_size,
     engine::{Key, Page, Query, SortKeyCondition},
@@ -100,7 +97,7 @@ where
 }
 
 pub(super) fn query_table(
-    txn: &ReadTransaction,
+    items: &impl ReadableTable<ItemKey, &'static [u8]>,
     query: &Query,
     lower: Bound<Vec<u8>>,
     upper: Bound<Vec<u8>>,
@@ -123,7 +120,6 @@ pub(super) fn query_table(
     if is_empty_range(&lower, &upper) {
         return Ok(Page::default());
     }
-    let items = txn.open_table(ITEMS).map_err(backend)?;
     let pk = query.partition.as_bytes();
     let range = items
         .range::<(&[u8], &[u8])>((
@@ -147,7 +143,8 @@ pub(super) fn query_table(
 }
 
 pub(super) fn query_index(
-    txn: &ReadTransaction,
+    entries: &impl ReadableTable<IndexKey, ()>,
+    items: &impl ReadableTable<ItemKey, &'static [u8]>,
     index: Index,
     query: &Query,
     lower: Bound<Vec<u8>>,
@@ -189,12 +186,6 @@ pub(super) fn query_index(
     if is_empty_range(&lower, &upper) {
         return Ok(Page::default());
     }
-    let entries = match index {
-        Index::Gsi2 => txn.open_table(GSI2),
-        _ => txn.open_table(GSI1),
-    }
-    .map_err(backend)?;
-    let items = txn.open_table(ITEMS).map_err(backend)?;
     let pk = query.partition.as_bytes();
     let range = entries
         .range::<(&[u8], &[u8], &[u8], &[u8])>((suffix_bound(pk, &lower), suffix_bound(pk, &upper)))
@@ -209,7 +200,7 @@ pub(super) fn query_index(
             String::from_utf8_lossy(item_pk).into_owned(),
             String::from_utf8_lossy(item_sk).into_owned(),
         );
-        read_item(&items, &item_pk, &item_sk)?
+        read_item(items, &item_pk, &item_sk)?
             .ok_or_else(|| StoreError::Backend("an index entry points to no item".into()))
     };
     let names = [
