@@ -6,7 +6,7 @@
 //! counted as such and changes nothing, so running the same file again changes nothing. After
 //! the last line every freelancer it touched is evaluated as of now.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 use std::io::{BufRead, IsTerminal, Write};
 use std::time::Instant;
 
@@ -75,8 +75,16 @@ impl ImportSummary {
 struct Run {
     /// Freelancers the history touched: evaluated as of now at the end.
     touched: BTreeSet<UserId>,
-    /// Contracts this run registered (a later line for one updates it).
-    contracts: BTreeSet<ContractId>,
+    /// Contracts this run registered (a later line for one updates it), with their client and
+    /// freelancer: a feedback line on one needs no read of it.
+    contracts: HashMap<ContractId, Parties>,
+}
+
+/// A contract's client and freelancer.
+#[derive(Clone)]
+struct Parties {
+    client_id: UserId,
+    freelancer_id: UserId,
 }
 
 /// What happened to one fact.
@@ -225,13 +233,19 @@ where
             // The store's contract wins over a re-run: a contract this run did not register
             // is already there, unless the line ends a contract stored without its end (a run
             // cut short). Within one run, a later line for it (its end) updates it.
-            if !run.contracts.contains(&contract_id)
+            if !run.contracts.contains_key(&contract_id)
                 && let Some(stored) = store.get_contract(&contract_id).await?
                 && !(stored.value.ended_at.is_none() && ended_at.is_some())
             {
                 return Ok(Outcome::AlreadyThere);
             }
-            run.contracts.insert(contract_id.clone());
+            run.contracts.insert(
+                contract_id.clone(),
+                Parties {
+                    client_id: client_id.clone(),
+                    freelancer_id: freelancer_id.clone(),
+                },
+            );
             run.touched.insert(freelancer_id.clone());
             let cmd = RegisterContract {
                 client_id,
@@ -251,11 +265,20 @@ where
             private,
             ..
         }) => {
-            let contract = contract_of(store, &contract_id).await?;
-            run.touched.insert(contract.freelancer_id.clone());
+            let parties = match run.contracts.get(&contract_id) {
+                Some(parties) => parties.clone(),
+                None => {
+                    let contract = contract_of(store, &contract_id).await?;
+                    Parties {
+                        client_id: contract.client_id,
+                        freelancer_id: contract.freelancer_id,
+                    }
+                }
+            };
+            run.touched.insert(parties.freelancer_id.clone());
             let who = match by {
-                Direction::Client => actor(&contract.client_id, Role::Client),
-                Direction::Freelancer => actor(&contract.freelancer_id, Role::Freelancer),
+                Direction::Client => actor(&parties.client_id, Role::Client),
+                Direction::Freelancer => actor(&parties.freelancer_id, Role::Freelancer),
             };
             let cmd = SubmitFeedback { public, private };
             existing(
