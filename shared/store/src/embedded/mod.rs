@@ -117,8 +117,6 @@ struct Batch {
     writes: usize,
     /// Commits since bulk mode was turned on.
     commits: u64,
-    /// The last change record in the open transaction.
-    last: Option<SequenceNumber>,
     /// Why acknowledged writes of this bulk run were lost: every later operation fails with it.
     lost: Option<String>,
 }
@@ -217,11 +215,7 @@ impl EmbeddedEngine {
             Some(txn) => txn,
             None => self.inner.db.begin_write().map_err(backend)?,
         };
-        txn.commit().map_err(backend)?;
-        if ended.last.is_some() {
-            self.inner.latest.send_replace(ended.last);
-        }
-        Ok(())
+        txn.commit().map_err(backend)
     }
 
     /// Where this engine's records claim to come from.
@@ -266,7 +260,7 @@ impl EmbeddedEngine {
         let inner = Arc::clone(&self.inner);
         // In bulk mode (one sequential importer, commits that skip the disk) the work is short
         // and the thread hand-off would cost more than it: it runs here.
-        if inner.bulk.load(std::sync::atomic::Ordering::SeqCst) {
+        if inner.in_bulk() {
             return work(&inner);
         }
         match tokio::runtime::Handle::try_current() {
@@ -341,9 +335,10 @@ impl Engine for EmbeddedEngine {
 }
 
 impl Inner {
-    /// Whether writes append change records: not in bulk mode (see [`EmbeddedEngine::set_bulk`]).
-    fn logs_changes(&self) -> bool {
-        !self.bulk.load(std::sync::atomic::Ordering::SeqCst)
+    /// Whether bulk mode is on (see [`EmbeddedEngine::set_bulk`]); its writes append no change
+    /// records.
+    fn in_bulk(&self) -> bool {
+        self.bulk.load(std::sync::atomic::Ordering::SeqCst)
     }
 
     fn lock_batch(&self) -> Result<MutexGuard<'_, Option<Batch>>, StoreError> {
@@ -359,8 +354,13 @@ impl Inner {
         &self,
         work: impl FnOnce(&WriteTransaction) -> Result<Option<SequenceNumber>, StoreError>,
     ) -> Result<(), StoreError> {
-        let mut guard = self.lock_batch()?;
-        let Some(batch) = guard.as_mut() else {
+        // Outside bulk mode (the stack serving requests) no lock is taken.
+        let mut guard = if self.in_bulk() {
+            Some(self.lock_batch()?)
+        } else {
+            None
+        };
+        let Some(batch) = guard.as_mut().and_then(|g| g.as_mut()) else {
             drop(guard);
             let txn = self.db.begin_write().map_err(backend)?;
             let last = work(&txn)?;
@@ -380,28 +380,23 @@ impl Inner {
                 txn
             }
         };
+        // Bulk writes append no change records: there is no sequence number to announce.
         match work(&txn) {
-            Ok(last) => {
+            Ok(_) => {
                 batch.writes += 1;
-                batch.last = last.or(batch.last);
                 if batch.writes < BULK_WRITES_PER_COMMIT {
                     batch.open = Some(txn);
                     return Ok(());
                 }
                 batch.writes = 0;
                 batch.commits += 1;
-                let last = batch.last.take();
-                if let Err(e) = txn.commit() {
+                txn.commit().map_err(|e| {
                     let error = backend(e);
                     batch.lost = Some(format!(
                         "a bulk commit failed, the writes since the last one are lost: {error}"
                     ));
-                    return Err(error);
-                }
-                if last.is_some() {
-                    self.latest.send_replace(last);
-                }
-                Ok(())
+                    error
+                })
             }
             Err(
                 refused @ (StoreError::ConditionFailed { .. }
@@ -426,6 +421,9 @@ impl Inner {
     /// Runs `read` on what is committed, or in bulk mode on the shared write transaction (which
     /// holds the writes acknowledged but not yet committed).
     fn read<T>(&self, read: impl ReadOp<Output = T>) -> Result<T, StoreError> {
+        if !self.in_bulk() {
+            return read.run(&self.db.begin_read().map_err(backend)?);
+        }
         let guard = self.lock_batch()?;
         if let Some(batch) = guard.as_ref() {
             if let Some(lost) = &batch.lost {
@@ -448,7 +446,7 @@ impl Inner {
         let item = prepare_item(item)?;
         let key = Key::of_item(&item)?;
         self.write(|txn| {
-            let mut writer = Writer::open(txn, self.logs_changes())?;
+            let mut writer = Writer::open(txn, !self.in_bulk())?;
             let current = writer.current(&key)?;
             if !condition.holds(current.as_ref()) {
                 return Err(StoreError::ConditionFailed { item: current });
@@ -461,7 +459,7 @@ impl Inner {
     fn delete(&self, key: &Key, condition: &Condition) -> Result<(), StoreError> {
         check_key(key)?;
         self.write(|txn| {
-            let mut writer = Writer::open(txn, self.logs_changes())?;
+            let mut writer = Writer::open(txn, !self.in_bulk())?;
             let current = writer.current(key)?;
             if !condition.holds(current.as_ref()) {
                 return Err(StoreError::ConditionFailed { item: current });
@@ -511,7 +509,7 @@ impl Inner {
                 }
             }
 
-            let mut writer = Writer::open(txn, self.logs_changes())?;
+            let mut writer = Writer::open(txn, !self.in_bulk())?;
             let mut currents = Vec::with_capacity(operations.len());
             let mut reasons = Vec::with_capacity(operations.len());
             for (operation, key) in operations.iter().zip(&keys) {
@@ -664,25 +662,22 @@ impl ReadOp for RunQuery {
     type Output = Page;
     fn run(self, snapshot: &impl Snapshot) -> Result<Page, StoreError> {
         let items = snapshot.table(ITEMS)?;
-        match self.query.index {
-            Index::Primary => query::query_table(&items, &self.query, self.lower, self.upper),
-            Index::Gsi2 => query::query_index(
-                &snapshot.table(GSI2)?,
-                &items,
-                Index::Gsi2,
-                &self.query,
-                self.lower,
-                self.upper,
-            ),
-            index => query::query_index(
-                &snapshot.table(GSI1)?,
-                &items,
-                index,
-                &self.query,
-                self.lower,
-                self.upper,
-            ),
-        }
+        let entries = match self.query.index {
+            Index::Primary => {
+                return query::query_table(&items, &self.query, self.lower, self.upper);
+            }
+            Index::Gsi2 => GSI2,
+            _ => GSI1,
+        };
+        let index = self.query.index;
+        query::query_index(
+            &snapshot.table(entries)?,
+            &items,
+            index,
+            &self.query,
+            self.lower,
+            self.upper,
+        )
     }
 }
 
