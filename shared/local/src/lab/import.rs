@@ -76,8 +76,9 @@ struct Run {
     /// Freelancers the history touched: evaluated as of now at the end.
     touched: BTreeSet<UserId>,
     /// Contracts this run registered (a later line for one updates it), with their client and
-    /// freelancer: a feedback line on one needs no read of it.
-    contracts: HashMap<ContractId, Parties>,
+    /// freelancer as stored once a registration succeeded: a feedback line on one needs no
+    /// read of it.
+    contracts: HashMap<ContractId, Option<Parties>>,
 }
 
 /// A contract's client and freelancer.
@@ -239,14 +240,12 @@ where
             {
                 return Ok(Outcome::AlreadyThere);
             }
-            run.contracts.insert(
-                contract_id.clone(),
-                Parties {
-                    client_id: client_id.clone(),
-                    freelancer_id: freelancer_id.clone(),
-                },
-            );
+            run.contracts.entry(contract_id.clone()).or_insert(None);
             run.touched.insert(freelancer_id.clone());
+            let parties = Parties {
+                client_id: client_id.clone(),
+                freelancer_id: freelancer_id.clone(),
+            };
             let cmd = RegisterContract {
                 client_id,
                 freelancer_id,
@@ -255,7 +254,8 @@ where
                 total_charged_minor,
                 currency,
             };
-            contracts::register(store, &service, contract_id, cmd).await?;
+            contracts::register(store, &service, contract_id.clone(), cmd).await?;
+            run.contracts.insert(contract_id, Some(parties));
             Ok(Outcome::Written)
         }
         Fact::Feedback(FeedbackFact {
@@ -266,8 +266,8 @@ where
             ..
         }) => {
             let parties = match run.contracts.get(&contract_id) {
-                Some(parties) => parties.clone(),
-                None => {
+                Some(Some(parties)) => parties.clone(),
+                Some(None) | None => {
                     let contract = contract_of(store, &contract_id).await?;
                     Parties {
                         client_id: contract.client_id,
