@@ -12,6 +12,7 @@ mod conflicts;
 mod decisions;
 mod durability;
 mod errors;
+mod events;
 mod hostile;
 mod journey;
 mod policies;

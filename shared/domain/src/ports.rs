@@ -6,8 +6,9 @@
 use crate::error::DomainError;
 use crate::evaluation::DisputedCredential;
 use crate::model::{
-    Appeal, AuditEntry, Complaint, ComplaintStatus, Contract, Feedback, Notice, PolicyChange,
-    PolicySelection, PolicyVersion, PublishedPolicy, Sanction, ShadowRecord, Standing,
+    Appeal, AuditEntry, Complaint, ComplaintStatus, Contract, Event, Feedback, Notice,
+    PolicyChange, PolicySelection, PolicyVersion, PublishedPolicy, Sanction, ShadowRecord,
+    Standing,
 };
 use crate::paging::{Page, PageRequest};
 use crate::record::ContractEvidence;
@@ -242,13 +243,14 @@ pub trait StandingStore: Send + Sync {
     ) -> impl Future<Output = StoreResult<EvidenceMark>> + Send;
 
     /// Writes the standing at `expected` version (`None`: first evaluation) with its audit
-    /// entries and notices, all or nothing; refused with `Conflict` when the version moved.
-    /// Audit entries and notices are keyed by what they record, so a replay writes nothing new.
+    /// entries, notices and events (the outbox), all or nothing; refused with `Conflict` when
+    /// the version moved. Each is keyed by what it records, so a replay writes nothing new.
     fn save_standing(
         &self,
         snapshot: &StandingSnapshot,
         audit: &[AuditEntry],
         notices: &[Notice],
+        events: &[Event],
         expected: Option<u64>,
     ) -> impl Future<Output = StoreResult<()>> + Send;
 

@@ -25,8 +25,8 @@ use chrono::{DateTime, Utc};
 use lambda_http::{Body, Request, Response};
 use serde_json::json;
 use standing_domain::model::{
-    Appeal, AuditEntry, Complaint, ComplaintStatus, Contract, Feedback, Notice, PolicyChange,
-    PolicySelection, PolicyVersion, PublishedPolicy, ShadowRecord,
+    Appeal, AuditEntry, Complaint, ComplaintStatus, Contract, Event, Feedback, Notice,
+    PolicyChange, PolicySelection, PolicyVersion, PublishedPolicy, ShadowRecord,
 };
 use standing_domain::paging::{Page, PageRequest};
 use standing_domain::ports::{
@@ -140,6 +140,7 @@ impl StandingStore for NoStore {
         _: &StandingSnapshot,
         _: &[AuditEntry],
         _: &[Notice],
+        _: &[Event],
         _: Option<u64>,
     ) -> StoreResult<()> {
         unreachable()

@@ -13,6 +13,7 @@ standing — the whole of Standing on one machine
 USAGE:
     standing serve [--addr IP:PORT] [--data DIR] [--dynamodb-endpoint URL] [--table NAME]
                    [--policy FILE] [--dev-clock] [--max-connections N] [--rollout-page N]
+                   [--webhook URL]
     standing token --sub USER_ID --role ROLE [--role ROLE ...] [--ttl-secs N]
     standing import FILE|- [--data DIR | --dynamodb-endpoint URL --table NAME]
     standing generate --freelancers N [--days D] [--seed S]
@@ -33,6 +34,9 @@ serve:
                               once (default 256)
     --rollout-page N          standings a policy rollout re-evaluates between checkpoints
                               (1 to 200, default 100)
+    --webhook URL             post every event (standing changes, sanctions, notices, appeal
+                              decisions) to this http:// URL, signed per Standard Webhooks with
+                              STANDING_WEBHOOK_SECRET (whsec_ and base64), retried until accepted
 
 import FILE|- [--data DIR | --dynamodb-endpoint URL --table NAME] [--policy FILE]
     Writes a marketplace's history (JSON Lines, one fact a line; see the README) through the
@@ -93,6 +97,8 @@ pub struct ServeOptions {
     /// Connections served at once; a connection beyond them is closed as soon as it is accepted.
     pub max_connections: usize,
     pub rollout_page: usize,
+    /// Where events are posted, when anywhere.
+    pub webhook: Option<crate::webhook::Target>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -140,6 +146,7 @@ fn serve(parser: &mut lexopt::Parser) -> Result<ServeOptions, String> {
         dev_clock: false,
         max_connections: DEFAULT_MAX_CONNECTIONS,
         rollout_page: DEFAULT_ROLLOUT_PAGE,
+        webhook: None,
     };
     while let Some(arg) = parser.next().map_err(message)? {
         match arg {
@@ -191,6 +198,10 @@ fn serve(parser: &mut lexopt::Parser) -> Result<ServeOptions, String> {
                     .ok_or_else(|| {
                         format!("--rollout-page must be a number from 1 to 200 (got `{text}`)")
                     })?;
+            }
+            Long("webhook") => {
+                let url = text(parser, "--webhook")?;
+                options.webhook = Some(crate::webhook::Target::parse(&url)?);
             }
             Long("help") | Short('h') => return Err("see `standing help`".to_owned()),
             other => return Err(format!("serve does not take {}", other.unexpected())),

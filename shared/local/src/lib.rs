@@ -17,4 +17,5 @@ pub mod serve;
 pub mod server;
 pub mod state;
 pub mod token;
+pub mod webhook;
 pub mod wiring;

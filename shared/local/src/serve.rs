@@ -23,6 +23,7 @@ use crate::pump::{Delivery, EmbeddedPump};
 use crate::schedule::{Cadence, Schedule, poll_rollouts};
 use crate::server::{self, App, say};
 use crate::state;
+use crate::webhook::{self, Webhook};
 use crate::wiring::{self, Deps};
 use standing_domain::usecases::policies;
 
@@ -74,7 +75,15 @@ pub async fn run(options: ServeOptions) -> Result<(), String> {
         }
     };
     let region = EmbeddedOptions::default().region;
+    // Checked before anything starts: a webhook without its secret is a start-up error.
+    let webhook_secret = match &options.webhook {
+        Some(_) => Some(webhook::Secret::from_env()?),
+        None => None,
+    };
     let (store, source, store_line) = open_store(&options, &region).await?;
+    // The served stack indexes its events as pending until a webhook delivers them, so that a
+    // webhook configured at a later start delivers what was written before it.
+    let store = store.with_pending_outbox();
     let listener = TcpListener::bind(options.addr)
         .await
         .map_err(|e| format!("cannot listen on {}: {e}", options.addr))?;
@@ -88,6 +97,7 @@ pub async fn run(options: ServeOptions) -> Result<(), String> {
         .await
         .map_err(|e| format!("cannot read or seed the policy versions: {e}"))?
         .value;
+    let outbox = store.clone();
     let functions = wiring::functions(Deps {
         store,
         clock: Arc::clone(&clock),
@@ -129,6 +139,13 @@ pub async fn run(options: ServeOptions) -> Result<(), String> {
         http_stopped,
     ));
     let pump = spawn_pump(source, &functions, &data, background_stopped.clone());
+    // Stopped with the rest of the background; what it has not delivered waits in the store.
+    let webhook = match (&options.webhook, webhook_secret) {
+        (Some(target), Some(secret)) => Some(tokio::spawn(
+            Webhook::new(outbox, target.clone(), secret).run(background_stopped.clone()),
+        )),
+        _ => None,
+    };
     let scheduler = tokio::spawn(Arc::clone(&schedule).run(background_stopped.clone()));
     let hourly_scheduler = tokio::spawn(hourly.run(background_stopped.clone()));
     let rollouts = tokio::spawn(poll_rollouts(
@@ -155,6 +172,13 @@ pub async fn run(options: ServeOptions) -> Result<(), String> {
         say(&format!(
             "standing: policy: the table's live version is {} and wins; a configured policy only seeds a table that has none (GET /policies, PUT /policies/{{version}}, POST /policies/{{version}}/activate)",
             selection.live.version
+        ));
+    }
+    if let Some(target) = &options.webhook {
+        say(&format!(
+            "standing: webhook: every event is posted to {}, signed with {} (Standard Webhooks)",
+            target.url(),
+            webhook::SECRET_VARIABLE
         ));
     }
     if options.dev_clock {
@@ -202,6 +226,11 @@ pub async fn run(options: ServeOptions) -> Result<(), String> {
     let background = async {
         if let Err(e) = pump.await {
             tracing::error!(error = %e, "the stream pump ended abnormally");
+        }
+        if let Some(task) = webhook
+            && let Err(e) = task.await
+        {
+            tracing::error!(error = %e, "the webhook ended abnormally");
         }
         for (name, task) in [
             ("daily", scheduler),

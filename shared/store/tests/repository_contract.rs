@@ -1225,7 +1225,7 @@ async fn items_written_today() -> std::collections::BTreeMap<String, Item> {
 fn decode_and_encode(entity: &str, item: Item) -> Result<Item, String> {
     use standing_store::{
         AppealItem, AuditItem, ComplaintItem, ContractItem, Due, Envelope, FeedbackItem, Guard,
-        NoticeItem, PolicyChangeItem, PolicyItem, Reference, SelectionItem, ShadowItem,
+        NoticeItem, OutboxItem, PolicyChangeItem, PolicyItem, Reference, SelectionItem, ShadowItem,
         StandingItem, Stored, from_item,
     };
     /// Through the domain: item → domain value → item.
@@ -1260,6 +1260,8 @@ fn decode_and_encode(entity: &str, item: Item) -> Result<Item, String> {
         "due" => again::<Due>(item),
         "guard" => again::<Guard>(item),
         "ref" => again::<Reference>(item),
+        // An event as it leaves: its body is the outbound contract, not a domain value.
+        "outbox" => again::<OutboxItem>(item),
         other => Err(format!("no decoder for entity type {other}")),
     }
 }

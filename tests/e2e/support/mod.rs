@@ -9,6 +9,7 @@ mod http;
 mod poll;
 mod process;
 mod raw;
+pub mod receiver;
 mod stack;
 
 pub use callers::{Caller, token_with};

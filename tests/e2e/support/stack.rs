@@ -123,6 +123,16 @@ impl Stack {
 
     /// Starts the stack with `extra` arguments to `standing serve` (`--rollout-page 2`).
     pub fn start_with(store: &Store, clock: Clock, extra: &[&str]) -> Stack {
+        Stack::start_with_env(store, clock, extra, &[])
+    }
+
+    /// [`Stack::start_with`], with `env` set for the process (a webhook's secret).
+    pub fn start_with_env(
+        store: &Store,
+        clock: Clock,
+        extra: &[&str],
+        env: &[(&str, &str)],
+    ) -> Stack {
         let stderr = store.next_log();
         let mut command = Command::new(binary());
         command
@@ -134,6 +144,7 @@ impl Stack {
         }
         let mut child = command
             .env("STANDING_JWT_SECRET", SECRET)
+            .envs(env.iter().copied())
             .env_remove("RUST_LOG")
             .stdin(Stdio::null())
             .stdout(Stdio::piped())

@@ -4,6 +4,7 @@ mod appeal;
 mod audit;
 mod complaint;
 mod contract;
+pub mod event;
 mod feedback;
 mod policy;
 mod sanction;
@@ -12,6 +13,7 @@ pub use appeal::{Appeal, AppealDecision, SanctionSnapshot};
 pub use audit::{AuditEntry, Notice, NoticeKind};
 pub use complaint::{Complaint, ComplaintDecision, ComplaintStatus};
 pub use contract::Contract;
+pub use event::{DecidedAppeal, Event, EventKind};
 pub use feedback::{
     ChangeState, Consent, Feedback, FeedbackReport, PrivatePart, PublicPart, PublicVersion,
     ReportDecision, Response,

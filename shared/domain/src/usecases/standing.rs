@@ -3,7 +3,7 @@
 use crate::calendar::sub_months;
 use crate::error::DomainError;
 use crate::evaluation::{self, DisputedCredential, Evaluation};
-use crate::model::{AuditEntry, Sanction, Standing};
+use crate::model::{AuditEntry, Sanction, Standing, event};
 use crate::paging::{Page, PageRequest};
 use crate::ports::{
     AppealStore, Clock, ComplaintStore, EvidenceMark, PolicyStore, StandingSnapshot, StandingStore,
@@ -110,12 +110,16 @@ pub async fn reevaluate_since<S: StandingStore + ComplaintStore + AppealStore>(
         if unchanged {
             return Ok(evaluation);
         }
+        let notices = evaluation.notices();
+        let expected = stored.as_ref().map(|s| s.version);
+        let events = event::of_evaluation(&evaluation, &previous, &notices, expected);
         let result = store
             .save_standing(
                 &next,
                 &evaluation.audit_entries(),
-                &evaluation.notices(),
-                stored.map(|s| s.version),
+                &notices,
+                &events,
+                expected,
             )
             .await;
         match result {

@@ -39,6 +39,7 @@ impl StoreOptions {
             dev_clock: false,
             max_connections: crate::cli::DEFAULT_MAX_CONNECTIONS,
             rollout_page: crate::cli::DEFAULT_ROLLOUT_PAGE,
+            webhook: None,
         })
     }
 }

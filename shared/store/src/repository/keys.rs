@@ -117,6 +117,17 @@ pub fn due_until(until: DateTime<Utc>) -> String {
     format!("{}~", stamp(until))
 }
 
+/// One event of the outbox, by its id.
+pub fn outbox_sk(event_id: &str) -> String {
+    format!("OUTBOX#{event_id}")
+}
+/// Events no webhook has delivered yet, oldest first (the local stack's webhook reads them; in
+/// AWS the Pipe publishes from the stream and nothing reads this index).
+pub const OUTBOX_PENDING_GSI2PK: &str = "OUTBOX#pending";
+pub fn outbox_pending_gsi2sk(at: DateTime<Utc>, event_id: &str) -> String {
+    format!("{}#{event_id}", stamp(at))
+}
+
 /// The policy lab's partition: every published version, the selection, the activations.
 pub const POLICIES_PK: &str = "POLICIES";
 pub fn policy_sk(version: &str) -> String {
@@ -177,6 +188,8 @@ pub mod entity {
     pub const POLICY_SELECTION: &str = "policy_selection";
     pub const POLICY_CHANGE: &str = "policy_change";
     pub const SHADOW: &str = "shadow";
+    /// An event on its way out (the Pipe's filter passes only these).
+    pub const OUTBOX: &str = "outbox";
     /// Items whose stream records trigger a re-evaluation of `freelancer_id`: the one list (the
     /// stream handler, the local pump and the template's filter, by its drift test, use it). A
     /// report lives inside its feedback item, so it has no type of its own.

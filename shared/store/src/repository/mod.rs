@@ -3,6 +3,8 @@
 
 mod items;
 pub mod keys;
+mod outbox;
+pub use outbox::PendingEvent;
 mod policies;
 mod transaction;
 
@@ -13,7 +15,8 @@ use chrono::{DateTime, Utc};
 use serde::de::DeserializeOwned;
 use serde_dynamo::Item;
 use standing_domain::model::{
-    Appeal, AuditEntry, Complaint, ComplaintStatus, Contract, Feedback, Notice, RuleId,
+    Appeal, AuditEntry, Complaint, ComplaintStatus, Contract, Event, Feedback, Notice, RuleId,
+    event,
 };
 use standing_domain::paging::{Page, PageRequest};
 use standing_domain::ports::{
@@ -30,9 +33,9 @@ use crate::engine::{Engine, Key, Query, SortKeyCondition, TransactOp};
 use crate::error::StoreError;
 use crate::table::Index;
 pub use items::{
-    AppealItem, AuditItem, ComplaintItem, ContractItem, Due, Envelope, FeedbackItem, Guard,
-    NoticeItem, PolicyChangeItem, PolicyItem, Reference, SelectionItem, ShadowItem, StandingItem,
-    Stored, from_item,
+    AppealItem, AuditItem, ComplaintItem, ContractItem, Due, EVENT_SCHEMA, Envelope, FeedbackItem,
+    Guard, NoticeItem, OutboxItem, PolicyChangeItem, PolicyItem, Reference, SelectionItem,
+    ShadowItem, StandingItem, Stored, from_item,
 };
 use keys::entity;
 use transaction::{Refusal, Tx};
@@ -41,6 +44,9 @@ use transaction::{Refusal, Tx};
 #[derive(Clone)]
 pub struct Repository {
     engine: Arc<dyn Engine>,
+    /// Whether events are written into the pending-events index a webhook reads (the local
+    /// stack's); in AWS the Pipe publishes them from the stream and no index is kept.
+    pending_outbox: bool,
 }
 
 impl std::fmt::Debug for Repository {
@@ -139,7 +145,16 @@ fn decode<T: Stored>(item: Item) -> StoreResult<Versioned<T::Domain>> {
 
 impl Repository {
     pub fn new(engine: Arc<dyn Engine>) -> Self {
-        Self { engine }
+        Self {
+            engine,
+            pending_outbox: false,
+        }
+    }
+
+    /// Events are also indexed as pending until a webhook marks them delivered.
+    pub fn with_pending_outbox(mut self) -> Self {
+        self.pending_outbox = true;
+        self
     }
 
     pub fn engine(&self) -> &Arc<dyn Engine> {
@@ -814,6 +829,11 @@ impl AppealStore for Repository {
                 Refusal::Unconditional,
             );
         }
+        // The decision's event: an appeal is decided once, at the write that moves it from
+        // pending (the version condition above), so it is written exactly then.
+        if let Some(decided) = event::of_appeal_decision(appeal) {
+            tx.push(self.outbox_put(&decided)?, Refusal::Stale("appeal"));
+        }
         self.commit(tx).await
     }
 
@@ -893,6 +913,7 @@ impl StandingStore for Repository {
         snapshot: &StandingSnapshot,
         audit: &[AuditEntry],
         notices: &[Notice],
+        events: &[Event],
         expected: Option<u64>,
     ) -> StoreResult<()> {
         let freelancer = &snapshot.freelancer_id;
@@ -946,6 +967,9 @@ impl StandingStore for Repository {
             .to_item()
             .map_err(unavailable)?;
             tx.push(put(item, Condition::None), Refusal::Unconditional);
+        }
+        for event in events {
+            tx.push(self.outbox_put(event)?, stale());
         }
         // A due item per reinstatement window, written once: the sweep marks it notified.
         let windows: Vec<(&SanctionId, DateTime<Utc>)> = snapshot
@@ -1195,6 +1219,10 @@ impl SweepStore for Repository {
         )
         .push(
             put(notice_item, Condition::None),
+            Refusal::Stale("reinstatement notice"),
+        )
+        .push(
+            self.outbox_put(&event::of_notice(notice))?,
             Refusal::Stale("reinstatement notice"),
         );
         self.commit(tx).await

@@ -9,6 +9,7 @@ mod audit;
 mod complaint;
 mod contract;
 mod feedback;
+mod outbox;
 mod policy;
 mod standing;
 
@@ -23,6 +24,7 @@ pub use audit::{AuditItem, NoticeItem};
 pub use complaint::ComplaintItem;
 pub use contract::ContractItem;
 pub use feedback::FeedbackItem;
+pub use outbox::{EVENT_SCHEMA, OutboxItem};
 pub use policy::{PolicyChangeItem, PolicyItem, SelectionItem, ShadowItem};
 pub use standing::StandingItem;
 

@@ -1,0 +1,175 @@
+//! Events: what leaves the system when a decision is made (api.md, "outbound"). Every change of
+//! standing, every sanction imposed, amended or lifted, every notice and every appeal decision
+//! is one event, written in the same transaction as the change it describes. Its id is a pure
+//! function of that change, so a replay of the same write produces the same ids.
+
+use crate::evaluation::{Evaluation, LiftReason, SanctionChange};
+use crate::model::{Appeal, AppealDecision, Notice, NoticeKind, Sanction, Standing};
+use crate::{AppealId, AppealKind, SanctionId, UserId};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+crate::values::vocabulary!(
+    /// What an event says happened.
+    EventKind {
+        StandingChanged => "standing.changed",
+        SanctionImposed => "sanction.imposed",
+        /// The same sanction with a changed term: its reinstatement date moved (a denial), its
+        /// statement or appeal dates changed.
+        SanctionAmended => "sanction.amended",
+        SanctionLifted => "sanction.lifted",
+        AppealDecided => "appeal.decided",
+        NoticeSent => "notice.sent",
+    }
+);
+
+/// The appeal an `appeal.decided` event reports.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DecidedAppeal {
+    pub appeal_id: AppealId,
+    pub sanction_id: SanctionId,
+    pub kind: AppealKind,
+    pub decision: AppealDecision,
+}
+
+/// One event. Only the parts its kind carries are set.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Event {
+    /// Stable: the same change always yields the same id (a receiver de-duplicates by it).
+    pub event_id: String,
+    pub kind: EventKind,
+    pub freelancer_id: UserId,
+    pub at: DateTime<Utc>,
+    /// `standing.changed`: before and after.
+    pub standing: Option<(Standing, Standing)>,
+    /// The sanction imposed, amended or lifted, with its statement of reasons.
+    pub sanction: Option<Sanction>,
+    /// `sanction.lifted`: why.
+    pub lift_reason: Option<LiftReason>,
+    /// `notice.sent`: what the freelancer is told and why.
+    pub notice: Option<(NoticeKind, String)>,
+    pub appeal: Option<DecidedAppeal>,
+}
+
+impl Event {
+    fn new(event_id: String, kind: EventKind, freelancer_id: &UserId, at: DateTime<Utc>) -> Self {
+        Self {
+            event_id,
+            kind,
+            freelancer_id: freelancer_id.clone(),
+            at,
+            standing: None,
+            sanction: None,
+            lift_reason: None,
+            notice: None,
+            appeal: None,
+        }
+    }
+}
+
+/// The events of one evaluation's write: the write replaces the standing stored at `expected`
+/// (`None`: the first), so `expected` and the position in the list make each id unique and
+/// stable (only one write from a given version can succeed). `before` is the sanctions the
+/// stored standing held, to tell an amended sanction from an unchanged one.
+pub fn of_evaluation(
+    evaluation: &Evaluation,
+    before: &[Sanction],
+    notices: &[Notice],
+    expected: Option<u64>,
+) -> Vec<Event> {
+    let freelancer = &evaluation.freelancer_id;
+    let at = evaluation.evaluated_at;
+    let mut events = Vec::new();
+    let mut push = |kind: EventKind, fill: &dyn Fn(&mut Event)| {
+        let id = format!(
+            "{freelancer}:standing@{}:{:03}",
+            expected.unwrap_or(0),
+            events.len()
+        );
+        let mut event = Event::new(id, kind, freelancer, at);
+        fill(&mut event);
+        events.push(event);
+    };
+    if evaluation.previous_standing != evaluation.standing {
+        push(EventKind::StandingChanged, &|e| {
+            e.standing = Some((evaluation.previous_standing, evaluation.standing));
+        });
+    }
+    for change in &evaluation.changes {
+        match change {
+            SanctionChange::Imposed(s) => push(EventKind::SanctionImposed, &|e| {
+                e.sanction = Some(s.clone());
+            }),
+            SanctionChange::Lifted {
+                sanction, reason, ..
+            } => push(EventKind::SanctionLifted, &|e| {
+                e.sanction = Some(sanction.clone());
+                e.lift_reason = Some(*reason);
+            }),
+        }
+    }
+    for now in &evaluation.sanctions {
+        let amended = before
+            .iter()
+            .any(|was| was.sanction_id == now.sanction_id && was != now);
+        if amended {
+            push(EventKind::SanctionAmended, &|e| {
+                e.sanction = Some(now.clone())
+            });
+        }
+    }
+    for notice in notices {
+        push(EventKind::NoticeSent, &|e| {
+            e.notice = Some((notice.kind, notice.message.clone()));
+            e.sanction = evaluation
+                .changes
+                .iter()
+                .map(|c| match c {
+                    SanctionChange::Imposed(s) => s,
+                    SanctionChange::Lifted { sanction, .. } => sanction,
+                })
+                .find(|s| s.sanction_id.as_str() == notice.subject)
+                .cloned();
+        });
+    }
+    events
+}
+
+/// The event of a notice written on its own (the daily check's reinstatement notice): keyed by
+/// the notice, which is itself sent once.
+pub fn of_notice(notice: &Notice) -> Event {
+    let mut event = Event::new(
+        format!(
+            "{}:notice:{}:{}",
+            notice.freelancer_id,
+            notice.kind.as_str(),
+            notice.subject
+        ),
+        EventKind::NoticeSent,
+        &notice.freelancer_id,
+        notice.at,
+    );
+    event.notice = Some((notice.kind, notice.message.clone()));
+    event
+}
+
+/// The event of an appeal's decision, or `None` while it is pending. An appeal is decided once.
+pub fn of_appeal_decision(appeal: &Appeal) -> Option<Event> {
+    let decision = appeal.decision.as_ref()?;
+    let mut event = Event::new(
+        format!(
+            "{}:appeal:{}:decided",
+            appeal.freelancer_id, appeal.appeal_id
+        ),
+        EventKind::AppealDecided,
+        &appeal.freelancer_id,
+        decision.decided_at,
+    );
+    event.appeal = Some(DecidedAppeal {
+        appeal_id: appeal.appeal_id.clone(),
+        sanction_id: appeal.sanction.sanction_id.clone(),
+        kind: appeal.kind,
+        decision: decision.clone(),
+    });
+    Some(event)
+}

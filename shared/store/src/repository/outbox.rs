@@ -1,0 +1,98 @@
+//! The outbox: events written with the change they describe, and, for the local stack's webhook,
+//! the events not yet delivered and the mark that one was.
+
+use chrono::{DateTime, Utc};
+use standing_domain::model::Event;
+use standing_domain::ports::StoreResult;
+
+use super::items::{Envelope, OutboxItem, from_item};
+use super::{Repository, keys, put, unavailable};
+use crate::Condition;
+use crate::engine::{Query, TransactOp};
+use crate::table::Index;
+use keys::entity;
+
+/// An event a webhook has not delivered yet.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PendingEvent {
+    pub event_id: String,
+    pub event_type: String,
+    pub freelancer_id: String,
+    pub occurred_at: DateTime<Utc>,
+    /// The JSON posted, byte for byte what was stored (the signature covers these bytes).
+    pub body: String,
+    envelope: Envelope<OutboxItem>,
+}
+
+impl Repository {
+    /// The write of one event: refused if an event with its id exists, so a replay of the
+    /// change it belongs to can never publish it twice.
+    pub(super) fn outbox_put(&self, event: &Event) -> StoreResult<TransactOp> {
+        let data = OutboxItem::from_domain(event)
+            .map_err(|e| standing_domain::DomainError::Internal(e.to_string()))?;
+        let mut envelope = Envelope::new(
+            keys::freelancer_pk(&event.freelancer_id),
+            keys::outbox_sk(&event.event_id),
+            entity::OUTBOX,
+            1,
+            data,
+        )
+        .for_freelancer(&event.freelancer_id);
+        if self.pending_outbox {
+            envelope = envelope.gsi2(
+                keys::OUTBOX_PENDING_GSI2PK.to_owned(),
+                keys::outbox_pending_gsi2sk(event.at, &event.event_id),
+            );
+        }
+        Ok(put(
+            envelope.to_item().map_err(unavailable)?,
+            Condition::NotExists,
+        ))
+    }
+
+    /// At most `limit` undelivered events, oldest first.
+    pub async fn pending_events(&self, limit: u32) -> StoreResult<Vec<PendingEvent>> {
+        let page = self
+            .engine
+            .query(Query::new(Index::Gsi2, keys::OUTBOX_PENDING_GSI2PK).limit(limit))
+            .await
+            .map_err(unavailable)?;
+        page.items
+            .into_iter()
+            .map(|item| {
+                let envelope = from_item::<OutboxItem>(item).map_err(unavailable)?;
+                Ok(PendingEvent {
+                    event_id: envelope.data.event_id.clone(),
+                    event_type: envelope.data.event_type.clone(),
+                    freelancer_id: envelope.data.freelancer_id.clone(),
+                    occurred_at: envelope.data.occurred_at,
+                    body: envelope.data.body.clone(),
+                    envelope,
+                })
+            })
+            .collect()
+    }
+
+    /// Takes the event out of the pending index, recording when it was delivered. Done once:
+    /// a second mark of the same event is refused by its version and succeeds as a no-op.
+    pub async fn mark_event_delivered(
+        &self,
+        event: &PendingEvent,
+        at: DateTime<Utc>,
+    ) -> StoreResult<()> {
+        let mut envelope = event.envelope.clone();
+        envelope.gsi2pk = None;
+        envelope.gsi2sk = None;
+        envelope.version += 1;
+        envelope.data.delivered_at = Some(at);
+        let item = envelope.to_item().map_err(unavailable)?;
+        match self
+            .engine
+            .put(item, Condition::VersionEquals(event.envelope.version))
+            .await
+        {
+            Ok(_) | Err(crate::StoreError::ConditionFailed { .. }) => Ok(()),
+            Err(e) => Err(unavailable(e)),
+        }
+    }
+}
