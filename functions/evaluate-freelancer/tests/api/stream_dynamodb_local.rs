@@ -122,7 +122,7 @@ async fn on_dynamodb_local_three_negative_feedbacks_streamed_to_the_evaluator_bl
     assert!(
         entity_types(&own)
             .iter()
-            .all(|t| ["standing", "audit", "notice", "due"].contains(&t.as_str())),
+            .all(|t| ["standing", "audit", "notice", "outbox", "due"].contains(&t.as_str())),
         "{:?}",
         entity_types(&own)
     );
