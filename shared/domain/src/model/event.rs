@@ -173,3 +173,95 @@ pub fn of_appeal_decision(appeal: &Appeal) -> Option<Event> {
     });
     Some(event)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::evaluation::evaluate;
+    use crate::fixtures::*;
+    use crate::record::{ContractEvidence, FreelancerRecord};
+    use crate::{AppealKind, AppealOutcome};
+
+    fn negatives() -> Vec<ContractEvidence> {
+        vec![
+            negative_contract("c1", "cl1", day(10)),
+            negative_contract("c2", "cl2", day(20)),
+            negative_contract("c3", "cl3", day(30)),
+        ]
+    }
+
+    fn judged(previous: Vec<Sanction>, now: chrono::DateTime<Utc>) -> Evaluation {
+        let record = FreelancerRecord::new(user("fl1"), negatives(), vec![], vec![], previous);
+        evaluate(&record, &policy(), now)
+    }
+
+    fn kinds(events: &[Event]) -> Vec<EventKind> {
+        events.iter().map(|e| e.kind).collect()
+    }
+
+    #[test]
+    fn a_block_is_a_standing_change_an_imposition_and_its_notice_keyed_by_the_version_replaced() {
+        let e = judged(vec![], day(50));
+        let events = of_evaluation(&e, &[], &e.notices(), Some(3));
+        assert_eq!(
+            kinds(&events),
+            [
+                EventKind::StandingChanged,
+                EventKind::SanctionImposed,
+                EventKind::NoticeSent
+            ]
+        );
+        assert_eq!(
+            events[0].standing,
+            Some((Standing::Good, Standing::BlockedNewWork))
+        );
+        // The imposition and the notice both carry the sanction with its statement of reasons.
+        assert_eq!(events[1].sanction.as_ref(), e.sanctions.first());
+        assert_eq!(events[2].sanction.as_ref(), e.sanctions.first());
+        let ids: Vec<&str> = events.iter().map(|e| e.event_id.as_str()).collect();
+        assert_eq!(
+            ids,
+            [
+                "fl1:standing@3:000",
+                "fl1:standing@3:001",
+                "fl1:standing@3:002"
+            ]
+        );
+        // The same change yields the same events: a replay writes the same ids.
+        assert_eq!(of_evaluation(&e, &[], &e.notices(), Some(3)), events);
+    }
+
+    #[test]
+    fn an_unchanged_sanction_is_no_event_and_a_changed_term_is_an_amendment() {
+        let first = judged(vec![], day(50));
+        let again = judged(first.sanctions.clone(), day(55));
+        assert!(of_evaluation(&again, &first.sanctions, &again.notices(), Some(4)).is_empty());
+        let mut before = first.sanctions.clone();
+        before[0].appeal.reinstatement_opens_at = Some(day(400));
+        let amended = of_evaluation(&again, &before, &[], Some(4));
+        assert_eq!(kinds(&amended), [EventKind::SanctionAmended]);
+        assert_eq!(amended[0].sanction.as_ref(), again.sanctions.first());
+    }
+
+    #[test]
+    fn an_appeal_is_an_event_once_decided_and_keyed_by_its_id() {
+        let block = block_sanction("sn_1", day(10));
+        let pending = pending_appeal("ap1", &block, AppealKind::Reinstatement, day(200));
+        assert_eq!(of_appeal_decision(&pending), None);
+        let denied = decided_appeal(
+            "ap1",
+            &block,
+            AppealKind::Reinstatement,
+            AppealOutcome::Denied,
+            day(210),
+        );
+        let event = of_appeal_decision(&denied).unwrap();
+        assert_eq!(event.kind, EventKind::AppealDecided);
+        assert_eq!(event.event_id, "fl1:appeal:ap1:decided");
+        assert_eq!(event.at, day(210));
+        assert_eq!(
+            event.appeal.map(|a| a.decision.outcome),
+            Some(AppealOutcome::Denied)
+        );
+    }
+}
