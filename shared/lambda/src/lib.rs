@@ -15,6 +15,7 @@ pub mod router;
 pub mod stream;
 #[cfg(any(test, feature = "testing"))]
 pub mod testing;
+pub mod transparency;
 
 pub use aws::repository_on_dynamodb;
 pub use claims::actor;
