@@ -34,7 +34,8 @@ pub struct Statement {
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub decision_visibility: Vec<&'static str>,
     pub decision_provision: &'static str,
-    /// Open-ended: it lasts until lifted (reinstatement is not automatic).
+    /// Open-ended: it lasts until lifted (reinstatement is not automatic), so it is left out.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub end_date_service_restriction: Option<String>,
     pub account_type: &'static str,
     pub decision_ground: &'static str,
@@ -45,6 +46,7 @@ pub struct Statement {
     pub category_specification: Vec<&'static str>,
     pub category_specification_other: &'static str,
     pub content_type: Vec<&'static str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub content_type_other: Option<&'static str>,
     pub content_date: String,
     pub application_date: String,
@@ -96,8 +98,14 @@ pub fn statement_of(sanction: &Sanction) -> Option<Statement> {
             vec!["CONTENT_TYPE_TEXT"],
             None,
             format!(
-                "Complaints from {} clients that the freelancer's profile misrepresents their professional background were found substantiated by a reviewer against the terms; the sanction restricts new work as stated.",
-                sanction.evidence.complaint_ids.len()
+                "Complaints from {} clients that the freelancer's profile misrepresents their professional background were found substantiated by a reviewer against the terms; {}",
+                sanction.evidence.complaint_ids.len(),
+                match sanction.kind {
+                    Standing::Restricted => {
+                        "the freelancer may send no new proposals and the profile flags the disputed credentials."
+                    }
+                    _ => "the freelancer may take on no new work; running contracts go on.",
+                }
             ),
         ),
     };
