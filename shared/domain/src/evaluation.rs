@@ -663,14 +663,6 @@ mod tests {
     use crate::record::ContractEvidence;
     use crate::{AppealOutcome, ComplaintOutcome};
 
-    fn three_negatives() -> Vec<ContractEvidence> {
-        vec![
-            negative_contract("c1", "cl1", day(10)),
-            negative_contract("c2", "cl2", day(20)),
-            negative_contract("c3", "cl3", day(30)),
-        ]
-    }
-
     fn with(
         contracts: Vec<ContractEvidence>,
         complaints: Vec<Complaint>,

@@ -134,6 +134,16 @@ pub fn negative_contract(id: &str, client: &str, ended: DateTime<Utc>) -> Contra
     }
 }
 
+/// Negatives from three distinct clients on contracts that ended on days 10, 20 and 30: enough
+/// for the rule book's quality block once all three are revealed.
+pub fn three_negatives() -> Vec<ContractEvidence> {
+    vec![
+        negative_contract("c1", "cl1", day(10)),
+        negative_contract("c2", "cl2", day(20)),
+        negative_contract("c3", "cl3", day(30)),
+    ]
+}
+
 /// A contract that ended at `ended` (charged 100.00) with positive client feedback a day later.
 pub fn positive_contract(id: &str, client: &str, ended: DateTime<Utc>) -> ContractEvidence {
     ContractEvidence {

@@ -179,19 +179,12 @@ mod tests {
     use super::*;
     use crate::evaluation::evaluate;
     use crate::fixtures::*;
-    use crate::record::{ContractEvidence, FreelancerRecord};
+    use crate::record::FreelancerRecord;
     use crate::{AppealKind, AppealOutcome};
 
-    fn negatives() -> Vec<ContractEvidence> {
-        vec![
-            negative_contract("c1", "cl1", day(10)),
-            negative_contract("c2", "cl2", day(20)),
-            negative_contract("c3", "cl3", day(30)),
-        ]
-    }
-
     fn judged(previous: Vec<Sanction>, now: chrono::DateTime<Utc>) -> Evaluation {
-        let record = FreelancerRecord::new(user("fl1"), negatives(), vec![], vec![], previous);
+        let record =
+            FreelancerRecord::new(user("fl1"), three_negatives(), vec![], vec![], previous);
         evaluate(&record, &policy(), now)
     }
 
