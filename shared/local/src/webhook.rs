@@ -198,13 +198,13 @@ impl Webhook {
     async fn deliver_in_order(&self, events: &[PendingEvent]) -> Result<(), Failed> {
         for event in events {
             self.post(event).await.map_err(|reason| Failed {
-                event_id: event.event_id.clone(),
+                event_id: event.event_id().to_owned(),
                 reason,
             })?;
-            tracing::info!(event_id = %event.event_id, event_type = %event.event_type, "webhook delivered");
+            tracing::info!(event_id = %event.event_id(), event_type = %event.event_type(), "webhook delivered");
             if let Err(e) = self.store.mark_event_delivered(event, Utc::now()).await {
                 // Delivered, not marked: it goes again (same id) and the receiver drops it.
-                tracing::warn!(event_id = %event.event_id, error = %e, "a delivered event could not be marked; it will be sent again");
+                tracing::warn!(event_id = %event.event_id(), error = %e, "a delivered event could not be marked; it will be sent again");
             }
         }
         Ok(())
@@ -212,15 +212,15 @@ impl Webhook {
 
     async fn post(&self, event: &PendingEvent) -> Result<(), String> {
         let timestamp = Utc::now().timestamp();
-        let signature = self.secret.sign(&event.event_id, timestamp, &event.body);
+        let signature = self.secret.sign(event.event_id(), timestamp, event.body());
         let request = Request::post(self.target.path.as_str())
             .header("host", self.target.authority.as_str())
             .header("content-type", "application/json")
             .header("user-agent", "standing-local")
-            .header("webhook-id", event.event_id.as_str())
+            .header("webhook-id", event.event_id())
             .header("webhook-timestamp", timestamp.to_string())
             .header("webhook-signature", signature)
-            .body(Full::new(Bytes::from(event.body.clone())))
+            .body(Full::new(Bytes::from(event.body().to_owned())))
             .map_err(|e| format!("the request cannot be built: {e}"))?;
         let exchange = async {
             let stream = TcpStream::connect(self.target.authority.as_str())

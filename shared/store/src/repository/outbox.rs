@@ -12,16 +12,23 @@ use crate::engine::{Query, TransactOp};
 use crate::table::Index;
 use keys::entity;
 
-/// An event a webhook has not delivered yet.
+/// An event a webhook has not delivered yet: the stored item, which its delivery mark rewrites.
 #[derive(Debug, Clone, PartialEq)]
-pub struct PendingEvent {
-    pub event_id: String,
-    pub event_type: String,
-    pub freelancer_id: String,
-    pub occurred_at: DateTime<Utc>,
+pub struct PendingEvent(Envelope<OutboxItem>);
+
+impl PendingEvent {
+    pub fn event_id(&self) -> &str {
+        &self.0.data.event_id
+    }
+
+    pub fn event_type(&self) -> &str {
+        &self.0.data.event_type
+    }
+
     /// The JSON posted, byte for byte what was stored (the signature covers these bytes).
-    pub body: String,
-    envelope: Envelope<OutboxItem>,
+    pub fn body(&self) -> &str {
+        &self.0.data.body
+    }
 }
 
 impl Repository {
@@ -60,15 +67,9 @@ impl Repository {
         page.items
             .into_iter()
             .map(|item| {
-                let envelope = from_item::<OutboxItem>(item).map_err(unavailable)?;
-                Ok(PendingEvent {
-                    event_id: envelope.data.event_id.clone(),
-                    event_type: envelope.data.event_type.clone(),
-                    freelancer_id: envelope.data.freelancer_id.clone(),
-                    occurred_at: envelope.data.occurred_at,
-                    body: envelope.data.body.clone(),
-                    envelope,
-                })
+                from_item::<OutboxItem>(item)
+                    .map(PendingEvent)
+                    .map_err(unavailable)
             })
             .collect()
     }
@@ -80,7 +81,7 @@ impl Repository {
         event: &PendingEvent,
         at: DateTime<Utc>,
     ) -> StoreResult<()> {
-        let mut envelope = event.envelope.clone();
+        let mut envelope = event.0.clone();
         envelope.gsi2pk = None;
         envelope.gsi2sk = None;
         envelope.version += 1;
@@ -88,7 +89,7 @@ impl Repository {
         let item = envelope.to_item().map_err(unavailable)?;
         match self
             .engine
-            .put(item, Condition::VersionEquals(event.envelope.version))
+            .put(item, Condition::VersionEquals(event.0.version))
             .await
         {
             Ok(_) | Err(crate::StoreError::ConditionFailed { .. }) => Ok(()),
