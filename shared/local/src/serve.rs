@@ -76,10 +76,11 @@ pub async fn run(options: ServeOptions) -> Result<(), String> {
     };
     let region = EmbeddedOptions::default().region;
     // Checked before anything starts: a webhook without its secret is a start-up error.
-    let webhook_secret = match &options.webhook {
-        Some(_) => Some(webhook::Secret::from_env()?),
-        None => None,
-    };
+    let webhook = options
+        .webhook
+        .clone()
+        .map(|target| webhook::Secret::from_env().map(|secret| (target, secret)))
+        .transpose()?;
     let (store, source, store_line) = open_store(&options, &region).await?;
     // The served stack indexes its events as pending until a webhook delivers them, so that a
     // webhook configured at a later start delivers what was written before it.
@@ -140,12 +141,9 @@ pub async fn run(options: ServeOptions) -> Result<(), String> {
     ));
     let pump = spawn_pump(source, &functions, &data, background_stopped.clone());
     // Stopped with the rest of the background; what it has not delivered waits in the store.
-    let webhook = match (&options.webhook, webhook_secret) {
-        (Some(target), Some(secret)) => Some(tokio::spawn(
-            Webhook::new(outbox, target.clone(), secret).run(background_stopped.clone()),
-        )),
-        _ => None,
-    };
+    let webhook = webhook.map(|(target, secret)| {
+        tokio::spawn(Webhook::new(outbox, target, secret).run(background_stopped.clone()))
+    });
     let scheduler = tokio::spawn(Arc::clone(&schedule).run(background_stopped.clone()));
     let hourly_scheduler = tokio::spawn(hourly.run(background_stopped.clone()));
     let rollouts = tokio::spawn(poll_rollouts(

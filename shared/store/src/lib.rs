@@ -27,9 +27,9 @@ pub use engine::{
 };
 pub use error::{CancelCode, CancelReason, StoreError};
 pub use repository::{
-    AppealItem, AuditItem, ComplaintItem, ContractItem, Due, EVENT_SCHEMA, Envelope, FeedbackItem,
-    Guard, NoticeItem, OutboxItem, PendingEvent, PolicyChangeItem, PolicyItem, Reference,
-    Repository, SelectionItem, ShadowItem, StandingItem, Stored, from_item, keys,
+    AppealItem, AuditItem, ComplaintItem, ContractItem, Due, Envelope, FeedbackItem, Guard,
+    NoticeItem, OutboxItem, PendingEvent, PolicyChangeItem, PolicyItem, Reference, Repository,
+    SelectionItem, ShadowItem, StandingItem, Stored, from_item, keys,
 };
 pub use serde_dynamo::{AttributeValue, Item};
 pub use table::{Index, create_table};

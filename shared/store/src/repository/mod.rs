@@ -33,9 +33,9 @@ use crate::engine::{Engine, Key, Query, SortKeyCondition, TransactOp};
 use crate::error::StoreError;
 use crate::table::Index;
 pub use items::{
-    AppealItem, AuditItem, ComplaintItem, ContractItem, Due, EVENT_SCHEMA, Envelope, FeedbackItem,
-    Guard, NoticeItem, OutboxItem, PolicyChangeItem, PolicyItem, Reference, SelectionItem,
-    ShadowItem, StandingItem, Stored, from_item,
+    AppealItem, AuditItem, ComplaintItem, ContractItem, Due, Envelope, FeedbackItem, Guard,
+    NoticeItem, OutboxItem, PolicyChangeItem, PolicyItem, Reference, SelectionItem, ShadowItem,
+    StandingItem, Stored, from_item,
 };
 use keys::entity;
 use transaction::{Refusal, Tx};

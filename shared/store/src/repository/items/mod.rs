@@ -24,7 +24,7 @@ pub use audit::{AuditItem, NoticeItem};
 pub use complaint::ComplaintItem;
 pub use contract::ContractItem;
 pub use feedback::FeedbackItem;
-pub use outbox::{EVENT_SCHEMA, OutboxItem};
+pub use outbox::OutboxItem;
 pub use policy::{PolicyChangeItem, PolicyItem, SelectionItem, ShadowItem};
 pub use standing::StandingItem;
 

@@ -73,7 +73,7 @@ struct AppealBody<'a> {
 }
 
 /// The schema name every body carries.
-pub const EVENT_SCHEMA: &str = "standing.event/1";
+const EVENT_SCHEMA: &str = "standing.event/1";
 
 impl OutboxItem {
     pub fn from_domain(event: &Event) -> Result<Self, serde_json::Error> {
