@@ -69,9 +69,9 @@ fn every_route_the_functions_serve_is_bound_in_the_template_to_the_same_function
         extra.is_empty(),
         "in the template but not served: {extra:?}"
     );
-    // The contract (api.md) has 23 routes outside the local-only /_dev ones (19, and the policy
-    // lab's four; the outbound ones are not served yet).
-    assert_eq!(code.len(), 23);
+    // The contract (api.md) has 24 routes outside the local-only /_dev ones so far (19, the
+    // policy lab's four and the transparency statements).
+    assert_eq!(code.len(), 24);
 }
 
 #[test]
@@ -171,6 +171,7 @@ fn every_route_is_throttled_and_the_list_and_profile_routes_more_tightly() {
         "/freelancers/{freelancer_id}/audit",
         "/policies",
         "/policies/{version}/shadow-report",
+        "/transparency/statements",
     ]
     .into_iter()
     .map(str::to_owned)

@@ -17,3 +17,4 @@ mod hostile;
 mod journey;
 mod policies;
 mod shown;
+mod transparency;

@@ -11,18 +11,20 @@ use lambda_http::{Body, LambdaEvent, Request, Response};
 use serde::Serialize;
 use standing_domain::model::PolicyVersion;
 use standing_domain::ports::{
-    AppealStore, Clock, ComplaintStore, PolicyStore, StandingStore, SweepStore,
+    AppealStore, Clock, ComplaintStore, PolicyStore, StandingStore, SweepStore, TransparencyStore,
 };
 use standing_domain::rules::access;
 use standing_domain::usecases::policies::{self, RolloutReport};
-use standing_domain::usecases::standing;
+use standing_domain::usecases::{standing, transparency};
 use standing_domain::{DomainError, PolicyConfig, UserId};
 use standing_lambda::body::{
     AuditEntryBody, EligibilityBody, PageBody, ProfileBody, ShadowReportBody, StandingBody,
 };
+use standing_lambda::transparency::statements;
 use standing_lambda::{
     ApiError, Incoming, Method, Outgoing, Route, StatusCode, actor, answer_http,
-    batch_item_failures, changed_freelancers, json, page_request, respond, route, serve,
+    batch_item_failures, changed_freelancers, json, page_request, query_time, respond, route,
+    serve,
 };
 
 /// What this function does for each of its routes.
@@ -33,6 +35,7 @@ pub enum Op {
     Profile,
     Audit,
     ShadowReport,
+    Statements,
 }
 
 /// The routes this function serves (api.md, "evaluate-freelancer").
@@ -58,6 +61,7 @@ pub const ROUTES: &[Route<Op>] = &[
         "/policies/{version}/shadow-report",
         Op::ShadowReport,
     ),
+    Route::new(Method::GET, "/transparency/statements", Op::Statements),
 ];
 
 /// How far one scheduled run takes a policy rollout: pages of `page` standings, at most
@@ -92,7 +96,7 @@ pub async fn handle_http<S>(
     request: Request,
 ) -> Response<Body>
 where
-    S: StandingStore + ComplaintStore + AppealStore + PolicyStore,
+    S: StandingStore + ComplaintStore + AppealStore + PolicyStore + TransparencyStore,
 {
     respond(dispatch(store, clock, policy, &request).await)
 }
@@ -104,7 +108,7 @@ async fn dispatch<S>(
     request: &Request,
 ) -> Result<Response<Body>, ApiError>
 where
-    S: StandingStore + ComplaintStore + AppealStore + PolicyStore,
+    S: StandingStore + ComplaintStore + AppealStore + PolicyStore + TransparencyStore,
 {
     let (op, params) = route(ROUTES, request)?;
     let actor = actor(request)?;
@@ -147,6 +151,14 @@ where
                 StatusCode::OK,
                 &ShadowReportBody::of(version.as_str(), report),
             )
+        }
+        // Statements of reasons in the DSA Transparency Database's schema.
+        Op::Statements => {
+            access::read_statements(&actor)?;
+            let since = query_time(request, "since")?;
+            let page = page_request(request)?;
+            let stated = transparency::statements_since(store, &actor, since, &page).await?;
+            json(StatusCode::OK, &statements(stated))
         }
     };
     Ok(response)
@@ -221,7 +233,7 @@ pub async fn handle_schedule<S>(
     event: LambdaEvent<EventBridgeEvent>,
 ) -> Result<ScheduleReport, DomainError>
 where
-    S: StandingStore + ComplaintStore + AppealStore + SweepStore + PolicyStore,
+    S: StandingStore + ComplaintStore + AppealStore + SweepStore + PolicyStore + TransparencyStore,
 {
     let rollout_only = event
         .payload
@@ -259,7 +271,7 @@ pub async fn handle<S>(
     event: LambdaEvent<Incoming>,
 ) -> Result<Outgoing, lambda_http::Error>
 where
-    S: StandingStore + ComplaintStore + AppealStore + SweepStore + PolicyStore,
+    S: StandingStore + ComplaintStore + AppealStore + SweepStore + PolicyStore + TransparencyStore,
 {
     let LambdaEvent { payload, context } = event;
     match payload {
@@ -292,7 +304,7 @@ pub async fn run_with<S>(
     limits: RolloutLimits,
 ) -> Result<(), lambda_http::Error>
 where
-    S: StandingStore + ComplaintStore + AppealStore + SweepStore + PolicyStore,
+    S: StandingStore + ComplaintStore + AppealStore + SweepStore + PolicyStore + TransparencyStore,
 {
     let (store, clock, policy) = (&store, &clock, &policy);
     serve(move |event| handle(store, clock, policy, limits, event)).await

@@ -8,7 +8,7 @@ use crate::evaluation::DisputedCredential;
 use crate::model::{
     Appeal, AuditEntry, Complaint, ComplaintStatus, Contract, Event, Feedback, Notice,
     PolicyChange, PolicySelection, PolicyVersion, PublishedPolicy, Sanction, ShadowRecord,
-    Standing,
+    Standing, StatedReasons,
 };
 use crate::paging::{Page, PageRequest};
 use crate::record::ContractEvidence;
@@ -366,4 +366,15 @@ pub trait PolicyStore: Send + Sync {
         &self,
         page: &PageRequest,
     ) -> impl Future<Output = StoreResult<Page<UserId>>> + Send;
+}
+
+/// The statements of reasons decided so far ([`Event::states_reasons`]), by the moment of their
+/// decision: what the DSA transparency export reads.
+pub trait TransparencyStore: Send + Sync {
+    /// One page of the statements decided at or after `since` (all when `None`), oldest first.
+    fn stated_reasons(
+        &self,
+        since: Option<DateTime<Utc>>,
+        page: &PageRequest,
+    ) -> impl Future<Output = StoreResult<Page<StatedReasons>>> + Send;
 }

@@ -99,6 +99,24 @@ pub fn query_choice<T: Copy + Display>(
     }
 }
 
+/// The optional query parameter `name` as an RFC 3339 moment (`2026-01-31T00:00:00Z`).
+pub fn query_time(
+    request: &Request,
+    name: &str,
+) -> Result<Option<chrono::DateTime<chrono::Utc>>, ApiError> {
+    match query(request).first(name) {
+        None => Ok(None),
+        Some(raw) => chrono::DateTime::parse_from_rfc3339(raw)
+            .map(|t| Some(t.to_utc()))
+            .map_err(|_| {
+                ApiError::invalid_field(
+                    name,
+                    format!("must be an RFC 3339 time such as 2026-01-31T00:00:00Z (got {raw:?})"),
+                )
+            }),
+    }
+}
+
 /// The page a list route is asked for: `limit` and `cursor` from the query (api.md, Lists).
 pub fn page_request(request: &Request) -> Result<standing_domain::paging::PageRequest, ApiError> {
     let query = query(request);

@@ -26,13 +26,13 @@ use lambda_http::{Body, Request, Response};
 use serde_json::json;
 use standing_domain::model::{
     Appeal, AuditEntry, Complaint, ComplaintStatus, Contract, Event, Feedback, Notice,
-    PolicyChange, PolicySelection, PolicyVersion, PublishedPolicy, ShadowRecord,
+    PolicyChange, PolicySelection, PolicyVersion, PublishedPolicy, ShadowRecord, StatedReasons,
 };
 use standing_domain::paging::{Page, PageRequest};
 use standing_domain::ports::{
     AppealStore, Clock, ComplaintStore, ContractFeedback, ContractStore, DueReinstatement,
     EvidenceMark, FeedbackStore, PolicyStore, StandingSnapshot, StandingStore, StoreResult,
-    SweepStore, Versioned,
+    SweepStore, TransparencyStore, Versioned,
 };
 use standing_domain::record::ContractEvidence;
 use standing_domain::{AppealId, ComplaintId, ContractId, DomainError, ReportId, UserId};
@@ -185,6 +185,16 @@ impl SweepStore for NoStore {
 /// Every handler that applies the rule book reads which policy is live first; NoStore answers
 /// as a table where none was ever selected (the configured policy is live), so the tests still
 /// show that nothing else is read before a refusal. Everything else is unreachable.
+impl TransparencyStore for NoStore {
+    async fn stated_reasons(
+        &self,
+        _: Option<DateTime<Utc>>,
+        _: &PageRequest,
+    ) -> StoreResult<Page<StatedReasons>> {
+        unreachable()
+    }
+}
+
 impl PolicyStore for NoStore {
     async fn policy_selection(&self) -> StoreResult<Option<Versioned<PolicySelection>>> {
         Ok(None)

@@ -16,8 +16,10 @@
 //!   `AUTOMATED_DECISION_FULLY`); a complaint's sanction is notified by clients and decided by a
 //!   reviewer (`No`, `AUTOMATED_DECISION_NOT_AUTOMATED`, `SOURCE_TYPE_OTHER_NOTIFICATION`).
 
+use crate::body::PageBody;
 use serde::Serialize;
-use standing_domain::model::{DecidedBy, RuleId, Sanction, Standing};
+use standing_domain::model::{DecidedBy, RuleId, Sanction, Standing, StatedReasons};
+use standing_domain::paging::Page;
 
 /// The schema revision followed.
 pub const SCHEMA: &str = "DSA Transparency Database statement API, categories v2";
@@ -140,6 +142,19 @@ pub fn statement_of(sanction: &Sanction) -> Option<Statement> {
         },
         puid: sanction.sanction_id.to_string(),
     })
+}
+
+/// A page of `GET /transparency/statements`: each statement decided, in the database's schema.
+/// Only sanctions that restrict the service are stated, so every one has a statement.
+pub fn statements(page: Page<StatedReasons>) -> PageBody<Statement> {
+    PageBody {
+        items: page
+            .items
+            .iter()
+            .filter_map(|stated| statement_of(&stated.sanction))
+            .collect(),
+        next_cursor: page.next_cursor,
+    }
 }
 
 #[cfg(test)]

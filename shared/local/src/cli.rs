@@ -18,6 +18,7 @@ USAGE:
     standing import FILE|- [--data DIR | --dynamodb-endpoint URL --table NAME]
     standing generate --freelancers N [--days D] [--seed S]
     standing simulate --policy FILE [--from DATE] [--to DATE] [--json]
+    standing export-statements [--since TIME] [--data DIR | --dynamodb-endpoint URL --table NAME]
     standing help
 
 serve:
@@ -53,6 +54,11 @@ simulate --policy FILE [--from DATE] [--to DATE] [--data DIR | --dynamodb-endpoi
     read-only: blocked counts per day, then whom the candidate would newly block or free, and
     from when (default: the last 365 days).
 
+export-statements [--since TIME] [--data DIR | --dynamodb-endpoint URL --table NAME]
+    Prints the statements of reasons decided since TIME (RFC 3339; default: all) in the EU DSA
+    Transparency Database's schema: JSON Lines, each line {\"statements\": [...]} with at most
+    100, a body for the database's batch endpoint. Read-only.
+
 token:
     Prints a token signed with STANDING_JWT_SECRET for the user and roles given.
     --sub USER_ID             the user id (the token's `sub`)
@@ -77,6 +83,7 @@ pub enum Command {
     Import(crate::lab::ImportOptions),
     Generate(crate::lab::generate::GenerateOptions),
     Simulate(crate::lab::SimulateOptions),
+    ExportStatements(crate::export::ExportOptions),
     Help,
 }
 
@@ -116,7 +123,7 @@ pub fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Command, String
         Some(Value(name)) => name.string().map_err(message)?,
         Some(other) => {
             return Err(format!(
-                "start with a command (serve, token, import, generate, simulate or help), not {}",
+                "start with a command (serve, token, import, generate, simulate, export-statements or help), not {}",
                 other.unexpected()
             ));
         }
@@ -127,9 +134,10 @@ pub fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Command, String
         "import" => import(&mut parser).map(Command::Import),
         "generate" => generate(&mut parser).map(Command::Generate),
         "simulate" => simulate(&mut parser).map(Command::Simulate),
+        "export-statements" => export_statements(&mut parser).map(Command::ExportStatements),
         "help" => Ok(Command::Help),
         other => Err(format!(
-            "there is no command `{other}`; use serve, token, import, generate, simulate or help"
+            "there is no command `{other}`; use serve, token, import, generate, simulate, export-statements or help"
         )),
     }
 }
@@ -394,6 +402,38 @@ fn simulate(parser: &mut lexopt::Parser) -> Result<crate::lab::SimulateOptions, 
         store,
         json,
     })
+}
+
+fn export_statements(parser: &mut lexopt::Parser) -> Result<crate::export::ExportOptions, String> {
+    let mut store = default_store();
+    let mut since = None;
+    while let Some(arg) = parser.next().map_err(message)? {
+        let flag = match arg {
+            Long(name) => name.to_owned(),
+            other => {
+                return Err(format!(
+                    "export-statements does not take {}",
+                    other.unexpected()
+                ));
+            }
+        };
+        if store_flag(parser, &flag, &mut store)? {
+            continue;
+        }
+        match flag.as_str() {
+            "since" => {
+                let value = text(parser, "--since")?;
+                let time = chrono::DateTime::parse_from_rfc3339(&value).map_err(|_| {
+                    format!(
+                        "--since must be an RFC 3339 time like 2026-01-31T00:00:00Z (got `{value}`)"
+                    )
+                })?;
+                since = Some(time.to_utc());
+            }
+            _ => return Err(format!("export-statements does not take --{flag}")),
+        }
+    }
+    Ok(crate::export::ExportOptions { since, store })
 }
 
 fn text(parser: &mut lexopt::Parser, flag: &str) -> Result<String, String> {

@@ -6,6 +6,7 @@
 pub mod cli;
 pub mod clock;
 pub mod ddb_stream;
+pub mod export;
 pub mod functions;
 pub mod gateway;
 pub mod ids;

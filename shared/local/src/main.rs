@@ -51,6 +51,20 @@ fn main() -> ExitCode {
                 runtime().and_then(|rt| rt.block_on(standing_local::lab::run_simulate(&options))),
             )
         }
+        Command::ExportStatements(options) => {
+            init_tracing();
+            // Standard output is the batches; the count goes to standard error.
+            match runtime().and_then(|rt| rt.block_on(standing_local::export::run(&options))) {
+                Ok(summary) => {
+                    complain(&summary);
+                    ExitCode::SUCCESS
+                }
+                Err(e) => {
+                    complain(&format!("standing export-statements: {e}"));
+                    ExitCode::FAILURE
+                }
+            }
+        }
         Command::Serve(options) => {
             init_tracing();
             let runtime = match tokio::runtime::Builder::new_multi_thread()

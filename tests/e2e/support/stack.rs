@@ -85,6 +85,17 @@ impl Store {
         args
     }
 
+    /// Runs `standing <command> <args>` on this store (not a served stack) to its end.
+    pub fn run_command(&self, command: &str, args: &[&str]) -> super::process::Finished {
+        super::process::run(
+            Command::new(binary())
+                .arg(command)
+                .args(args)
+                .args(self.args()),
+            START,
+        )
+    }
+
     fn next_log(&self) -> PathBuf {
         let mut starts = self.starts.lock().unwrap();
         *starts += 1;

@@ -67,6 +67,29 @@ impl Event {
     }
 }
 
+impl Event {
+    /// Whether this event is a statement of reasons (DSA art. 17): a sanction imposed, or
+    /// amended, that restricts the service. A warning restricts nothing and a lift ends a
+    /// restriction, so neither is one.
+    pub fn states_reasons(&self) -> bool {
+        matches!(
+            self.kind,
+            EventKind::SanctionImposed | EventKind::SanctionAmended
+        ) && self
+            .sanction
+            .as_ref()
+            .is_some_and(|s| s.kind.restricts_service())
+    }
+}
+
+/// A sanction's statement of reasons as it was decided: the event that imposed or amended it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StatedReasons {
+    pub event_id: String,
+    pub at: DateTime<Utc>,
+    pub sanction: Sanction,
+}
+
 /// The events of one evaluation's write: the write replaces the standing stored at `expected`
 /// (`None`: the first), so `expected` and the position in the list make each id unique and
 /// stable (only one write from a given version can succeed). `before` is the sanctions the
@@ -222,6 +245,30 @@ mod tests {
         );
         // The same change yields the same events: a replay writes the same ids.
         assert_eq!(of_evaluation(&e, &[], &e.notices(), Some(3)), events);
+    }
+
+    #[test]
+    fn only_a_sanction_imposed_or_amended_that_restricts_the_service_states_reasons() {
+        let e = judged(vec![], day(50));
+        let events = of_evaluation(&e, &[], &e.notices(), Some(3));
+        let stating: Vec<EventKind> = events
+            .iter()
+            .filter(|e| e.states_reasons())
+            .map(|e| e.kind)
+            .collect();
+        assert_eq!(stating, [EventKind::SanctionImposed]);
+        let mut amended = events[1].clone();
+        amended.kind = EventKind::SanctionAmended;
+        assert!(amended.states_reasons());
+        let mut lifted = events[1].clone();
+        lifted.kind = EventKind::SanctionLifted;
+        assert!(!lifted.states_reasons());
+        // A warning restricts nothing: no statement is due.
+        let mut warning = events[1].clone();
+        if let Some(s) = warning.sanction.as_mut() {
+            s.kind = Standing::Warned;
+        }
+        assert!(!warning.states_reasons());
     }
 
     #[test]

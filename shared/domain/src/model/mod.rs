@@ -13,7 +13,7 @@ pub use appeal::{Appeal, AppealDecision, SanctionSnapshot};
 pub use audit::{AuditEntry, Notice, NoticeKind};
 pub use complaint::{Complaint, ComplaintDecision, ComplaintStatus};
 pub use contract::Contract;
-pub use event::{DecidedAppeal, Event, EventKind};
+pub use event::{DecidedAppeal, Event, EventKind, StatedReasons};
 pub use feedback::{
     ChangeState, Consent, Feedback, FeedbackReport, PrivatePart, PublicPart, PublicVersion,
     ReportDecision, Response,

@@ -15,6 +15,17 @@ crate::values::vocabulary!(
     }
 );
 
+impl Standing {
+    /// Whether a sanction of this kind restricts the freelancer's use of the marketplace (no new
+    /// proposals or contracts, a flagged profile); a warning only tells them.
+    pub fn restricts_service(self) -> bool {
+        matches!(
+            self,
+            Standing::Restricted | Standing::BlockedNewWork | Standing::PermanentlyBlocked
+        )
+    }
+}
+
 crate::values::vocabulary!(
     /// The rules that can impose a sanction.
     RuleId {

@@ -161,6 +161,18 @@ pub fn view_shadow_report(actor: &Actor) -> Result<(), DomainError> {
     }
 }
 
+/// Statements of reasons leave for the regulator's database through the marketplace's back
+/// end, and reviewers read them: no one else.
+pub fn read_statements(actor: &Actor) -> Result<(), DomainError> {
+    if actor.has(Role::Reviewer) || actor.has(Role::Service) {
+        Ok(())
+    } else {
+        Err(forbidden(
+            "only a reviewer or the marketplace service may read the statements of reasons",
+        ))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

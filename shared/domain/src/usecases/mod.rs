@@ -8,6 +8,7 @@ pub mod feedback;
 pub mod policies;
 pub mod standing;
 pub mod sweep;
+pub mod transparency;
 
 use crate::error::DomainError;
 

@@ -83,7 +83,7 @@ async fn open(
     Ok((repository, engine))
 }
 
-async fn repository(store: &StoreOptions) -> Result<standing_store::Repository, String> {
+pub(crate) async fn repository(store: &StoreOptions) -> Result<standing_store::Repository, String> {
     Ok(open(store).await?.0)
 }
 

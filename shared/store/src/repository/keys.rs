@@ -128,6 +128,14 @@ pub fn outbox_pending_gsi2sk(at: DateTime<Utc>, event_id: &str) -> String {
     format!("{}#{event_id}", stamp(at))
 }
 
+/// Statements of reasons (sanctions imposed or amended that restrict the service), by the
+/// moment of their decision: the DSA transparency export reads this GSI1 partition. Sanctions
+/// are rare next to feedback, so one partition holds them all.
+pub const STATEMENTS_GSI1PK: &str = "STATEMENTS";
+pub fn statements_gsi1sk(at: DateTime<Utc>, event_id: &str) -> String {
+    format!("{}#{event_id}", stamp(at))
+}
+
 /// The policy lab's partition: every published version, the selection, the activations.
 pub const POLICIES_PK: &str = "POLICIES";
 pub fn policy_sk(version: &str) -> String {

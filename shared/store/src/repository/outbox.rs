@@ -2,13 +2,14 @@
 //! the events not yet delivered and the mark that one was.
 
 use chrono::{DateTime, Utc};
-use standing_domain::model::Event;
-use standing_domain::ports::StoreResult;
+use standing_domain::model::{Event, StatedReasons};
+use standing_domain::paging::{Page, PageRequest};
+use standing_domain::ports::{StoreResult, TransparencyStore};
 
 use super::items::{Envelope, OutboxItem, from_item};
 use super::{Repository, keys, put, unavailable};
 use crate::Condition;
-use crate::engine::{Query, TransactOp};
+use crate::engine::{Query, SortKeyCondition, TransactOp};
 use crate::table::Index;
 use keys::entity;
 
@@ -45,6 +46,12 @@ impl Repository {
             data,
         )
         .for_freelancer(&event.freelancer_id);
+        if event.states_reasons() {
+            envelope = envelope.gsi1(
+                keys::STATEMENTS_GSI1PK.to_owned(),
+                keys::statements_gsi1sk(event.at, &event.event_id),
+            );
+        }
         if self.pending_outbox {
             envelope = envelope.gsi2(
                 keys::OUTBOX_PENDING_GSI2PK.to_owned(),
@@ -95,5 +102,36 @@ impl Repository {
             Ok(_) | Err(crate::StoreError::ConditionFailed { .. }) => Ok(()),
             Err(e) => Err(unavailable(e)),
         }
+    }
+}
+
+impl TransparencyStore for Repository {
+    async fn stated_reasons(
+        &self,
+        since: Option<DateTime<Utc>>,
+        page: &PageRequest,
+    ) -> StoreResult<Page<StatedReasons>> {
+        // From the later of `since` and the cursor (a cursor is a sort key of this index).
+        let from = since.map(keys::stamp);
+        let start = match (from, page.after()) {
+            (Some(from), Some(after)) => Some(from.max(after.to_owned())),
+            (from, after) => from.or_else(|| after.map(str::to_owned)),
+        };
+        let mut query = Query::new(Index::Gsi1, keys::STATEMENTS_GSI1PK);
+        if let Some(start) = start {
+            query = query.sort(SortKeyCondition::GreaterOrEqual(start));
+        }
+        let keyed = self
+            .query_keyed(query, page.after(), page.limit() + 1)
+            .await?
+            .into_iter()
+            .map(|(key, item)| {
+                let reasons = from_item::<OutboxItem>(item)
+                    .and_then(|envelope| envelope.data.into_stated_reasons())
+                    .map_err(unavailable)?;
+                Ok((key, reasons))
+            })
+            .collect::<StoreResult<Vec<_>>>()?;
+        Ok(Page::from_keyed(keyed, page))
     }
 }

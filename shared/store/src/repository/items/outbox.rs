@@ -5,9 +5,10 @@
 //! recommends, fields added, never renamed.
 
 use super::standing::SanctionItem;
+use crate::StoreError;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
-use standing_domain::model::Event;
+use standing_domain::model::{Event, StatedReasons};
 use standing_domain::{AppealId, AppealKind, AppealOutcome, LiftReason, SanctionId, Standing};
 
 /// The stored item. The top-level strings are what the Pipe's input template and an
@@ -111,6 +112,41 @@ impl OutboxItem {
             occurred_at: event.at,
             body: serde_json::to_string(&body)?,
             delivered_at: None,
+        })
+    }
+}
+
+/// The part of a body the transparency export reads back: the sanction it decided.
+#[derive(Debug, Deserialize)]
+struct DecidedSanction {
+    data: DecidedSanctionData,
+}
+
+#[derive(Debug, Deserialize)]
+struct DecidedSanctionData {
+    sanction: Option<SanctionItem>,
+}
+
+impl OutboxItem {
+    /// The statement of reasons this event made: its sanction, as decided. `Corrupt` when the
+    /// body holds no sanction (only events that state reasons are indexed for this read).
+    pub fn into_stated_reasons(self) -> Result<StatedReasons, StoreError> {
+        let decided: DecidedSanction = serde_json::from_str(&self.body).map_err(|_| {
+            StoreError::Corrupt(format!(
+                "the body of event {} is not an event of schema {EVENT_SCHEMA}",
+                self.event_id
+            ))
+        })?;
+        let sanction = decided.data.sanction.ok_or_else(|| {
+            StoreError::Corrupt(format!(
+                "event {} is indexed as a statement of reasons but holds no sanction",
+                self.event_id
+            ))
+        })?;
+        Ok(StatedReasons {
+            event_id: self.event_id,
+            at: self.occurred_at,
+            sanction: sanction.into(),
         })
     }
 }
