@@ -170,3 +170,46 @@ fn what_the_pipe_gives_up_on_is_alarmed() {
         Some("EventsPipeDeadLetterQueue.QueueName")
     );
 }
+
+/// The alarms on the functions' own metrics read names the code emits, under its namespace, with
+/// the `function` dimension every EMF line carries.
+#[test]
+fn the_alarms_on_the_functions_metrics_read_metrics_the_code_emits() {
+    let template = standing_tests::sam_template().unwrap();
+    let functions = [
+        "submit-feedback",
+        "file-complaint",
+        "evaluate-freelancer",
+        "process-appeal",
+    ];
+    let mut read = std::collections::BTreeSet::new();
+    for (name, resource) in template["Resources"].as_mapping().unwrap() {
+        let p = &resource["Properties"];
+        if resource["Type"].as_str() != Some("AWS::CloudWatch::Alarm")
+            || p["Namespace"].as_str() != Some(standing_lambda::metrics::NAMESPACE)
+        {
+            continue;
+        }
+        let metric = p["MetricName"].as_str().unwrap();
+        assert!(
+            standing_lambda::metrics::NAMES.contains(&metric),
+            "{name:?} reads {metric}, which no function emits"
+        );
+        let function = p["Dimensions"]
+            .as_sequence()
+            .unwrap()
+            .iter()
+            .find(|d| d["Name"].as_str() == Some("function"))
+            .and_then(|d| d["Value"].as_str())
+            .unwrap_or_else(|| panic!("{name:?} has no function dimension"));
+        assert!(functions.contains(&function), "{name:?}: {function}");
+        read.insert(metric.to_owned());
+    }
+    for wanted in [
+        "stream_batch_failures",
+        "sanctions_imposed",
+        "evaluation_latency",
+    ] {
+        assert!(read.contains(wanted), "no alarm reads {wanted}");
+    }
+}

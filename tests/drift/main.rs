@@ -5,5 +5,6 @@
 
 mod events;
 mod iam;
+mod openapi;
 mod routes;
 mod table;

@@ -69,9 +69,9 @@ fn every_route_the_functions_serve_is_bound_in_the_template_to_the_same_function
         extra.is_empty(),
         "in the template but not served: {extra:?}"
     );
-    // The contract (api.md) has 24 routes outside the local-only /_dev ones so far (19, the
-    // policy lab's four and the transparency statements).
-    assert_eq!(code.len(), 24);
+    // The contract (api.md) has 25 routes outside the local-only /_dev ones and /metrics (19,
+    // the policy lab's four, the transparency statements and the OpenAPI document).
+    assert_eq!(code.len(), 25);
 }
 
 #[test]
@@ -180,4 +180,29 @@ fn every_route_is_throttled_and_the_list_and_profile_routes_more_tightly() {
     // Reserved concurrency is an option: by default none is reserved, so a new account deploys.
     assert_eq!(parameter("FunctionReservedConcurrency"), 0);
     assert!(!template["Globals"]["Function"]["ReservedConcurrentExecutions"].is_null());
+}
+
+#[test]
+fn only_the_openapi_document_is_served_without_the_jwt_authorizer() {
+    let template = sam_template().unwrap();
+    let api = &template["Resources"]["HttpApi"]["Properties"]["Auth"];
+    assert_eq!(api["DefaultAuthorizer"].as_str(), Some("JwtAuthorizer"));
+    let open: BTreeSet<String> = template["Resources"]
+        .as_mapping()
+        .unwrap()
+        .values()
+        .filter_map(|r| r["Properties"]["Events"].as_mapping())
+        .flat_map(|events| events.values())
+        .filter(|e| e["Type"].as_str() == Some("HttpApi"))
+        .filter(|e| !e["Properties"]["Auth"].is_null())
+        .map(|e| {
+            assert_eq!(
+                e["Properties"]["Auth"]["Authorizer"].as_str(),
+                Some("NONE"),
+                "a route's Auth may only turn the authorizer off: {e:?}"
+            );
+            e["Properties"]["Path"].as_str().unwrap().to_owned()
+        })
+        .collect();
+    assert_eq!(open, BTreeSet::from(["/openapi.json".to_owned()]));
 }

@@ -13,6 +13,7 @@ mod decisions;
 mod durability;
 mod errors;
 mod events;
+mod fuzz;
 mod hostile;
 mod journey;
 mod policies;

@@ -169,6 +169,35 @@ fn every_block_is_stated_for_the_regulator_without_personal_data(store: Store) {
         .expect(200);
     assert_eq!(later["items"], Value::Array(vec![all["items"][1].clone()]));
 
+    // The counters behind the blocks, as Prometheus text, to anyone; the contract as a
+    // document, to anyone.
+    let metrics = stack.send("GET", "/metrics", None, None);
+    assert_eq!(metrics.status, 200);
+    assert!(
+        metrics.headers["content-type"].starts_with("text/plain"),
+        "{:?}",
+        metrics.headers
+    );
+    let text = metrics.body.as_str().unwrap_or_default().to_owned();
+    let sample = |name: &str| -> f64 {
+        text.lines()
+            .find(|line| line.starts_with(name))
+            .and_then(|line| line.rsplit(' ').next())
+            .and_then(|n| n.parse().ok())
+            .unwrap_or_else(|| panic!("no {name} in\n{text}"))
+    };
+    assert_eq!(
+        sample("sanctions_imposed{rule=\"quality.multiple_negative\"}"),
+        2.0
+    );
+    assert!(sample("evaluations ") >= 2.0, "{text}");
+    // Each block: a standing change, an imposition and its notice, at least.
+    assert!(sample("events_written ") >= 6.0, "{text}");
+    assert!(text.contains("evaluation_latency"), "{text}");
+    let document = stack.send("GET", "/openapi.json", None, None);
+    assert_eq!(document.status, 200);
+    assert_eq!(document.body["openapi"], "3.1.0");
+
     // Who may not, and what is malformed.
     stack
         .get("/transparency/statements", &first)

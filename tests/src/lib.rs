@@ -1,5 +1,7 @@
 //! Helpers for Standing's whole-system tests.
 
+pub mod openapi;
+
 use std::path::{Path, PathBuf};
 
 /// The repository's root (the workspace holding this crate).

@@ -36,6 +36,8 @@ pub enum Op {
     Audit,
     ShadowReport,
     Statements,
+    /// The OpenAPI document, to anyone (no token).
+    OpenApi,
 }
 
 /// The routes this function serves (api.md, "evaluate-freelancer").
@@ -62,6 +64,7 @@ pub const ROUTES: &[Route<Op>] = &[
         Op::ShadowReport,
     ),
     Route::new(Method::GET, "/transparency/statements", Op::Statements),
+    Route::new(Method::GET, standing_lambda::openapi::PATH, Op::OpenApi),
 ];
 
 /// How far one scheduled run takes a policy rollout: pages of `page` standings, at most
@@ -111,6 +114,10 @@ where
     S: StandingStore + ComplaintStore + AppealStore + PolicyStore + TransparencyStore,
 {
     let (op, params) = route(ROUTES, request)?;
+    // The one route without a token (the template's authorizer is off for it too).
+    if *op == Op::OpenApi {
+        return Ok(standing_lambda::openapi::response());
+    }
     let actor = actor(request)?;
     let configured = policy;
     let response = match op {
@@ -160,6 +167,7 @@ where
             let stated = transparency::statements_since(store, &actor, since, &page).await?;
             json(StatusCode::OK, &statements(stated))
         }
+        Op::OpenApi => standing_lambda::openapi::response(),
     };
     Ok(response)
 }
@@ -183,6 +191,7 @@ where
         Err(e) => {
             // Nothing can be evaluated without knowing the policy: the whole batch is retried.
             tracing::error!(error = %e, "the policies in force cannot be read; retrying the batch");
+            standing_lambda::metrics::stream_failures(changed.len());
             return batch_item_failures(
                 changed
                     .into_iter()
@@ -192,12 +201,16 @@ where
         }
     };
     for change in changed {
+        let started = std::time::Instant::now();
         match policies::reevaluate(store, clock, &policies, &change.freelancer_id).await {
-            Ok(evaluation) => tracing::info!(
-                freelancer = %change.freelancer_id,
-                standing = %evaluation.standing,
-                "re-evaluated"
-            ),
+            Ok(evaluation) => {
+                standing_lambda::metrics::evaluated(started.elapsed());
+                tracing::info!(
+                    freelancer = %change.freelancer_id,
+                    standing = %evaluation.standing,
+                    "re-evaluated"
+                )
+            }
             Err(e) => {
                 tracing::error!(
                     freelancer = %change.freelancer_id,
@@ -209,6 +222,7 @@ where
             }
         }
     }
+    standing_lambda::metrics::stream_failures(failed.len());
     batch_item_failures(failed)
 }
 
@@ -249,6 +263,9 @@ where
     }
     report.policy_rollout =
         policies::rollout_step(store, clock, limits.page, limits.pages_per_run).await?;
+    standing_lambda::metrics::evaluated_in_bulk(
+        u64::from(report.reevaluated.unwrap_or_default()) + report.policy_rollout.reevaluated,
+    );
     for failure in &report.policy_rollout.failures {
         tracing::warn!(failure = %failure, "a re-evaluation of the policy rollout failed");
     }
@@ -307,7 +324,10 @@ where
     S: StandingStore + ComplaintStore + AppealStore + SweepStore + PolicyStore + TransparencyStore,
 {
     let (store, clock, policy) = (&store, &clock, &policy);
-    serve(move |event| handle(store, clock, policy, limits, event)).await
+    serve("evaluate-freelancer", move |event| {
+        handle(store, clock, policy, limits, event)
+    })
+    .await
 }
 
 #[cfg(test)]

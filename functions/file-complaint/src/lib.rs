@@ -123,7 +123,10 @@ where
     S: ContractStore + ComplaintStore + PolicyStore,
 {
     let (store, clock, policy) = (&store, &clock, &policy);
-    serve(move |event| handle(store, clock, policy, event)).await
+    serve("file-complaint", move |event| {
+        handle(store, clock, policy, event)
+    })
+    .await
 }
 
 #[cfg(test)]

@@ -217,7 +217,10 @@ where
     S: StandingStore + AppealStore + SweepStore + ContractStore + ComplaintStore + PolicyStore,
 {
     let (store, clock, policy) = (&store, &clock, &policy);
-    serve(move |event| handle(store, clock, policy, event)).await
+    serve("process-appeal", move |event| {
+        handle(store, clock, policy, event)
+    })
+    .await
 }
 
 #[cfg(test)]

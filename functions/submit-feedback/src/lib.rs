@@ -279,7 +279,10 @@ where
     S: ContractStore + FeedbackStore + PolicyStore,
 {
     let (store, clock, policy) = (&store, &clock, &policy);
-    serve(move |event| handle(store, clock, policy, event)).await
+    serve("submit-feedback", move |event| {
+        handle(store, clock, policy, event)
+    })
+    .await
 }
 
 #[cfg(test)]

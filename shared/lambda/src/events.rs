@@ -32,13 +32,24 @@ pub enum Outgoing {
 }
 
 /// The top-level keys that tell the event sources apart.
-/// Serves invocations until the runtime stops, handing each to the function's own `handle`.
-pub async fn serve<F, Fut>(handle: F) -> Result<(), lambda_http::Error>
+/// Serves invocations until the runtime stops, handing each to the function's own `handle`;
+/// after each, what it counted leaves as one EMF line on stdout, with the dimension
+/// `function` = `function` (the function's name in the repository, stable across stacks).
+pub async fn serve<F, Fut>(function: &str, handle: F) -> Result<(), lambda_http::Error>
 where
     F: Fn(LambdaEvent<Incoming>) -> Fut,
     Fut: Future<Output = Result<Outgoing, lambda_http::Error>>,
 {
-    lambda_http::lambda_runtime::run(lambda_http::service_fn(handle)).await
+    let collector = crate::metrics::install_emf(function);
+    let handle = &handle;
+    lambda_http::lambda_runtime::run(lambda_http::service_fn(move |event| async move {
+        let outcome = handle(event).await;
+        if let Some(collector) = collector {
+            crate::metrics::flush_emf(collector, std::io::stdout().lock());
+        }
+        outcome
+    }))
+    .await
 }
 
 /// The HTTP arm of every function's `handle`: the request, with its Lambda context, answered by

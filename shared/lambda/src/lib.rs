@@ -9,6 +9,8 @@ mod clock;
 pub mod config;
 pub mod error;
 pub mod events;
+pub mod metrics;
+pub mod openapi;
 pub mod request;
 pub mod response;
 pub mod router;

@@ -88,6 +88,8 @@ pub enum DevOp {
 pub enum Target {
     Function(FunctionName),
     Dev(DevOp),
+    /// `GET /metrics`: the stack's counters as Prometheus text, to anyone (no token).
+    Metrics,
 }
 
 /// A route's target with its template, which API Gateway puts in the event's `routeKey`.
@@ -106,6 +108,9 @@ pub const DEV_ROUTES: &[Route<Routed>] = &[
     route(Method::POST, "/_dev/clock", Target::Dev(DevOp::Clock)),
     route(Method::POST, "/_dev/tick", Target::Dev(DevOp::Tick)),
 ];
+
+/// The local stack's metrics, always present.
+pub const METRICS_ROUTE: Route<Routed> = route(Method::GET, "/metrics", Target::Metrics);
 
 /// A function's own route table, sent to that function.
 pub fn function_routes<H>(routes: &[Route<H>], name: FunctionName) -> Vec<Route<Routed>> {

@@ -47,6 +47,8 @@ pub type HttpResponse = hyper::Response<Full<Bytes>>;
 /// Everything a request may need.
 pub struct App {
     pub routes: Vec<Route<Routed>>,
+    /// The counters `GET /metrics` renders (none when another recorder was installed first).
+    pub metrics: Option<metrics_exporter_prometheus::PrometheusHandle>,
     pub functions: Functions,
     pub secret: Secret,
     pub clock: Arc<StackClock>,
@@ -63,6 +65,7 @@ impl App {
     ) -> Self {
         Self {
             routes,
+            metrics: install_metrics(),
             functions,
             secret,
             clock,
@@ -78,15 +81,23 @@ impl App {
             Ok((routed, _)) => *routed,
             Err(e) => return e.into_response(),
         };
+        if target == Target::Metrics {
+            return self.render_metrics();
+        }
         let authorization = parts
             .headers
             .get(lambda_http::http::header::AUTHORIZATION)
             .and_then(|v| v.to_str().ok());
-        let claims = match jwt::bearer(authorization)
-            .and_then(|token| jwt::verify(token, &self.secret, received_at))
-        {
-            Ok(claims) => jwt::gateway_claims(&claims),
-            Err(e) => return unauthenticated(e),
+        // As the template's route: the document needs no token (and gets no claims).
+        let claims = if template == standing_lambda::openapi::PATH {
+            None
+        } else {
+            match jwt::bearer(authorization)
+                .and_then(|token| jwt::verify(token, &self.secret, received_at))
+            {
+                Ok(claims) => Some(jwt::gateway_claims(&claims)),
+                Err(e) => return unauthenticated(e),
+            }
         };
         let body = match read_body(body, &parts.headers).await {
             Ok(body) => body,
@@ -98,7 +109,7 @@ impl App {
             body: &body,
             peer,
             template,
-            claims: Some(&claims),
+            claims: claims.as_ref(),
             request_id: &request_id,
             received_at,
         });
@@ -117,7 +128,26 @@ impl App {
                 }
             }
             Target::Dev(op) => self.dev(op, &request).await,
+            Target::Metrics => self.render_metrics(),
         }
+    }
+
+    /// `GET /metrics`: Prometheus text (format 0.0.4).
+    fn render_metrics(&self) -> Response<Body> {
+        let text = self
+            .metrics
+            .as_ref()
+            .map(|handle| {
+                handle.run_upkeep();
+                handle.render()
+            })
+            .unwrap_or_default();
+        let mut response = Response::new(Body::Text(text));
+        response.headers_mut().insert(
+            lambda_http::http::header::CONTENT_TYPE,
+            lambda_http::http::HeaderValue::from_static("text/plain; version=0.0.4; charset=utf-8"),
+        );
+        response
     }
 
     async fn dev(&self, op: DevOp, request: &Request) -> Response<Body> {
@@ -185,6 +215,28 @@ impl App {
         );
         response
     }
+}
+
+/// The process's metrics recorder: the same counters the Lambdas flush as EMF, rendered as
+/// Prometheus text. `None` when a recorder is installed already (a second stack in one process).
+fn install_metrics() -> Option<metrics_exporter_prometheus::PrometheusHandle> {
+    let handle = metrics_exporter_prometheus::PrometheusBuilder::new()
+        .install_recorder()
+        .ok()?;
+    standing_lambda::metrics::describe();
+    // Histogram samples are drained into their summaries by upkeep: every few seconds, so that
+    // memory stays flat between scrapes (and at each scrape).
+    if let Ok(runtime) = tokio::runtime::Handle::try_current() {
+        let upkeep = handle.clone();
+        runtime.spawn(async move {
+            let mut every = tokio::time::interval(Duration::from_secs(5));
+            loop {
+                every.tick().await;
+                upkeep.run_upkeep();
+            }
+        });
+    }
+    Some(handle)
 }
 
 /// `POST /_dev/clock`'s body.

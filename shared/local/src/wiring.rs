@@ -172,6 +172,7 @@ pub fn routes(dev: bool) -> Vec<Route<Routed>> {
         process_appeal::ROUTES,
         FunctionName::ProcessAppeal,
     ));
+    routes.push(crate::functions::METRICS_ROUTE);
     if dev {
         routes.extend_from_slice(DEV_ROUTES);
     }

@@ -11,6 +11,7 @@ mod dynamodb;
 mod embedded;
 mod engine;
 mod error;
+pub mod metric;
 mod repository;
 pub mod table;
 
@@ -32,4 +33,5 @@ pub use repository::{
     SelectionItem, ShadowItem, StandingItem, Stored, from_item, keys,
 };
 pub use serde_dynamo::{AttributeValue, Item};
+
 pub use table::{Index, create_table};

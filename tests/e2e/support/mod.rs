@@ -12,10 +12,12 @@ mod raw;
 pub mod receiver;
 mod stack;
 
+pub use binary::binary;
 pub use callers::{Caller, token_with};
 pub use evaluation::evaluate_afresh;
 pub use http::{Reply, send};
 pub use poll::poll;
+pub use process::run;
 pub use raw::{send_chunked, send_raw, trickle};
 pub use stack::{Clock, Stack, Store};
 

@@ -103,6 +103,13 @@ impl Store {
     }
 }
 
+/// The OpenAPI document, read once.
+fn document() -> &'static standing_tests::openapi::Document {
+    static DOCUMENT: std::sync::OnceLock<standing_tests::openapi::Document> =
+        std::sync::OnceLock::new();
+    DOCUMENT.get_or_init(|| standing_tests::openapi::Document::load().unwrap())
+}
+
 /// The embedded engine's file in the data directory (`standing serve` names it so).
 const EMBEDDED_FILE: &str = "standing.redb";
 
@@ -251,8 +258,15 @@ impl Stack {
     /// One request, which must be answered.
     #[track_caller]
     pub fn send(&self, method: &str, path: &str, token: Option<&str>, body: Option<&str>) -> Reply {
-        self.try_send(method, path, token, body)
-            .unwrap_or_else(|e| panic!("{method} {path}: {e}\nstack stderr:\n{}", self.stderr()))
+        let reply = self
+            .try_send(method, path, token, body)
+            .unwrap_or_else(|e| panic!("{method} {path}: {e}\nstack stderr:\n{}", self.stderr()));
+        // Every answer is one the OpenAPI document describes.
+        let bare = path.split('?').next().unwrap_or(path);
+        if let Err(e) = document().check_response(method, bare, reply.status, &reply.body) {
+            panic!("{e}\nthe body: {}", reply.body);
+        }
+        reply
     }
 
     #[track_caller]

@@ -832,7 +832,11 @@ impl AppealStore for Repository {
         // The decision's event: an appeal is decided once, at the write that moves it from
         // pending (the version condition above), so it is written exactly then.
         if let Some(decided) = event::of_appeal_decision(appeal) {
-            tx.push(self.outbox_put(&decided)?, Refusal::Stale("appeal"));
+            tx.push_event(
+                self.outbox_put(&decided)?,
+                Refusal::Stale("appeal"),
+                &decided,
+            );
         }
         self.commit(tx).await
     }
@@ -969,7 +973,7 @@ impl StandingStore for Repository {
             tx.push(put(item, Condition::None), Refusal::Unconditional);
         }
         for event in events {
-            tx.push(self.outbox_put(event)?, stale());
+            tx.push_event(self.outbox_put(event)?, stale(), event);
         }
         // A due item per reinstatement window, written once: the sweep marks it notified.
         let windows: Vec<(&SanctionId, DateTime<Utc>)> = snapshot
@@ -1212,6 +1216,7 @@ impl SweepStore for Repository {
         .for_freelancer(&due.freelancer_id)
         .to_item()
         .map_err(unavailable)?;
+        let notice_event = event::of_notice(notice);
         let mut tx = Tx::new();
         tx.push(
             put(notified, Condition::None),
@@ -1221,9 +1226,10 @@ impl SweepStore for Repository {
             put(notice_item, Condition::None),
             Refusal::Stale("reinstatement notice"),
         )
-        .push(
-            self.outbox_put(&event::of_notice(notice))?,
+        .push_event(
+            self.outbox_put(&notice_event)?,
             Refusal::Stale("reinstatement notice"),
+            &notice_event,
         );
         self.commit(tx).await
     }

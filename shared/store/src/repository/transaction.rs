@@ -2,6 +2,7 @@
 //! failing means to the caller, so a refused transaction is explained by the write that was
 //! refused, never by counting positions.
 
+use standing_domain::model::{Event, EventKind, RuleId};
 use std::time::Duration;
 
 use standing_domain::DomainError;
@@ -47,6 +48,8 @@ fn concurrent() -> DomainError {
 pub(super) struct Tx {
     ops: Vec<TransactOp>,
     refusals: Vec<Refusal>,
+    /// The events among the writes (outbox items), counted once the transaction commits.
+    events: Vec<(EventKind, Option<RuleId>)>,
 }
 
 impl Tx {
@@ -61,6 +64,18 @@ impl Tx {
         self
     }
 
+    /// Adds an event's write (an outbox item).
+    pub(super) fn push_event(
+        &mut self,
+        op: TransactOp,
+        refused: Refusal,
+        event: &Event,
+    ) -> &mut Self {
+        self.events
+            .push((event.kind, event.sanction.as_ref().map(|s| s.rule)));
+        self.push(op, refused)
+    }
+
     /// Commits all or nothing. A transaction canceled only because another transaction was
     /// writing one of its items at the same moment (every evidence write of a freelancer puts
     /// the same evidence mark) is sent again, a few times, a few milliseconds apart: nothing of
@@ -72,12 +87,19 @@ impl Tx {
         engine: &dyn Engine,
         unavailable: fn(StoreError) -> DomainError,
     ) -> Result<(), DomainError> {
-        let Tx { ops, refusals } = self;
+        let Tx {
+            ops,
+            refusals,
+            events,
+        } = self;
         let mut attempt = 0;
         loop {
             attempt += 1;
             let error = match engine.transact_write(ops.clone(), None).await {
-                Ok(_) => return Ok(()),
+                Ok(_) => {
+                    crate::metric::committed(&events);
+                    return Ok(());
+                }
                 Err(error) => error,
             };
             if error.is_retryable() && attempt < ATTEMPTS {
