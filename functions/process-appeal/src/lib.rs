@@ -106,6 +106,7 @@ where
     let response = match op {
         Op::File => {
             let freelancer: UserId = params.get("freelancer_id")?;
+            access::file_appeal(&actor, &freelancer)?;
             let cmd = parse_body(request)?;
             let policy = &policies::in_force(store, configured).await?.live;
             let filed = appeals::file(store, clock, policy, &actor, &freelancer, cmd).await?;
@@ -253,6 +254,21 @@ mod tests {
             body["error"]["message"],
             r#"`status` must be one of pending (got "decided")"#
         );
+    }
+
+    #[tokio::test]
+    async fn only_the_freelancer_themself_may_appeal_and_others_learn_nothing_of_the_body() {
+        for caller in [REVIEWER, Some(("fl-2", "[freelancer]"))] {
+            let (status, body) = call(request(
+                "POST",
+                "/freelancers/fl-1/appeals",
+                caller,
+                Some("{garbled"),
+            ))
+            .await;
+            assert_eq!(status, 403, "{body}");
+            assert_eq!(body["error"]["code"], "forbidden");
+        }
     }
 
     #[tokio::test]

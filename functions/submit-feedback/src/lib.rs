@@ -10,7 +10,7 @@ use standing_domain::ports::{Clock, ContractStore, FeedbackStore, PolicyStore};
 use standing_domain::rules::access;
 use standing_domain::usecases::feedback::ChangePublic;
 use standing_domain::usecases::{contracts, feedback, policies};
-use standing_domain::{ContractId, Currency, PolicyConfig, ReportId, ResponseText, UserId};
+use standing_domain::{ContractId, Currency, PolicyConfig, ReportId, ResponseText, Role, UserId};
 use standing_lambda::body;
 use standing_lambda::{
     ApiError, Incoming, Method, Outgoing, Route, StatusCode, actor, answer_http, json, misrouted,
@@ -115,7 +115,9 @@ where
             json(StatusCode::OK, &ContractView::from(contract))
         }
         Op::SubmitFeedback => {
-            let (id, cmd) = (contract_id()?, parse_body(request)?);
+            let id = contract_id()?;
+            access::give_feedback(&actor)?;
+            let cmd = parse_body(request)?;
             let policy = &policies::in_force(store, configured).await?.live;
             let view = feedback::submit(store, clock, policy, &actor, &id, cmd).await?;
             json(StatusCode::CREATED, &body::FeedbackBody::from(view))
@@ -133,6 +135,7 @@ where
         }
         Op::ConsentChange => {
             let id = contract_id()?;
+            access::require(&actor, Role::Freelancer, "consent to a change of feedback")?;
             let ConsentBody { consent } = parse_body(request)?;
             let policy = &policies::in_force(store, configured).await?.live;
             let state =
@@ -140,26 +143,32 @@ where
             json(StatusCode::OK, &body::ChangeStateBody::from(state))
         }
         Op::ApplyChange => {
-            let (id, cmd) = (contract_id()?, change_public(parse_body(request)?)?);
+            let id = contract_id()?;
+            access::require(&actor, Role::Client, "change the client's feedback")?;
+            let cmd = change_public(parse_body(request)?)?;
             let policy = &policies::in_force(store, configured).await?.live;
             let view = feedback::apply_change(store, clock, policy, &actor, &id, cmd).await?;
             json(StatusCode::OK, &body::FeedbackBody::from(view))
         }
         Op::Respond => {
             let id = contract_id()?;
+            access::require(&actor, Role::Freelancer, "respond to the client's feedback")?;
             let ResponseBody { text } = parse_body(request)?;
             let policy = &policies::in_force(store, configured).await?.live;
             let response = feedback::respond(store, clock, policy, &actor, &id, text).await?;
             json(StatusCode::CREATED, &body::ResponseBody::from(&response))
         }
         Op::Report => {
-            let (id, cmd) = (contract_id()?, parse_body(request)?);
+            let id = contract_id()?;
+            access::require(&actor, Role::Freelancer, "report the client's feedback")?;
+            let cmd = parse_body(request)?;
             let policy = &policies::in_force(store, configured).await?.live;
             let report = feedback::report(store, clock, policy, &actor, &id, cmd).await?;
             json(StatusCode::CREATED, &body::ReportBody::from(report))
         }
         Op::DecideReport => {
             let report_id: ReportId = params.get("report_id")?;
+            access::review(&actor, "decide reports")?;
             let cmd = parse_body(request)?;
             let decided = feedback::decide_report(store, clock, &actor, &report_id, cmd).await?;
             json(StatusCode::OK, &body::ReportBody::from(decided))
@@ -341,6 +350,31 @@ mod tests {
         let (status, body) = call(request("PUT", "/contracts/c-1", CLIENT, Some(partial))).await;
         assert_eq!(status, 403, "{body}");
         assert_eq!(body["error"]["code"], "forbidden");
+    }
+
+    /// api.md, order of checks: a caller without the role a route names learns nothing of its
+    /// body's rules (a garbled body would be 400 to one who has it).
+    #[tokio::test]
+    async fn a_caller_without_the_routes_role_is_forbidden_before_a_garbled_body_is_read() {
+        const REVIEWER: Option<(&str, &str)> = Some(("rev-1", "[reviewer]"));
+        const SERVICE: Option<(&str, &str)> = Some(("svc", "[service]"));
+        let cases = [
+            ("POST", "/contracts/c-1/feedback", SERVICE),
+            (
+                "POST",
+                "/contracts/c-1/feedback/client/change-consent",
+                CLIENT,
+            ),
+            ("PATCH", "/contracts/c-1/feedback/client", REVIEWER),
+            ("PUT", "/contracts/c-1/feedback/client/response", CLIENT),
+            ("POST", "/contracts/c-1/feedback/client/report", CLIENT),
+            ("POST", "/feedback-reports/rp_1/decision", CLIENT),
+        ];
+        for (method, path, caller) in cases {
+            let (status, body) = call(request(method, path, caller, Some("{garbled"))).await;
+            assert_eq!(status, 403, "{method} {path}: {body}");
+            assert_eq!(body["error"]["code"], "forbidden");
+        }
     }
 
     #[tokio::test]

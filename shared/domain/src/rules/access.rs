@@ -161,6 +161,18 @@ pub fn view_shadow_report(actor: &Actor) -> Result<(), DomainError> {
     }
 }
 
+/// Feedback is given by the parties of a contract: a caller with neither the client nor the
+/// freelancer role may never, and is told so before anything of the body is read.
+pub fn give_feedback(actor: &Actor) -> Result<(), DomainError> {
+    if actor.has(Role::Client) || actor.has(Role::Freelancer) {
+        Ok(())
+    } else {
+        Err(forbidden(
+            "only the client or the freelancer of a contract may give feedback on it",
+        ))
+    }
+}
+
 /// Statements of reasons leave for the regulator's database through the marketplace's back
 /// end, and reviewers read them: no one else.
 pub fn read_statements(actor: &Actor) -> Result<(), DomainError> {
