@@ -9,6 +9,7 @@ mod api;
 mod authorization;
 mod concurrency;
 mod conflicts;
+mod console;
 mod decisions;
 mod durability;
 mod errors;

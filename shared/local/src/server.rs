@@ -77,6 +77,12 @@ impl App {
         let received_at = Utc::now();
         let (parts, body) = request.into_parts();
         let path = parts.uri.path().to_owned();
+        // The reviewer console's files: public, like any web page (its data needs the token).
+        if parts.method == lambda_http::http::Method::GET
+            && (path == "/console" || path.starts_with("/console/"))
+        {
+            return console_file(&path);
+        }
         let Routed { target, template } = match match_route(&self.routes, &parts.method, &path) {
             Ok((routed, _)) => *routed,
             Err(e) => return e.into_response(),
@@ -215,6 +221,55 @@ impl App {
         );
         response
     }
+}
+
+/// `GET /console/…`: the console's page and modules, its configuration (the API is this
+/// origin), or 404. `/console` itself is sent to `/console/`, where relative links resolve.
+fn console_file(path: &str) -> Response<Body> {
+    use lambda_http::http::{HeaderName, HeaderValue, header};
+    let mut response = match path.strip_prefix("/console/") {
+        None => {
+            let mut moved = Response::new(Body::Empty);
+            *moved.status_mut() = StatusCode::PERMANENT_REDIRECT;
+            moved
+                .headers_mut()
+                .insert(header::LOCATION, HeaderValue::from_static("/console/"));
+            return moved;
+        }
+        Some("config.json") => {
+            let mut config = Response::new(Body::Text(r#"{"api_url":""}"#.to_owned()));
+            config.headers_mut().insert(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("application/json"),
+            );
+            config
+        }
+        Some(name) => match standing_console::asset(name) {
+            Some(asset) => {
+                let mut file = Response::new(Body::Binary(asset.body.to_vec()));
+                file.headers_mut().insert(
+                    header::CONTENT_TYPE,
+                    HeaderValue::from_static(asset.content_type),
+                );
+                file
+            }
+            None => {
+                return ApiError::NotFound {
+                    method: lambda_http::http::Method::GET,
+                    path: path.to_owned(),
+                }
+                .into_response();
+            }
+        },
+    };
+    for (name, value) in standing_console::security_headers("") {
+        if let Ok(value) = HeaderValue::from_str(&value) {
+            response
+                .headers_mut()
+                .insert(HeaderName::from_static(name), value);
+        }
+    }
+    response
 }
 
 /// The process's metrics recorder: the same counters the Lambdas flush as EMF, rendered as
