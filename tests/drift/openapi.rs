@@ -97,6 +97,7 @@ fn every_list_route_takes_limit_and_cursor() {
         "/policies",
         "/policies/{version}/shadow-report",
         "/transparency/statements",
+        "/feedback-reports",
     ];
     for template in lists {
         let op = &document.root()["paths"][template]["get"];

@@ -69,9 +69,10 @@ fn every_route_the_functions_serve_is_bound_in_the_template_to_the_same_function
         extra.is_empty(),
         "in the template but not served: {extra:?}"
     );
-    // The contract (api.md) has 25 routes outside the local-only /_dev ones and /metrics (19,
-    // the policy lab's four, the transparency statements and the OpenAPI document).
-    assert_eq!(code.len(), 25);
+    // The contract (api.md) has 26 routes outside the local-only /_dev ones and /metrics (19,
+    // the policy lab's four, the transparency statements, the OpenAPI document and the report
+    // queue the console reads).
+    assert_eq!(code.len(), 26);
 }
 
 #[test]
@@ -172,6 +173,7 @@ fn every_route_is_throttled_and_the_list_and_profile_routes_more_tightly() {
         "/policies",
         "/policies/{version}/shadow-report",
         "/transparency/statements",
+        "/feedback-reports",
     ]
     .into_iter()
     .map(str::to_owned)

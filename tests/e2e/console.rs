@@ -14,7 +14,10 @@ use chrono::Duration as Days;
 use fantoccini::{Client, ClientBuilder, Locator};
 use serde_json::{Value, json};
 
-use crate::api::{register_ended, standing, standing_becomes, version};
+use crate::api::{
+    freelancer_feedback, give_feedback, negative_feedback, register_ended, standing,
+    standing_becomes, version,
+};
 use crate::support::{Caller, Clock, Stack, Store, poll};
 
 const T0: &str = "2032-07-01T09:00:00Z";
@@ -312,6 +315,31 @@ fn a_reviewer_decides_cases_and_appeals_in_the_console_in_a_real_browser() {
     browser.sees("main", "Decision recorded");
     let pending = stack.get("/appeals?status=pending", &reviewer).expect(200);
     assert_eq!(pending["items"], json!([]), "the appeal was decided");
+
+    // A report on feedback waits in the queue and is decided there.
+    give_feedback(&stack, "kcon0", &freelancer, &freelancer_feedback(4));
+    give_feedback(&stack, "kcon0", &clients[0], &negative_feedback("private"));
+    let report = stack
+        .post(
+            "/contracts/kcon0/feedback/client/report",
+            &freelancer,
+            &json!({"reason": "irrelevant", "details": "This review is about another project."}),
+        )
+        .expect(201);
+    let report_id = report["report_id"].as_str().unwrap();
+    browser.goto("#/queues");
+    browser.sees("#reports", "contract kcon0");
+    browser.snap("queues-with-report");
+    let report_form = format!("form[data-decides='{report_id}']");
+    browser.select(&format!("{report_form} select"), "kept");
+    browser.type_into(
+        &format!("{report_form} textarea"),
+        "The review is about this contract's work.",
+    );
+    browser.click(&format!("{report_form} button"));
+    browser.sees("#reports", "No feedback report is waiting.");
+    let waiting = stack.get("/feedback-reports", &reviewer).expect(200);
+    assert_eq!(waiting["items"], json!([]), "the report was decided");
 
     // A reviewer who is also a reporter in this case is refused, with the API's own sentence.
     let conflicted = Caller::new("cl-console-2", &["client", "reviewer"]);

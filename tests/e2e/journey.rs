@@ -378,12 +378,28 @@ impl Journey {
             &json!({"reason": "irrelevant", "details": "This client reviewed someone else's work."}),
         );
         let report_id = report.expect(201)["report_id"].as_str().unwrap().to_owned();
+        // The report waits in the reviewers' queue (and only reviewers see the queue).
+        let waiting = stack.get("/feedback-reports", &self.reviewer).expect(200);
+        assert_eq!(waiting["items"].as_array().unwrap().len(), 1, "{waiting}");
+        let entry = &waiting["items"][0];
+        assert_eq!(entry["report"]["report_id"], report_id.as_str());
+        assert_eq!(entry["contract_id"], "k3");
+        assert_eq!(entry["freelancer_id"], self.freelancer.id.as_str());
+        assert_eq!(entry["direction"], "client");
+        stack
+            .get("/feedback-reports", &self.freelancer)
+            .expect_error(403, "forbidden");
         let decided = stack.post(
             &format!("/feedback-reports/{report_id}/decision"),
             &self.reviewer,
             &json!({"outcome": "removed", "note": "The comment is about another project."}),
         );
         assert_eq!(decided.expect(200)["decision"]["outcome"], "removed");
+        // Decided, it leaves the queue.
+        let waiting = stack
+            .get("/feedback-reports?status=pending", &self.reviewer)
+            .expect(200);
+        assert_eq!(waiting["items"], json!([]), "{waiting}");
 
         let good = standing_becomes(stack, &self.freelancer, before, "good");
         assert_eq!(good["sanctions"], json!([]), "{good}");

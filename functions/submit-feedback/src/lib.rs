@@ -14,7 +14,7 @@ use standing_domain::{ContractId, Currency, PolicyConfig, ReportId, ResponseText
 use standing_lambda::body;
 use standing_lambda::{
     ApiError, Incoming, Method, Outgoing, Route, StatusCode, actor, answer_http, json, misrouted,
-    parse_body, parse_value, respond, route, serve,
+    page_request, parse_body, parse_value, query_choice, respond, route, serve,
 };
 
 /// What this function does for each of its routes.
@@ -29,6 +29,7 @@ pub enum Op {
     Respond,
     Report,
     DecideReport,
+    ReportQueue,
 }
 
 /// The routes this function serves (api.md, "submit-feedback").
@@ -78,7 +79,22 @@ pub const ROUTES: &[Route<Op>] = &[
         "/feedback-reports/{report_id}/decision",
         Op::DecideReport,
     ),
+    Route::new(Method::GET, "/feedback-reports", Op::ReportQueue),
 ];
+
+/// The report queues reviewers can ask for: pending is the only one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Waiting {
+    Pending,
+}
+
+impl std::fmt::Display for Waiting {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Waiting::Pending => f.write_str("pending"),
+        }
+    }
+}
 
 /// Handles one HTTP request. Never fails: every error is the contract's error response.
 pub async fn handle_http<S>(
@@ -172,6 +188,19 @@ where
             let cmd = parse_body(request)?;
             let decided = feedback::decide_report(store, clock, &actor, &report_id, cmd).await?;
             json(StatusCode::OK, &body::ReportBody::from(decided))
+        }
+        Op::ReportQueue => {
+            // Reviewers only, before the query is read; `status=pending` is the only queue.
+            access::review(&actor, "see the reports waiting")?;
+            query_choice(
+                request,
+                "status",
+                &[Waiting::Pending],
+                Some(Waiting::Pending),
+            )?;
+            let page = page_request(request)?;
+            let waiting = feedback::pending_reports(store, &actor, &page).await?;
+            json(StatusCode::OK, &body::ReportQueueBody::from(waiting))
         }
     };
     Ok(response)

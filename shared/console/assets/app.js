@@ -41,6 +41,9 @@ function standingBadge(standing) {
   return h("span", { class: `badge ${tone}`, "data-standing": standing }, standing.replaceAll("_", " "));
 }
 
+// Moves on with every navigation: work started for an earlier page never draws over a later one.
+let navigation = 0;
+
 function show(title, ...content) {
   document.title = `${title} — Standing console`;
   main.replaceChildren(h("h1", {}, title), ...content);
@@ -80,7 +83,9 @@ function signInPage(reason) {
       " with the secret the stack printed at start."),
     h("button", { type: "submit" }, "Sign in"),
     status);
-  show("Sign in", h("section", {}, form));
+  show("Sign in", h("section", {},
+    signInUrl ? h("p", {}, h("a", { href: signInUrl, id: "hosted-sign-in" }, "Sign in with your organisation's account")) : "",
+    form));
   field.focus();
 }
 
@@ -164,6 +169,24 @@ function queuesPage() {
         a.overdue_since ? h("span", { class: "badge bad" }, `overdue since ${when(a.overdue_since)}`) : ""),
     ],
   });
+  const reportsBox = h("div", {});
+  function loadReports(notice) {
+    const [reports, moreReports] = pagedList({
+      id: "reports", label: "reports", empty: "No feedback report is waiting.",
+      fetchPage: (cursor) => call("GET", `/feedback-reports?status=pending&limit=${limit}` + (cursor ? `&cursor=${encodeURIComponent(cursor)}` : "")),
+      render: (r) => [
+        h("strong", {}, `${r.report.reason.replaceAll("_", " ")}: ${r.direction} feedback on contract ${r.contract_id} — `), caseLink(r.freelancer_id),
+        h("div", { class: "meta" }, `filed ${when(r.report.filed_at)}, waiting ${daysSince(r.report.filed_at)} days`),
+        h("p", {}, `“${r.public.comment}” (overall ${r.public.overall})`),
+        r.report.details ? h("p", { class: "meta" }, `The freelancer says: ${r.report.details}`) : "",
+        decisionForm({ id: r.report.report_id, outcomes: ["kept", "removed"], needsClause: false,
+          path: `/feedback-reports/${encodeURIComponent(r.report.report_id)}/decision`,
+          onDone: () => loadReports("Decision recorded.") }),
+      ],
+    });
+    reportsBox.replaceChildren(notice ? h("p", { class: "notice", role: "status" }, notice) : "", reports, moreReports);
+  }
+  loadReports();
   show("Review queues",
     h("div", { class: "grid" },
       h("section", { "aria-labelledby": "complaints-title" },
@@ -171,8 +194,9 @@ function queuesPage() {
         h("div", { class: "toolbar" }, h("label", { for: "complaint-status" }, "Status", status)),
         complaints),
       h("section", { "aria-labelledby": "appeals-title" },
-        h("h2", { id: "appeals-title" }, "Appeals pending"), appeals, moreAppeals)),
-    h("p", { class: "meta" }, "Feedback reports have no list in the API yet: they are decided from the link the freelancer's report gives."));
+        h("h2", { id: "appeals-title" }, "Appeals pending"), appeals, moreAppeals),
+      h("section", { "aria-labelledby": "reports-title" },
+        h("h2", { id: "reports-title" }, "Feedback reports waiting"), reportsBox)));
 }
 
 // ---- a freelancer's case -------------------------------------------------------------------
@@ -207,7 +231,7 @@ function field(id, label, control) {
 
 // A decision form: the fields the rule book requires, refused in words when missing; on
 // success the case is shown again once the re-evaluation has landed.
-function decisionForm({ id, outcomes, needsClause, path, freelancer, version }) {
+function decisionForm({ id, outcomes, needsClause, path, freelancer, version, onDone }) {
   const outcome = h("select", { id: `${id}-outcome`, name: "outcome", required: true },
     outcomes.map((o) => h("option", { value: o }, o)));
   const clause = needsClause
@@ -230,9 +254,11 @@ function decisionForm({ id, outcomes, needsClause, path, freelancer, version }) 
       button.disabled = true;
       try {
         await call("POST", path, body);
+        if (onDone) return onDone();
         status.replaceChildren(h("span", { class: "notice" }, "Decision recorded; waiting for the re-evaluation…"));
+        const mine = navigation;
         await waitForStanding(freelancer, version);
-        casePage(freelancer, "Decision recorded; the case shows the re-evaluation.");
+        if (mine === navigation) casePage(freelancer, "Decision recorded; the case shows the re-evaluation.");
       } catch (error) {
         status.replaceChildren(failure(error));
         button.disabled = false;
@@ -257,14 +283,18 @@ async function waitForStanding(freelancer, version) {
 }
 
 async function casePage(freelancer, notice) {
+  const mine = navigation;
   show(`Case of ${freelancer}`, h("p", {}, "Loading…"));
   try {
     const path = `/freelancers/${encodeURIComponent(freelancer)}`;
-    const [standing, complaints, appeals] = await Promise.all([
+    const [standing, complaints, appeals, profile] = await Promise.all([
       call("GET", `${path}/standing`), allComplaints(freelancer), pendingAppeals(freelancer),
+      call("GET", `${path}/profile?limit=200`),
     ]);
+    // The contracts to show: those the sanctions rest on, and those with revealed feedback.
     const contracts = new Set();
     for (const s of standing.sanctions) s.evidence.contract_ids.forEach((c) => contracts.add(c));
+    for (const entry of profile.feedback) contracts.add(entry.contract_id);
     const [auditList, moreAudit] = pagedList({
       id: "audit", label: "audit entries", empty: "Nothing in the audit trail yet.",
       fetchPage: (cursor) => call("GET", `${path}/audit?limit=${pageSize()}` + (cursor ? `&cursor=${encodeURIComponent(cursor)}` : "")),
@@ -273,6 +303,7 @@ async function casePage(freelancer, notice) {
     });
     const feedback = await Promise.all([...contracts].map((c) =>
       call("GET", `/contracts/${encodeURIComponent(c)}/feedback`).catch((error) => ({ contract_id: c, error }))));
+    if (mine !== navigation) return;
     show(`Case of ${freelancer}`,
       notice ? h("p", { class: "notice", role: "status" }, notice) : "",
       h("section", { id: "standing" },
@@ -304,15 +335,19 @@ async function casePage(freelancer, notice) {
             decisionForm({ id: a.appeal_id, outcomes: ["denied", "granted"], needsClause: false,
               path: `/appeals/${encodeURIComponent(a.appeal_id)}/decision`, freelancer, version: standing.version }))))),
       h("section", { id: "evidence" },
-        h("h2", {}, "Evidence: feedback on the contracts sanctions rest on"),
-        feedback.length === 0 ? h("p", { class: "empty" }, "No contract is part of a sanction.") :
+        h("h2", {}, "Evidence: contracts and their feedback"),
+        h("p", { class: "meta" }, "The contracts the sanctions rest on and those with revealed feedback, each with both sides' feedback as it stands (version, removal, the freelancer's response)."),
+        feedback.length === 0 ? h("p", { class: "empty" }, "No contract with feedback and none a sanction rests on.") :
           h("ul", { class: "plain" }, feedback.map((f) => h("li", {},
             h("strong", {}, `Contract ${f.contract_id}`),
             f.error ? failure(f.error) : ["client", "freelancer"].map((side) => f[side]
-              ? h("div", { class: "meta" }, `${side}: overall ${f[side].public.overall} (version ${f[side].version}${f[side].removed ? ", removed" : ""}) — “${f[side].public.comment}”`)
+              ? h("div", { class: "meta" }, `${side}: overall ${f[side].public.overall} (version ${f[side].version}${f[side].removed ? ", removed" : ""}${f[side].revealed ? "" : ", not yet revealed"}) — “${f[side].public.comment}”`,
+                  f[side].response ? ` · response: “${f[side].response.text}”` : "",
+                  f[side].report_id ? ` · reported (${f[side].report_id})` : "")
               : h("div", { class: "meta" }, `${side}: no feedback`)))))),
       h("section", { id: "audit-trail" }, h("h2", {}, "Audit trail"), auditList, moreAudit));
   } catch (error) {
+    if (mine !== navigation) return;
     if (error instanceof ApiError && error.status === 401) return signInPage(error);
     show(`Case of ${freelancer}`, failure(error));
   }
@@ -321,6 +356,7 @@ async function casePage(freelancer, notice) {
 // ---- routing ---------------------------------------------------------------------------------
 
 function route() {
+  navigation += 1;
   if (!token()) return signInPage();
   signOutButton.hidden = false;
   const hash = location.hash.split("?")[0];
@@ -336,5 +372,22 @@ signOutButton.addEventListener("click", () => {
 });
 window.addEventListener("hashchange", route);
 
+// The issuer's hosted sign-in (AWS) returns the token in the fragment: keep it, drop it from
+// the address bar.
+function tokenFromSignIn() {
+  const fragment = new URLSearchParams(location.hash.replace(/^#/, ""));
+  const returned = fragment.get("access_token") || fragment.get("id_token");
+  if (returned) {
+    signIn(returned);
+    history.replaceState(null, "", `${location.pathname}#/queues`);
+  }
+}
+
+let signInUrl = null;
 fetch("config.json").then((r) => (r.ok ? r.json() : {})).catch(() => ({}))
-  .then((config) => { setBase(config.api_url); route(); });
+  .then((config) => {
+    setBase(config.api_url);
+    signInUrl = config.sign_in_url || null;
+    tokenFromSignIn();
+    route();
+  });

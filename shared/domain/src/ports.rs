@@ -92,6 +92,12 @@ pub trait FeedbackStore: Send + Sync {
         &self,
         report: &ReportId,
     ) -> impl Future<Output = StoreResult<Option<Versioned<Feedback>>>> + Send;
+
+    /// One page of the feedback whose report waits for a reviewer, oldest report first.
+    fn pending_reports(
+        &self,
+        page: &PageRequest,
+    ) -> impl Future<Output = StoreResult<Page<Feedback>>> + Send;
 }
 
 pub trait ComplaintStore: Send + Sync {

@@ -71,6 +71,9 @@ impl FeedbackStore for NoStore {
     async fn feedback_by_report(&self, _: &ReportId) -> StoreResult<Option<Versioned<Feedback>>> {
         unreachable()
     }
+    async fn pending_reports(&self, _: &PageRequest) -> StoreResult<Page<Feedback>> {
+        unreachable()
+    }
 }
 
 impl ComplaintStore for NoStore {

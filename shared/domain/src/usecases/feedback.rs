@@ -5,6 +5,7 @@ use crate::error::DomainError;
 use crate::model::{
     Contract, Feedback, FeedbackReport, PrivatePart, PublicPart, ReportDecision, Response,
 };
+use crate::paging::{Page, PageRequest};
 use crate::ports::{Clock, ContractFeedback, ContractStore, FeedbackStore, Versioned};
 use crate::rules::feedback::{self as rule, Viewer, Visibility};
 use crate::rules::{access, change, report, response};
@@ -436,6 +437,16 @@ pub async fn decide_report<S: ContractStore + FeedbackStore>(
     let decided = report.clone();
     store.update_feedback(&contract, &value, version).await?;
     Ok(decided)
+}
+
+/// The reports waiting for a reviewer, oldest first: reviewers only.
+pub async fn pending_reports<S: FeedbackStore>(
+    store: &S,
+    actor: &Actor,
+    page: &PageRequest,
+) -> Result<Page<Feedback>, DomainError> {
+    access::review(actor, "see the reports waiting")?;
+    store.pending_reports(page).await
 }
 
 #[cfg(test)]

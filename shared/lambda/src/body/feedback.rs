@@ -3,7 +3,7 @@
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
-use standing_domain::model::{ChangeState, FeedbackReport, PrivatePart, Response};
+use standing_domain::model::{ChangeState, Feedback, FeedbackReport, PrivatePart, Response};
 use standing_domain::usecases::feedback::{ContractFeedbackView, FeedbackView, PublicView};
 use standing_domain::{
     Areas, Comment, ContractId, Direction, FeedbackId, Note, Overall, ReasonEnded, Recommend,
@@ -196,6 +196,45 @@ impl From<FeedbackReport> for ReportBody {
                 reviewer: d.reviewer,
                 decided_at: d.decided_at,
             }),
+        }
+    }
+}
+
+/// One report waiting for a reviewer (`GET /feedback-reports`): the report and what it is about.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ReportQueueEntryBody {
+    pub report: ReportBody,
+    pub contract_id: ContractId,
+    pub feedback_id: FeedbackId,
+    pub direction: Direction,
+    /// Whom the feedback is about (the freelancer who reported it).
+    pub freelancer_id: UserId,
+    /// The public part as it stands.
+    pub public: PublicBody,
+}
+
+/// A page of the report queue.
+pub type ReportQueueBody = super::PageBody<ReportQueueEntryBody>;
+
+impl From<standing_domain::paging::Page<Feedback>> for ReportQueueBody {
+    fn from(page: standing_domain::paging::Page<Feedback>) -> Self {
+        Self {
+            items: page
+                .items
+                .into_iter()
+                .filter_map(|f| {
+                    let public = PublicBody::from(&PublicView::from(&f.current().public));
+                    Some(ReportQueueEntryBody {
+                        report: ReportBody::from(f.report?),
+                        contract_id: f.contract_id,
+                        feedback_id: f.feedback_id,
+                        direction: f.direction,
+                        freelancer_id: f.subject,
+                        public,
+                    })
+                })
+                .collect(),
+            next_cursor: page.next_cursor,
         }
     }
 }

@@ -13,7 +13,8 @@ pub use appeal::{AppealBody, AppealDecisionBody, AppealedSanctionBody};
 pub use complaint::{ComplaintBody, ComplaintDecisionBody};
 pub use feedback::{
     ChangeStateBody, ConsentBody, ContractFeedbackBody, FeedbackBody, PrivateBody, PublicBody,
-    ReportBody, ReportDecisionBody, ResponseBody, ScoresBody,
+    ReportBody, ReportDecisionBody, ReportQueueBody, ReportQueueEntryBody, ResponseBody,
+    ScoresBody,
 };
 pub use policy::{
     JudgedBody, PoliciesBody, PolicyChangeBody, PolicyVersionBody, RolloutBody, SelectionBody,

@@ -51,6 +51,11 @@ pub fn report_gsi1pk(report: &ReportId) -> String {
     format!("REPORT#{report}")
 }
 pub const REPORT_GSI1SK: &str = "REPORT";
+/// Reports waiting for a reviewer, oldest first (GSI2, sparse: only while undecided).
+pub const REPORTS_PENDING_GSI2PK: &str = "REPORTS#pending";
+pub fn reports_pending_gsi2sk(filed_at: DateTime<Utc>, report: &ReportId) -> String {
+    format!("{}#{report}", stamp(filed_at))
+}
 
 pub fn complaint_sk(complaint: &ComplaintId) -> String {
     format!("CP#{complaint}")

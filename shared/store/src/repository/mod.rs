@@ -341,6 +341,12 @@ impl Repository {
                 keys::report_gsi1pk(&report.report_id),
                 keys::REPORT_GSI1SK.to_owned(),
             );
+            if report.decision.is_none() {
+                envelope = envelope.gsi2(
+                    keys::REPORTS_PENDING_GSI2PK.to_owned(),
+                    keys::reports_pending_gsi2sk(report.filed_at, &report.report_id),
+                );
+            }
         }
         envelope.to_item().map_err(unavailable)
     }
@@ -612,6 +618,14 @@ impl FeedbackStore for Repository {
         // The index is eventually consistent: read the item itself for its current version.
         let key = Key::of_item(&item).map_err(unavailable)?;
         self.get_versioned::<FeedbackItem>(key.pk, &key.sk).await
+    }
+
+    async fn pending_reports(&self, page: &PageRequest) -> StoreResult<Page<Feedback>> {
+        let mut query = Query::new(Index::Gsi2, keys::REPORTS_PENDING_GSI2PK);
+        if let Some(after) = page.after() {
+            query = query.sort(SortKeyCondition::GreaterOrEqual(after.to_owned()));
+        }
+        self.list_page::<FeedbackItem>(query, page).await
     }
 }
 
