@@ -3,6 +3,7 @@
 //! the functions serve.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test support code
 
+mod console;
 mod events;
 mod iam;
 mod openapi;
