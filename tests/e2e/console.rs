@@ -263,6 +263,8 @@ fn a_reviewer_decides_cases_and_appeals_in_the_console_in_a_real_browser() {
     // The case: standing, complaints with their decision forms, evidence, audit.
     browser.goto("#/case/fl-console");
     browser.find("#standing [data-standing=good]");
+    browser.sees("#timeline", "Complaint filed by cl-console-1");
+    browser.sees("#timeline", "Case opened on the complaint about");
     browser.snap("case");
     let id = first["complaint_id"].as_str().unwrap();
     let form = format!("form[data-decides='{id}']");

@@ -343,14 +343,46 @@ async function casePage(freelancer, notice) {
             f.error ? failure(f.error) : ["client", "freelancer"].map((side) => f[side]
               ? h("div", { class: "meta" }, `${side}: overall ${f[side].public.overall} (version ${f[side].version}${f[side].removed ? ", removed" : ""}${f[side].revealed ? "" : ", not yet revealed"}) — “${f[side].public.comment}”`,
                   f[side].response ? ` · response: “${f[side].response.text}”` : "",
-                  f[side].report_id ? ` · reported (${f[side].report_id})` : "")
+                  f[side].report_id ? ` · reported (${f[side].report_id})` : "",
+                  (f[side].versions || []).length > 1
+                    ? h("ol", { class: "versions", "aria-label": `Every version of the ${side}'s feedback` },
+                        f[side].versions.map((v) => h("li", {}, `version ${v.version}, ${when(v.at)}: overall ${v.public.overall} — “${v.public.comment}”`)))
+                    : "")
               : h("div", { class: "meta" }, `${side}: no feedback`)))))),
+      h("section", { id: "timeline" },
+        h("h2", {}, "Timeline of the evidence"),
+        timeline(complaints, appeals, feedback)),
       h("section", { id: "audit-trail" }, h("h2", {}, "Audit trail"), auditList, moreAudit));
   } catch (error) {
     if (mine !== navigation) return;
     if (error instanceof ApiError && error.status === 401) return signInPage(error);
     show(`Case of ${freelancer}`, failure(error));
   }
+}
+
+// Everything dated in the case, newest first: complaints filed and decided, appeals filed,
+// feedback given and each later version, responses.
+function timeline(complaints, appeals, feedback) {
+  const events = [];
+  for (const c of complaints) {
+    events.push([c.filed_at, `Complaint filed by ${c.reporter}: ${c.category.replaceAll("_", " ")} “${c.claim}”`]);
+    if (c.under_review_since) events.push([c.under_review_since, `Case opened on the complaint about “${c.claim}”`]);
+    if (c.decision) events.push([c.decision.decided_at, `Complaint about “${c.claim}” ${c.decision.outcome} by ${c.decision.reviewer}, citing ${c.decision.terms_clause}`]);
+  }
+  for (const a of appeals) events.push([a.filed_at, `Appeal filed (${a.kind}) against ${a.sanction.sanction_id}`]);
+  for (const f of feedback) {
+    if (f.error) continue;
+    for (const side of ["client", "freelancer"]) {
+      const fb = f[side];
+      if (!fb) continue;
+      events.push([fb.submitted_at, `${side} feedback on contract ${f.contract_id}: overall ${fb.public.overall}`]);
+      for (const v of (fb.versions || []).slice(1)) events.push([v.at, `${side} feedback on contract ${f.contract_id} changed (version ${v.version}): overall ${v.public.overall}`]);
+      if (fb.response) events.push([fb.response.at, `The freelancer responded to the ${side}'s feedback on contract ${f.contract_id}`]);
+    }
+  }
+  if (events.length === 0) return h("p", { class: "empty" }, "Nothing dated yet.");
+  events.sort((a, b) => (a[0] < b[0] ? 1 : a[0] > b[0] ? -1 : 0));
+  return h("ol", { class: "plain" }, events.map(([at, what]) => h("li", {}, h("span", { class: "meta" }, `${when(at)} `), what)));
 }
 
 // ---- routing ---------------------------------------------------------------------------------

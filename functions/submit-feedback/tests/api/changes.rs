@@ -49,6 +49,31 @@ async fn a_change_goes_request_then_consent_then_a_new_public_version() {
         seen.body["client"]["public"]["comment"],
         "On reflection, the work was fine."
     );
+    // Reviewers (and the author) see every version; the freelancer sees the public part as it
+    // stands, without the history.
+    let versions = &seen.body["client"]["versions"];
+    assert_eq!(versions.as_array().map(Vec::len), Some(2), "{versions}");
+    assert_eq!(versions[0]["version"], 1);
+    assert_eq!(versions[1]["version"], 2);
+    assert_eq!(
+        versions[1]["public"]["comment"],
+        "On reflection, the work was fine."
+    );
+    assert_ne!(versions[0]["public"], versions[1]["public"]);
+    assert_eq!(changed.body["versions"].as_array().map(Vec::len), Some(2));
+    // Once the feedback window has closed, the freelancer sees the client's public part.
+    api.clock.advance(Duration::days(60));
+    let by_the_freelancer = api.view(FREELANCER).await;
+    assert!(
+        by_the_freelancer.body["client"].is_object(),
+        "the freelancer sees the revealed client feedback: {:?}",
+        by_the_freelancer.body
+    );
+    assert!(
+        by_the_freelancer.body["client"].get("versions").is_none(),
+        "{:?}",
+        by_the_freelancer.body
+    );
 }
 
 #[tokio::test]

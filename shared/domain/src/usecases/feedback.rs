@@ -82,6 +82,17 @@ pub struct FeedbackView {
     pub response: Option<Response>,
     pub removed: bool,
     pub report_id: Option<ReportId>,
+    /// Every public version, oldest first, for a viewer who sees the feedback in full (its author
+    /// and reviewers); empty for one who sees only the public part as it stands.
+    pub versions: Vec<VersionView>,
+}
+
+/// One public version of feedback, as it was written.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VersionView {
+    pub version: u32,
+    pub public: PublicView,
+    pub at: DateTime<Utc>,
 }
 
 /// A contract's feedback as a viewer may see it.
@@ -112,6 +123,18 @@ fn view(feedback: &Feedback, visibility: Visibility, revealed: bool) -> Option<F
             feedback.report.as_ref().map(|r| r.report_id.clone())
         } else {
             None
+        },
+        versions: if full {
+            feedback
+                .versions()
+                .map(|v| VersionView {
+                    version: v.version,
+                    public: PublicView::from(&v.public),
+                    at: v.at,
+                })
+                .collect()
+        } else {
+            Vec::new()
         },
     })
 }

@@ -34,6 +34,17 @@ pub struct FeedbackBody {
     pub removed: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub report_id: Option<ReportId>,
+    /// Every public version, oldest first: to its author and reviewers only.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub versions: Vec<VersionBody>,
+}
+
+/// One public version of feedback.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct VersionBody {
+    pub version: u32,
+    pub public: PublicBody,
+    pub at: DateTime<Utc>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -156,6 +167,15 @@ impl From<FeedbackView> for FeedbackBody {
             version: v.version,
             removed: v.removed,
             report_id: v.report_id,
+            versions: v
+                .versions
+                .iter()
+                .map(|version| VersionBody {
+                    version: version.version,
+                    public: (&version.public).into(),
+                    at: version.at,
+                })
+                .collect(),
         }
     }
 }
