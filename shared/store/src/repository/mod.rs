@@ -24,8 +24,7 @@ use chrono::{DateTime, Utc};
 use serde::de::DeserializeOwned;
 use serde_dynamo::Item;
 use standing_domain::model::{
-    Appeal, AuditEntry, Complaint, ComplaintStatus, Contract, Event, Feedback, Notice, RuleId,
-    event,
+    Appeal, AuditEntry, Complaint, ComplaintStatus, Contract, Event, Feedback, Notice, event,
 };
 use standing_domain::paging::{Page, PageRequest};
 use standing_domain::ports::{

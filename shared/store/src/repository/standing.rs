@@ -127,11 +127,12 @@ impl StandingStore for Repository {
         for event in events {
             tx.push_event(self.outbox_put(event)?, stale(), event);
         }
-        // A due item per reinstatement window, written once: the sweep marks it notified.
+        // A due item per reinstatement window the evaluation gave a sanction (no rule is read
+        // here: which sanctions open one is the rule book's), written once: the sweep marks it
+        // notified.
         let windows: Vec<(&SanctionId, DateTime<Utc>)> = snapshot
             .sanctions
             .iter()
-            .filter(|s| s.rule == RuleId::QualityMultipleNegative)
             .filter_map(|s| Some((&s.sanction_id, s.appeal.reinstatement_opens_at?)))
             .collect();
         let dues: Vec<Envelope<Due>> = self
