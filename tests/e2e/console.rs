@@ -197,6 +197,15 @@ impl Browser {
     }
 }
 
+/// Ends the WebDriver session, which quits chromium (killing chromedriver alone would leave the
+/// browser running).
+impl Drop for Browser {
+    fn drop(&mut self) {
+        let client = self.client.clone();
+        let _ = self.rt.block_on(client.close());
+    }
+}
+
 fn complain(stack: &Stack, client: &Caller, freelancer: &str, claim: &str) -> Value {
     stack
         .post(
