@@ -124,7 +124,7 @@ pub async fn simulate<S>(
     progress: bool,
 ) -> Result<Simulation, String>
 where
-    S: StandingStore + ComplaintStore + AppealStore + PolicyStore,
+    S: StandingStore + ComplaintStore + AppealStore + PolicyStore + Clone + 'static,
 {
     if to < from {
         return Err(format!("--to {to} is before --from {from}"));
@@ -140,10 +140,6 @@ where
     let mut cand_delta = vec![0i64; days_n + 1];
     let begin = start_of(from);
     let end = start_of(to.checked_add_days(Days::new(1)).unwrap_or(to));
-    let day_index = |t: DateTime<Utc>| -> usize {
-        let d = (t.date_naive() - from).num_days().max(0);
-        usize::try_from(d).unwrap_or(0).min(days_n)
-    };
     let mut out = Simulation {
         live_version: live.version.clone(),
         candidate_version: candidate.version.clone(),
@@ -155,6 +151,12 @@ where
         summary: Summary::default(),
     };
     let show = progress && std::io::stderr().is_terminal();
+    let span = Span {
+        begin,
+        end,
+        from,
+        days_n,
+    };
     let mut request = Some(PageRequest::first(200));
     while let Some(page) = request.take() {
         let listed = store
@@ -162,60 +164,28 @@ where
             .await
             .map_err(|e| format!("cannot list the freelancers: {e}"))?;
         request = page.next(&listed);
-        for freelancer in listed.items {
-            let contracts = store
-                .evidence_since(&freelancer, DateTime::<Utc>::MIN_UTC)
-                .await
-                .map_err(|e| format!("cannot read {freelancer}'s history: {e}"))?;
-            let complaints = store
-                .freelancer_complaints(&freelancer)
-                .await
-                .map_err(|e| format!("cannot read {freelancer}'s complaints: {e}"))?;
-            let appeals = store
-                .freelancer_appeals(&freelancer)
-                .await
-                .map_err(|e| format!("cannot read {freelancer}'s appeals: {e}"))?;
-            let record = FreelancerRecord::new(
-                freelancer.clone(),
-                contracts,
-                complaints.into_iter().map(|v| v.value).collect(),
-                appeals.into_iter().map(|v| v.value).collect(),
-                Vec::new(),
-            );
-            let mut at: BTreeSet<DateTime<Utc>> = moments(&record, &live, begin, end);
-            at.extend(moments(&record, candidate, begin, end));
-            at.insert(begin);
-            let mut was = (false, false);
-            let mut first_blocked: Option<Disagreement> = None;
-            let mut first_freed: Option<Disagreement> = None;
-            for moment in at {
-                let l = evaluate(&record, &live, moment);
-                let c = evaluate(&record, candidate, moment);
-                out.summary.evaluations += 2;
-                let now = (blocked(&l), blocked(&c));
-                let index = day_index(moment);
-                if now.0 != was.0 {
-                    live_delta[index] += if now.0 { 1 } else { -1 };
-                }
-                if now.1 != was.1 {
-                    cand_delta[index] += if now.1 { 1 } else { -1 };
-                }
-                was = now;
-                let entry = || Disagreement {
-                    freelancer_id: freelancer.clone(),
-                    from: moment,
-                    live_standing: l.standing,
-                    candidate_standing: c.standing,
-                    statement: statement(&c, candidate),
-                };
-                match now {
-                    (false, true) if first_blocked.is_none() => first_blocked = Some(entry()),
-                    (true, false) if first_freed.is_none() => first_freed = Some(entry()),
-                    _ => {}
-                }
+        // Half of each page on another task: the reads and evaluations of two freelancers share
+        // nothing, and this machine has two cores.
+        let mut first = listed.items;
+        let second = first.split_off(first.len() / 2);
+        let other = {
+            let (store, live, candidate) = (store.clone(), live.clone(), candidate.clone());
+            tokio::spawn(async move { judge_all(&store, &live, &candidate, span, second).await })
+        };
+        let mine = judge_all(store, &live, candidate, span, first).await;
+        let theirs = other
+            .await
+            .map_err(|e| format!("a simulation task failed: {e}"))?;
+        for judged in mine?.into_iter().chain(theirs?) {
+            for (index, delta) in judged.live_changes {
+                live_delta[index] += delta;
             }
-            out.newly_blocked.extend(first_blocked);
-            out.newly_freed.extend(first_freed);
+            for (index, delta) in judged.candidate_changes {
+                cand_delta[index] += delta;
+            }
+            out.summary.evaluations += judged.evaluations;
+            out.newly_blocked.extend(judged.first_blocked);
+            out.newly_freed.extend(judged.first_freed);
             out.summary.freelancers += 1;
             if show && out.summary.freelancers.is_multiple_of(1000) {
                 let _ = write!(
@@ -250,6 +220,119 @@ where
     out.summary.newly_freed = out.newly_freed.len() as u64;
     out.summary.seconds = started.elapsed().as_secs_f64();
     Ok(out)
+}
+
+/// The stretch of time simulated.
+#[derive(Debug, Clone, Copy)]
+struct Span {
+    begin: DateTime<Utc>,
+    end: DateTime<Utc>,
+    from: NaiveDate,
+    days_n: usize,
+}
+
+impl Span {
+    /// The day (from `from`) a moment falls on, within the span.
+    fn day_index(&self, t: DateTime<Utc>) -> usize {
+        let d = (t.date_naive() - self.from).num_days().max(0);
+        usize::try_from(d).unwrap_or(0).min(self.days_n)
+    }
+}
+
+/// One freelancer judged over the span by both policies.
+#[derive(Debug, Default)]
+struct Judged {
+    /// (day, +1 or -1) where live's blocked state changes.
+    live_changes: Vec<(usize, i64)>,
+    candidate_changes: Vec<(usize, i64)>,
+    evaluations: u64,
+    first_blocked: Option<Disagreement>,
+    first_freed: Option<Disagreement>,
+}
+
+async fn judge_all<S>(
+    store: &S,
+    live: &PolicyConfig,
+    candidate: &PolicyConfig,
+    span: Span,
+    freelancers: Vec<UserId>,
+) -> Result<Vec<Judged>, String>
+where
+    S: StandingStore + ComplaintStore + AppealStore,
+{
+    let mut out = Vec::with_capacity(freelancers.len());
+    for freelancer in freelancers {
+        out.push(judge(store, live, candidate, span, freelancer).await?);
+    }
+    Ok(out)
+}
+
+/// The freelancer's whole record judged at every moment either policy's outcome can change.
+async fn judge<S>(
+    store: &S,
+    live: &PolicyConfig,
+    candidate: &PolicyConfig,
+    span: Span,
+    freelancer: UserId,
+) -> Result<Judged, String>
+where
+    S: StandingStore + ComplaintStore + AppealStore,
+{
+    let contracts = store
+        .evidence_since(&freelancer, DateTime::<Utc>::MIN_UTC)
+        .await
+        .map_err(|e| format!("cannot read {freelancer}'s history: {e}"))?;
+    let complaints = store
+        .freelancer_complaints(&freelancer)
+        .await
+        .map_err(|e| format!("cannot read {freelancer}'s complaints: {e}"))?;
+    let appeals = store
+        .freelancer_appeals(&freelancer)
+        .await
+        .map_err(|e| format!("cannot read {freelancer}'s appeals: {e}"))?;
+    let record = FreelancerRecord::new(
+        freelancer.clone(),
+        contracts,
+        complaints.into_iter().map(|v| v.value).collect(),
+        appeals.into_iter().map(|v| v.value).collect(),
+        Vec::new(),
+    );
+    let mut at: BTreeSet<DateTime<Utc>> = moments(&record, live, span.begin, span.end);
+    at.extend(moments(&record, candidate, span.begin, span.end));
+    at.insert(span.begin);
+    let mut judged = Judged::default();
+    let mut was = (false, false);
+    for moment in at {
+        let l = evaluate(&record, live, moment);
+        let c = evaluate(&record, candidate, moment);
+        judged.evaluations += 2;
+        let now = (blocked(&l), blocked(&c));
+        let index = span.day_index(moment);
+        if now.0 != was.0 {
+            judged
+                .live_changes
+                .push((index, if now.0 { 1 } else { -1 }));
+        }
+        if now.1 != was.1 {
+            judged
+                .candidate_changes
+                .push((index, if now.1 { 1 } else { -1 }));
+        }
+        was = now;
+        let entry = || Disagreement {
+            freelancer_id: freelancer.clone(),
+            from: moment,
+            live_standing: l.standing,
+            candidate_standing: c.standing,
+            statement: statement(&c, candidate),
+        };
+        match now {
+            (false, true) if judged.first_blocked.is_none() => judged.first_blocked = Some(entry()),
+            (true, false) if judged.first_freed.is_none() => judged.first_freed = Some(entry()),
+            _ => {}
+        }
+    }
+    Ok(judged)
 }
 
 /// The short table `simulate` prints without `--json`: the days on which either count changed,
