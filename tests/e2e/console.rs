@@ -249,6 +249,15 @@ fn a_reviewer_decides_cases_and_appeals_in_the_console_in_a_real_browser() {
     complain(&stack, &clients[2], "fl-console", "Scrum Master");
     let browser = Browser::open(&stack);
 
+    // A link carrying a token (as the hosted sign-in returns one) signs no one in unless this
+    // page started that sign-in: the token is dropped and the sign-in page shown.
+    browser.goto(&format!("#access_token={}", reviewer.token));
+    browser.find("#token");
+    let url = browser.rt.block_on(browser.client.current_url()).unwrap();
+    assert!(!url.as_str().contains("access_token"), "{url}");
+    // A malformed case address is a sentence, not a crash.
+    browser.goto("#/case/%E0%A4%A");
+    browser.find("#token");
     // Sign in: a token that is no one's is refused in words; the reviewer's opens the queues.
     browser.goto("");
     browser.find("#token");
@@ -258,6 +267,9 @@ fn a_reviewer_decides_cases_and_appeals_in_the_console_in_a_real_browser() {
     browser.sees("#sign-in-status", "not valid");
     browser.sign_in(&reviewer.token);
 
+    browser.goto("#/case/%E0%A4%A");
+    browser.sees("main", "This address names no freelancer");
+    browser.goto("#/queues");
     // The case opened with two distinct reporters: it is in the queue, grouped by freelancer.
     browser.sees("#complaints", "Case of fl-console — 3 complaints");
     browser.snap("queues");

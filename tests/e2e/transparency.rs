@@ -147,6 +147,22 @@ fn every_block_is_stated_for_the_regulator_without_personal_data(store: Store) {
         .expect(200);
     assert_eq!(page["items"], Value::Array(vec![all["items"][0].clone()]));
     let cursor = page["next_cursor"].as_str().unwrap();
+    // Opaque, and naming no one: the key it encodes is the moment and the sanction id.
+    let decoded: Vec<u8> = cursor
+        .strip_prefix("c1.")
+        .map(|hex| {
+            (0..hex.len())
+                .step_by(2)
+                .filter_map(|i| u8::from_str_radix(hex.get(i..i + 2)?, 16).ok())
+                .collect()
+        })
+        .unwrap_or_default();
+    let decoded = String::from_utf8_lossy(&decoded).into_owned();
+    assert!(
+        decoded.contains(first_block["sanction_id"].as_str().unwrap()),
+        "{decoded}"
+    );
+    no_personal_data(&Value::String(decoded), &users);
     let rest = stack
         .get(
             &format!("/transparency/statements?limit=1&cursor={cursor}"),
@@ -210,6 +226,20 @@ fn every_block_is_stated_for_the_regulator_without_personal_data(store: Store) {
         .expect_error(400, "invalid_field");
     stack
         .get("/transparency/statements?cursor=not-a-cursor", &service)
+        .expect_error(400, "invalid_field");
+    // Well-formed, but not a key of this list (made up, or another list's).
+    let forged = format!(
+        "c1.{}",
+        "garbage#x"
+            .bytes()
+            .map(|b| format!("{b:02x}"))
+            .collect::<String>()
+    );
+    stack
+        .get(
+            &format!("/transparency/statements?cursor={forged}"),
+            &service,
+        )
         .expect_error(400, "invalid_field");
     assert!(stack.stop().success());
 

@@ -84,7 +84,7 @@ function signInPage(reason) {
     h("button", { type: "submit" }, "Sign in"),
     status);
   show("Sign in", h("section", {},
-    signInUrl ? h("p", {}, h("a", { href: signInUrl, id: "hosted-sign-in" }, "Sign in with your organisation's account")) : "",
+    signInUrl ? h("p", {}, h("a", { href: signInUrl, id: "hosted-sign-in", onclick: startHostedSignIn }, "Sign in with your organisation's account")) : "",
     form));
   field.focus();
 }
@@ -112,6 +112,10 @@ function pagedList({ id, label, empty, fetchPage, render, group }) {
       list.replaceChildren(items.length === 0 ? h("p", { class: "empty" }, empty) : (group ? group(items) : h("ul", { class: "plain" }, items.map((item) => h("li", {}, render(item))))));
       more.hidden = !cursor;
     } catch (error) {
+      if (error instanceof ApiError && error.status === 401) {
+        signOut();
+        return signInPage(error);
+      }
       list.replaceChildren(failure(error));
     } finally {
       more.disabled = false;
@@ -393,7 +397,15 @@ function route() {
   signOutButton.hidden = false;
   const hash = location.hash.split("?")[0];
   const caseMatch = hash.match(/^#\/case\/(.+)$/);
-  if (caseMatch) return casePage(decodeURIComponent(caseMatch[1]));
+  if (caseMatch) {
+    let freelancer;
+    try {
+      freelancer = decodeURIComponent(caseMatch[1]);
+    } catch (e) {
+      return show("Not found", h("p", { class: "error", role: "alert" }, "This address names no freelancer: go back to the queues."));
+    }
+    return casePage(freelancer);
+  }
   return queuesPage();
 }
 
@@ -404,15 +416,28 @@ signOutButton.addEventListener("click", () => {
 });
 window.addEventListener("hashchange", route);
 
-// The issuer's hosted sign-in (AWS) returns the token in the fragment: keep it, drop it from
-// the address bar.
+// The issuer's hosted sign-in (AWS) returns the token in the fragment. It is taken only with
+// the `state` this page sent when it started that sign-in, so a link carrying someone else's
+// token cannot sign a reviewer in as them; either way it leaves the address bar.
+const STATE_KEY = "standing.console.sign-in-state";
+
+function startHostedSignIn(event) {
+  event.preventDefault();
+  const state = crypto.randomUUID();
+  sessionStorage.setItem(STATE_KEY, state);
+  const url = new URL(signInUrl);
+  url.searchParams.set("state", state);
+  location.assign(url.toString());
+}
+
 function tokenFromSignIn() {
   const fragment = new URLSearchParams(location.hash.replace(/^#/, ""));
   const returned = fragment.get("access_token") || fragment.get("id_token");
-  if (returned) {
-    signIn(returned);
-    history.replaceState(null, "", `${location.pathname}#/queues`);
-  }
+  if (!returned) return;
+  const expected = sessionStorage.getItem(STATE_KEY);
+  sessionStorage.removeItem(STATE_KEY);
+  if (expected && fragment.get("state") === expected) signIn(returned);
+  history.replaceState(null, "", `${location.pathname}#/queues`);
 }
 
 let signInUrl = null;

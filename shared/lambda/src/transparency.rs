@@ -11,7 +11,8 @@
 //!   disputed credentials (`DECISION_VISIBILITY_CONTENT_LABELLED`);
 //!   `permanently_blocked` → `DECISION_PROVISION_PARTIAL_TERMINATION`. `warned` restricts
 //!   nothing and has no statement.
-//! - Ground: the terms (`DECISION_GROUND_INCOMPATIBLE_CONTENT`), never illegality.
+//! - Ground: the terms (`DECISION_GROUND_INCOMPATIBLE_CONTENT`), never illegality; the ground
+//!   names the rule and policy version, not the clause a reviewer typed (free text).
 //! - Automated: a rule's block is detected and decided automatically (`Yes`,
 //!   `AUTOMATED_DECISION_FULLY`); a complaint's sanction is notified by clients and decided by a
 //!   reviewer (`No`, `AUTOMATED_DECISION_NOT_AUTOMATED`, `SOURCE_TYPE_OTHER_NOTIFICATION`).
@@ -74,18 +75,12 @@ pub fn statement_of(sanction: &Sanction) -> Option<Statement> {
     };
     let automated = sanction.decided_by == DecidedBy::Automated;
     let day = sanction.started_at.format("%Y-%m-%d").to_string();
-    let ground = match &sanction.terms_clause {
-        Some(clause) => format!(
-            "{} (rule {}, policy {})",
-            clause.as_str(),
-            sanction.rule,
-            sanction.policy_version
-        ),
-        None => format!(
-            "Rule {} of the marketplace's terms, policy {}",
-            sanction.rule, sanction.policy_version
-        ),
-    };
+    // The rule and the policy version, never the clause a reviewer typed: free text can name
+    // people, and the database is public (the marketplace maps rule and version to its clause).
+    let ground = format!(
+        "Rule {} of the marketplace's terms, policy {}",
+        sanction.rule, sanction.policy_version
+    );
     let (specification, content_type, content_type_other, facts) = match sanction.rule {
         // The quality statement holds counts, percentages, areas and dates only.
         RuleId::QualityMultipleNegative => (
@@ -264,7 +259,8 @@ mod tests {
         s.kind = kind;
         s.rule = RuleId::ComplaintsMisrepresentation;
         s.decided_by = DecidedBy::Reviewer(user("rv-private-name"));
-        s.terms_clause = Some(TermsClause::parse("ToS 4.2").unwrap());
+        s.terms_clause =
+            Some(TermsClause::parse("ToS 4.2, reported by client cl-9 (Jane Roe)").unwrap());
         s.evidence.complaint_ids = vec![
             ComplaintId::parse("cp_1").unwrap(),
             ComplaintId::parse("cp_2").unwrap(),
@@ -363,9 +359,20 @@ mod tests {
             &statement_of(&complaints_sanction(Standing::Restricted)).unwrap(),
         )
         .unwrap();
-        for personal in ["rv-private-name", "Jane Doe", "cp_1", "fl1"] {
+        // The reviewer's clause is free text (here naming a client): it stays out too.
+        for personal in [
+            "rv-private-name",
+            "Jane Doe",
+            "cp_1",
+            "fl1",
+            "cl-9",
+            "Jane Roe",
+        ] {
             assert!(!json.contains(personal), "{personal} leaks into {json}");
         }
-        assert!(json.contains("ToS 4.2"), "{json}");
+        assert!(
+            json.contains("Rule complaints.misrepresentation of the marketplace's terms"),
+            "{json}"
+        );
     }
 }

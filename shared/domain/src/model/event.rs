@@ -68,21 +68,21 @@ impl Event {
 }
 
 impl Event {
-    /// Whether this event is a statement of reasons (DSA art. 17): a sanction imposed, or
-    /// amended, that restricts the service. A warning restricts nothing and a lift ends a
-    /// restriction, so neither is one.
+    /// Whether this event is a statement of reasons (DSA art. 17): a sanction imposed that
+    /// restricts the service. Once per sanction: the database refuses a second statement with
+    /// the same `puid` (the sanction id), and an amendment changes no field of it (a moved
+    /// reinstatement date, new appeal dates); a sanction of another kind is a new sanction with
+    /// an id of its own. A warning restricts nothing and a lift ends a restriction.
     pub fn states_reasons(&self) -> bool {
-        matches!(
-            self.kind,
-            EventKind::SanctionImposed | EventKind::SanctionAmended
-        ) && self
-            .sanction
-            .as_ref()
-            .is_some_and(|s| s.kind.restricts_service())
+        self.kind == EventKind::SanctionImposed
+            && self
+                .sanction
+                .as_ref()
+                .is_some_and(|s| s.kind.restricts_service())
     }
 }
 
-/// A sanction's statement of reasons as it was decided: the event that imposed or amended it.
+/// A sanction's statement of reasons as it was decided: the event that imposed it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StatedReasons {
     pub event_id: String,
@@ -248,7 +248,7 @@ mod tests {
     }
 
     #[test]
-    fn only_a_sanction_imposed_or_amended_that_restricts_the_service_states_reasons() {
+    fn only_a_sanction_imposed_that_restricts_the_service_states_reasons_once() {
         let e = judged(vec![], day(50));
         let events = of_evaluation(&e, &[], &e.notices(), Some(3));
         let stating: Vec<EventKind> = events
@@ -257,9 +257,10 @@ mod tests {
             .map(|e| e.kind)
             .collect();
         assert_eq!(stating, [EventKind::SanctionImposed]);
+        // An amendment is not stated again: the database takes one statement per sanction id.
         let mut amended = events[1].clone();
         amended.kind = EventKind::SanctionAmended;
-        assert!(amended.states_reasons());
+        assert!(!amended.states_reasons());
         let mut lifted = events[1].clone();
         lifted.kind = EventKind::SanctionLifted;
         assert!(!lifted.states_reasons());

@@ -137,8 +137,17 @@ pub fn outbox_pending_gsi2sk(at: DateTime<Utc>, event_id: &str) -> String {
 /// moment of their decision: the DSA transparency export reads this GSI1 partition. Sanctions
 /// are rare next to feedback, so one partition holds them all.
 pub const STATEMENTS_GSI1PK: &str = "STATEMENTS";
-pub fn statements_gsi1sk(at: DateTime<Utc>, event_id: &str) -> String {
-    format!("{}#{event_id}", stamp(at))
+/// Keyed by the sanction (stated once, at its imposition), not the event, whose id names the
+/// freelancer: a cursor of this list carries no personal data.
+pub fn statements_gsi1sk(at: DateTime<Utc>, sanction: &SanctionId) -> String {
+    format!("{}#{sanction}", stamp(at))
+}
+
+/// Whether `key` is one [`statements_gsi1sk`] makes (a cursor of the statements list).
+pub fn is_statements_gsi1sk(key: &str) -> bool {
+    key.split_once('#').is_some_and(|(at, sanction)| {
+        DateTime::parse_from_rfc3339(at).is_ok() && SanctionId::parse(sanction).is_ok()
+    })
 }
 
 /// The policy lab's partition: every published version, the selection, the activations.

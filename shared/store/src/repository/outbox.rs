@@ -46,10 +46,10 @@ impl Repository {
             data,
         )
         .for_freelancer(&event.freelancer_id);
-        if event.states_reasons() {
+        if let Some(sanction) = event.sanction.as_ref().filter(|_| event.states_reasons()) {
             envelope = envelope.gsi1(
                 keys::STATEMENTS_GSI1PK.to_owned(),
-                keys::statements_gsi1sk(event.at, &event.event_id),
+                keys::statements_gsi1sk(event.at, &sanction.sanction_id),
             );
         }
         if self.pending_outbox {
@@ -111,7 +111,14 @@ impl TransparencyStore for Repository {
         since: Option<DateTime<Utc>>,
         page: &PageRequest,
     ) -> StoreResult<Page<StatedReasons>> {
-        // From the later of `since` and the cursor (a cursor is a sort key of this index).
+        // From the later of `since` and the cursor (a cursor is a sort key of this index; one
+        // of another list, or made up, is refused).
+        if page
+            .after()
+            .is_some_and(|key| !keys::is_statements_gsi1sk(key))
+        {
+            return Err(super::foreign_cursor());
+        }
         let from = since.map(keys::stamp);
         let start = match (from, page.after()) {
             (Some(from), Some(after)) => Some(from.max(after.to_owned())),
