@@ -142,9 +142,9 @@ where
             json(StatusCode::OK, &ProfileBody::from(view))
         }
         Op::Audit => {
-            let freelancer: UserId = params.get("freelancer_id")?;
-            // Reviewers only, before the query is read (403 before 400).
+            // Reviewers only, before the path or the query is read (403 before 400).
             access::review(&actor, "read the audit trail")?;
+            let freelancer: UserId = params.get("freelancer_id")?;
             let page = page_request(request)?;
             let trail = standing::audit(store, &actor, &freelancer, &page).await?;
             json(StatusCode::OK, &PageBody::of(trail, AuditEntryBody::from))

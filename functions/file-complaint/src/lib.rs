@@ -62,8 +62,10 @@ where
     let actor = actor(request)?;
     let response = match op {
         Op::File => {
+            // Clients only, before the path is read; who may complain about this freelancer is
+            // settled before the body is read (403 before 400).
+            access::file_complaint(&actor)?;
             let freelancer: UserId = params.get("freelancer_id")?;
-            // Who may complain is settled before the body is read (403 before 400).
             let right = complaints::may_file(store, &actor, &freelancer).await?;
             let cmd = parse_body(request)?;
             let policy = &policies::in_force(store, configured).await?.live;
@@ -79,6 +81,7 @@ where
             json(StatusCode::OK, &PageBody::of(queue, ComplaintBody::from))
         }
         Op::Decide => {
+            access::review(&actor, "decide complaints")?;
             let id: ComplaintId = params.get("complaint_id")?;
             // A reviewer who takes part in the case is refused before the body is read.
             let right = complaints::may_decide(store, &actor, &id).await?;

@@ -12,7 +12,7 @@ use standing_domain::ports::{
 use standing_domain::rules::access;
 use standing_domain::usecases::sweep::{self, SweepReport};
 use standing_domain::usecases::{appeals, policies};
-use standing_domain::{AppealId, DomainError, PolicyConfig, UserId};
+use standing_domain::{AppealId, DomainError, PolicyConfig, Role, UserId};
 use standing_lambda::body::{AppealBody, PageBody, PoliciesBody, PolicyVersionBody, SelectionBody};
 use standing_lambda::{
     ApiError, Incoming, Method, Outgoing, Route, StatusCode, actor, answer_http, json, misrouted,
@@ -105,6 +105,7 @@ where
     let configured = policy;
     let response = match op {
         Op::File => {
+            access::require(&actor, Role::Freelancer, "appeal their sanctions")?;
             let freelancer: UserId = params.get("freelancer_id")?;
             access::file_appeal(&actor, &freelancer)?;
             let cmd = parse_body(request)?;
@@ -121,6 +122,7 @@ where
             json(StatusCode::OK, &PageBody::of(pending, AppealBody::from))
         }
         Op::Decide => {
+            access::review(&actor, "decide appeals")?;
             let id: AppealId = params.get("appeal_id")?;
             // A reviewer the sanction rests on is refused before the body is read.
             let right = appeals::may_decide(store, &actor, &id).await?;

@@ -123,16 +123,16 @@ where
     let contract_id = || params.get::<ContractId>("contract_id");
     let response = match op {
         Op::RegisterContract => {
-            let id = contract_id()?;
             // api.md, order of checks: a caller the route does not name gets 403 before the
-            // body is read, so it learns nothing of the body's rules.
+            // path or the body is read, so it learns nothing of their rules.
             access::register_contract(&actor)?;
+            let id = contract_id()?;
             let contract = contracts::register(store, &actor, id, parse_body(request)?).await?;
             json(StatusCode::OK, &ContractView::from(contract))
         }
         Op::SubmitFeedback => {
-            let id = contract_id()?;
             access::give_feedback(&actor)?;
+            let id = contract_id()?;
             let cmd = parse_body(request)?;
             let policy = &policies::in_force(store, configured).await?.live;
             let view = feedback::submit(store, clock, policy, &actor, &id, cmd).await?;
@@ -150,8 +150,8 @@ where
             json(StatusCode::CREATED, &body::ChangeStateBody::from(state))
         }
         Op::ConsentChange => {
-            let id = contract_id()?;
             access::require(&actor, Role::Freelancer, "consent to a change of feedback")?;
+            let id = contract_id()?;
             let ConsentBody { consent } = parse_body(request)?;
             let policy = &policies::in_force(store, configured).await?.live;
             let state =
@@ -159,32 +159,32 @@ where
             json(StatusCode::OK, &body::ChangeStateBody::from(state))
         }
         Op::ApplyChange => {
-            let id = contract_id()?;
             access::require(&actor, Role::Client, "change the client's feedback")?;
+            let id = contract_id()?;
             let cmd = change_public(parse_body(request)?)?;
             let policy = &policies::in_force(store, configured).await?.live;
             let view = feedback::apply_change(store, clock, policy, &actor, &id, cmd).await?;
             json(StatusCode::OK, &body::FeedbackBody::from(view))
         }
         Op::Respond => {
-            let id = contract_id()?;
             access::require(&actor, Role::Freelancer, "respond to the client's feedback")?;
+            let id = contract_id()?;
             let ResponseBody { text } = parse_body(request)?;
             let policy = &policies::in_force(store, configured).await?.live;
             let response = feedback::respond(store, clock, policy, &actor, &id, text).await?;
             json(StatusCode::CREATED, &body::ResponseBody::from(&response))
         }
         Op::Report => {
-            let id = contract_id()?;
             access::require(&actor, Role::Freelancer, "report the client's feedback")?;
+            let id = contract_id()?;
             let cmd = parse_body(request)?;
             let policy = &policies::in_force(store, configured).await?.live;
             let report = feedback::report(store, clock, policy, &actor, &id, cmd).await?;
             json(StatusCode::CREATED, &body::ReportBody::from(report))
         }
         Op::DecideReport => {
-            let report_id: ReportId = params.get("report_id")?;
             access::review(&actor, "decide reports")?;
+            let report_id: ReportId = params.get("report_id")?;
             let cmd = parse_body(request)?;
             let decided = feedback::decide_report(store, clock, &actor, &report_id, cmd).await?;
             json(StatusCode::OK, &body::ReportBody::from(decided))
@@ -404,6 +404,32 @@ mod tests {
             assert_eq!(status, 403, "{method} {path}: {body}");
             assert_eq!(body["error"]["code"], "forbidden");
         }
+    }
+
+    /// The path is the request's too: a caller without the route's role learns nothing of the
+    /// rules of its ids either.
+    #[tokio::test]
+    async fn a_caller_without_the_routes_role_is_forbidden_before_a_malformed_path_id_is_read() {
+        const REVIEWER: Option<(&str, &str)> = Some(("rev-1", "[reviewer]"));
+        let cases = [
+            ("PUT", "/contracts/%20", REVIEWER),
+            ("POST", "/contracts/%20/feedback", REVIEWER),
+            ("POST", "/feedback-reports/%20/decision", CLIENT),
+        ];
+        for (method, path, caller) in cases {
+            let (status, body) = call(request(method, path, caller, Some("{}"))).await;
+            assert_eq!(status, 403, "{method} {path}: {body}");
+        }
+        // With the role, the malformed id is the caller's error to fix.
+        let (status, body) = call(request(
+            "POST",
+            "/contracts/%20/feedback",
+            CLIENT,
+            Some("{}"),
+        ))
+        .await;
+        assert_eq!(status, 400, "{body}");
+        assert_eq!(body["error"]["details"]["field"], "contract_id");
     }
 
     #[tokio::test]
