@@ -75,6 +75,53 @@ async fn nobody_but_the_two_parties_may_leave_feedback() {
     }
 }
 
+/// api.md, order of checks: a client or freelancer who is no party of this contract is refused
+/// before the body is read, so a garbled or empty body tells them nothing of its rules.
+#[tokio::test]
+async fn a_stranger_to_the_contract_is_forbidden_before_the_body_is_read_on_every_feedback_route() {
+    let api = Api::with_client_feedback().await;
+    let routes = [
+        ("POST", "/contracts/c-1/feedback", OTHER_CLIENT),
+        ("POST", "/contracts/c-1/feedback", OTHER_FREELANCER),
+        (
+            "POST",
+            "/contracts/c-1/feedback/client/change-consent",
+            OTHER_FREELANCER,
+        ),
+        ("PATCH", "/contracts/c-1/feedback/client", OTHER_CLIENT),
+        (
+            "PUT",
+            "/contracts/c-1/feedback/client/response",
+            OTHER_FREELANCER,
+        ),
+        (
+            "POST",
+            "/contracts/c-1/feedback/client/report",
+            OTHER_FREELANCER,
+        ),
+    ];
+    for (method, path, caller) in routes {
+        for body in ["{", r#"{"x": 1}"#] {
+            let reply = api.call(method, path, caller, Some(body)).await;
+            assert_eq!(
+                (reply.status, reply.code()),
+                (403, "forbidden"),
+                "{method} {path} {caller:?} {body}"
+            );
+        }
+    }
+    // The party itself gets the body's error.
+    let reply = api
+        .call(
+            "POST",
+            "/contracts/c-1/feedback/client/report",
+            FREELANCER,
+            Some("{"),
+        )
+        .await;
+    assert_eq!((reply.status, reply.code()), (400, "invalid_json"));
+}
+
 #[tokio::test]
 async fn feedback_on_a_contract_nobody_registered_is_404_not_found() {
     let api = Api::new();
@@ -248,5 +295,92 @@ async fn a_stored_item_that_no_longer_decodes_answers_500_internal_without_its_i
     let text = reply.body.to_string();
     for internal in ["decode", "CONTRACT#", "written_by", "schema"] {
         assert!(!text.contains(internal), "{text}");
+    }
+}
+
+/// The body's own errors, to a party of the contract (the body is read once the caller is known
+/// to be one).
+mod body_errors {
+    use super::*;
+
+    #[tokio::test]
+    async fn malformed_json_is_400_invalid_json() {
+        let api = Api::with_ended_contract().await;
+        let reply = api.submit(CLIENT, r#"{"public": "#).await;
+        assert_eq!((reply.status, reply.code()), (400, "invalid_json"));
+    }
+
+    #[tokio::test]
+    async fn a_score_out_of_range_is_400_invalid_field_naming_its_path() {
+        let api = Api::with_ended_contract().await;
+        let body = serde_json::json!({
+            "public": {
+                "scores": {"skills": 0, "quality": 3, "availability": 3, "deadlines": 3,
+                           "communication": 3, "cooperation": 3},
+                "comment": "Fine."
+            },
+            "private": {"reason_ended": "completed_successfully"}
+        });
+        let reply = api.submit(CLIENT, &body.to_string()).await;
+        assert_eq!((reply.status, reply.code()), (400, "invalid_field"));
+        assert_eq!(
+            reply.body["error"]["details"]["field"],
+            "public.scores.skills"
+        );
+        assert_eq!(
+            reply.body["error"]["message"],
+            "`public.scores.skills` must be a whole number from 1 to 5 (got 0)"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_body_over_64_kib_is_413() {
+        let api = Api::with_client_feedback().await;
+        let big = format!(r#"{{"text":"{}"}}"#, "a".repeat(70 * 1024));
+        let reply = api
+            .call(
+                "PUT",
+                "/contracts/c-1/feedback/client/response",
+                FREELANCER,
+                Some(&big),
+            )
+            .await;
+        assert_eq!((reply.status, reply.code()), (413, "payload_too_large"));
+    }
+
+    #[tokio::test]
+    async fn consent_must_be_a_boolean() {
+        let api = Api::with_client_feedback().await;
+        let reply = api
+            .call(
+                "POST",
+                "/contracts/c-1/feedback/client/change-consent",
+                FREELANCER,
+                Some(r#"{"consent":"yes"}"#),
+            )
+            .await;
+        assert_eq!((reply.status, reply.code()), (400, "invalid_field"));
+        assert_eq!(reply.body["error"]["details"]["field"], "consent");
+        assert_eq!(
+            reply.body["error"]["message"],
+            r#"`consent` must be a boolean (got string "yes")"#
+        );
+    }
+
+    #[tokio::test]
+    async fn a_report_with_an_unknown_reason_lists_the_reasons() {
+        let api = Api::with_client_feedback().await;
+        let reply = api
+            .call(
+                "POST",
+                "/contracts/c-1/feedback/client/report",
+                FREELANCER,
+                Some(r#"{"reason":"rude"}"#),
+            )
+            .await;
+        assert_eq!((reply.status, reply.code()), (400, "invalid_field"));
+        assert_eq!(reply.body["error"]["details"]["field"], "reason");
+        let message = reply.body["error"]["message"].as_str().unwrap();
+        assert!(message.contains("`coercion_or_extortion`"), "{message}");
     }
 }

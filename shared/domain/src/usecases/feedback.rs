@@ -168,31 +168,51 @@ pub async fn submit<S: ContractStore + FeedbackStore>(
     contract_id: &ContractId,
     cmd: SubmitFeedback,
 ) -> Result<FeedbackView, DomainError> {
+    submit_reading(store, clock, policy, actor, contract_id, || Ok(cmd)).await
+}
+
+/// [`submit`] with the command read only once the caller is known to be a party of the
+/// contract (api.md: 403 before 400, so a stranger learns nothing of the body's rules).
+pub async fn submit_reading<S, E>(
+    store: &S,
+    clock: &impl Clock,
+    policy: &PolicyConfig,
+    actor: &Actor,
+    contract_id: &ContractId,
+    read: impl FnOnce() -> Result<SubmitFeedback, E>,
+) -> Result<FeedbackView, E>
+where
+    S: ContractStore + FeedbackStore,
+    E: From<DomainError>,
+{
     // The contract as read goes to the insert, which is refused if the contract changed since.
-    let read = found(
+    let stored = found(
         store.get_contract(contract_id).await?,
         "contract",
         contract_id,
     )?;
-    let contract = &read.value;
+    let contract = &stored.value;
     let direction = access::party(actor, contract)?;
+    let cmd = read()?;
     let now = clock.now();
     match (direction, &cmd.private) {
         (Direction::Freelancer, Some(_)) => {
             return Err(DomainError::invalid(
                 "private",
                 "is for the client's feedback only; a freelancer's feedback has a public part alone",
-            ));
+            )
+            .into());
         }
         (Direction::Client, None) => {
             return Err(DomainError::invalid(
                 "private",
                 "is required from the client: give at least `reason_ended`",
-            ));
+            )
+            .into());
         }
         _ => {}
     }
-    rule::check_window(contract, now, policy)?;
+    rule::check_window(contract, now, policy).map_err(DomainError::from)?;
     let both = store.contract_feedback(contract).await?;
     let existing = match direction {
         Direction::Client => both.client.as_ref(),
@@ -212,7 +232,7 @@ pub async fn submit<S: ContractStore + FeedbackStore>(
         cmd.private,
         now,
     );
-    store.insert_feedback(&read, &feedback).await?;
+    store.insert_feedback(&stored, &feedback).await?;
     let other_at = match direction {
         Direction::Client => both.freelancer.as_ref().map(|f| f.value.submitted_at),
         Direction::Freelancer => both.client.as_ref().map(|f| f.value.submitted_at),
@@ -222,8 +242,8 @@ pub async fn submit<S: ContractStore + FeedbackStore>(
         Direction::Freelancer => (other_at, Some(now)),
     };
     let revealed = rule::is_revealed(contract, client_at, freelancer_at, now, policy);
-    view(&feedback, Visibility::Full, revealed)
-        .ok_or_else(|| DomainError::Unavailable("feedback view".into()))
+    Ok(view(&feedback, Visibility::Full, revealed)
+        .ok_or_else(|| DomainError::Unavailable("feedback view".into()))?)
 }
 
 /// What the caller may see of a contract's feedback.
@@ -287,15 +307,38 @@ async fn client_feedback_for<S: ContractStore + FeedbackStore>(
     side: Direction,
     doing: &str,
 ) -> Result<(Contract, ContractFeedback, Versioned<Feedback>), DomainError> {
+    let (contract, both, client, ()) =
+        client_feedback_reading(store, actor, contract_id, side, doing, || {
+            Ok::<(), DomainError>(())
+        })
+        .await?;
+    Ok((contract, both, client))
+}
+
+/// The contract, both feedbacks and the client's (404 without it), once the caller is the
+/// party `side`; the body is read between the two (403, then 400, then 404).
+async fn client_feedback_reading<S, B, E>(
+    store: &S,
+    actor: &Actor,
+    contract_id: &ContractId,
+    side: Direction,
+    doing: &str,
+    read: impl FnOnce() -> Result<B, E>,
+) -> Result<(Contract, ContractFeedback, Versioned<Feedback>, B), E>
+where
+    S: ContractStore + FeedbackStore,
+    E: From<DomainError>,
+{
     let contract = load_contract(store, contract_id).await?;
     access::require_party(actor, &contract, side, doing)?;
+    let body = read()?;
     let both = store.contract_feedback(&contract).await?;
     let client = found(
         both.client.clone(),
         "client feedback on contract",
         contract_id,
     )?;
-    Ok((contract, both, client))
+    Ok((contract, both, client, body))
 }
 
 /// The client asks to change its public feedback.
@@ -328,12 +371,29 @@ pub async fn consent_change<S: ContractStore + FeedbackStore>(
     contract_id: &ContractId,
     given: bool,
 ) -> Result<crate::model::ChangeState, DomainError> {
-    let (contract, _, Versioned { mut value, version }) = client_feedback_for(
+    consent_change_reading(store, clock, policy, actor, contract_id, || Ok(given)).await
+}
+
+/// [`consent_change`] with the consent read once the caller is the contract's freelancer.
+pub async fn consent_change_reading<S, E>(
+    store: &S,
+    clock: &impl Clock,
+    policy: &PolicyConfig,
+    actor: &Actor,
+    contract_id: &ContractId,
+    read: impl FnOnce() -> Result<bool, E>,
+) -> Result<crate::model::ChangeState, E>
+where
+    S: ContractStore + FeedbackStore,
+    E: From<DomainError>,
+{
+    let (contract, _, Versioned { mut value, version }, given) = client_feedback_reading(
         store,
         actor,
         contract_id,
         Direction::Freelancer,
         "consent to a change of feedback",
+        read,
     )
     .await?;
     value.change = change::consent(&value, given, clock.now(), policy)?;
@@ -350,28 +410,42 @@ pub async fn apply_change<S: ContractStore + FeedbackStore>(
     contract_id: &ContractId,
     cmd: ChangePublic,
 ) -> Result<FeedbackView, DomainError> {
-    let (contract, both, Versioned { mut value, version }) = client_feedback_for(
+    apply_change_reading(store, clock, policy, actor, contract_id, || Ok(cmd)).await
+}
+
+/// [`apply_change`] with the new public part read once the caller is the contract's client.
+pub async fn apply_change_reading<S, E>(
+    store: &S,
+    clock: &impl Clock,
+    policy: &PolicyConfig,
+    actor: &Actor,
+    contract_id: &ContractId,
+    read: impl FnOnce() -> Result<ChangePublic, E>,
+) -> Result<FeedbackView, E>
+where
+    S: ContractStore + FeedbackStore,
+    E: From<DomainError>,
+{
+    let (contract, both, Versioned { mut value, version }, cmd) = client_feedback_reading(
         store,
         actor,
         contract_id,
         Direction::Client,
         "change its feedback",
+        read,
     )
     .await?;
     let now = clock.now();
     change::check_apply(&value, cmd.touches_private, now, policy)?;
     let Some(public) = cmd.public else {
-        return Err(DomainError::invalid(
-            "public",
-            "is required: the new public part",
-        ));
+        return Err(DomainError::invalid("public", "is required: the new public part").into());
     };
     value.push_version(public, now);
     value.change.applied_at = Some(now);
     store.update_feedback(&contract, &value, version).await?;
     let revealed = revealed_at(&contract, &both, policy).is_some_and(|t| now >= t);
-    view(&value, Visibility::Full, revealed)
-        .ok_or_else(|| DomainError::Unavailable("feedback view".into()))
+    Ok(view(&value, Visibility::Full, revealed)
+        .ok_or_else(|| DomainError::Unavailable("feedback view".into()))?)
 }
 
 /// The freelancer publishes its one response.
@@ -383,12 +457,29 @@ pub async fn respond<S: ContractStore + FeedbackStore>(
     contract_id: &ContractId,
     text: ResponseText,
 ) -> Result<Response, DomainError> {
-    let (contract, both, Versioned { mut value, version }) = client_feedback_for(
+    respond_reading(store, clock, policy, actor, contract_id, || Ok(text)).await
+}
+
+/// [`respond`] with the text read once the caller is the contract's freelancer.
+pub async fn respond_reading<S, E>(
+    store: &S,
+    clock: &impl Clock,
+    policy: &PolicyConfig,
+    actor: &Actor,
+    contract_id: &ContractId,
+    read: impl FnOnce() -> Result<ResponseText, E>,
+) -> Result<Response, E>
+where
+    S: ContractStore + FeedbackStore,
+    E: From<DomainError>,
+{
+    let (contract, both, Versioned { mut value, version }, text) = client_feedback_reading(
         store,
         actor,
         contract_id,
         Direction::Freelancer,
         "respond to feedback",
+        read,
     )
     .await?;
     let now = clock.now();
@@ -408,12 +499,29 @@ pub async fn report<S: ContractStore + FeedbackStore>(
     contract_id: &ContractId,
     cmd: ReportFeedback,
 ) -> Result<FeedbackReport, DomainError> {
-    let (contract, both, Versioned { mut value, version }) = client_feedback_for(
+    report_reading(store, clock, policy, actor, contract_id, || Ok(cmd)).await
+}
+
+/// [`report`] with the report read once the caller is the contract's freelancer.
+pub async fn report_reading<S, E>(
+    store: &S,
+    clock: &impl Clock,
+    policy: &PolicyConfig,
+    actor: &Actor,
+    contract_id: &ContractId,
+    read: impl FnOnce() -> Result<ReportFeedback, E>,
+) -> Result<FeedbackReport, E>
+where
+    S: ContractStore + FeedbackStore,
+    E: From<DomainError>,
+{
+    let (contract, both, Versioned { mut value, version }, cmd) = client_feedback_reading(
         store,
         actor,
         contract_id,
         Direction::Freelancer,
         "report feedback",
+        read,
     )
     .await?;
     let now = clock.now();
