@@ -57,9 +57,11 @@ pub fn send_chunked(addr: SocketAddr, head: &str, total: usize, chunk: usize) ->
 /// Sends `head` and then one byte of body every `pause` (never all the body its
 /// `Content-Length` promises) until the stack answers; the reply and how long it took.
 pub fn trickle(addr: SocketAddr, head: &str, pause: Duration) -> io::Result<(Reply, Duration)> {
+    // Timed from before the connection: the server's own timer starts when it accepts, never
+    // earlier, so the time measured here is never shorter than the one the server enforced.
+    let started = Instant::now();
     let mut stream = connect(addr)?;
     stream.write_all(head.as_bytes())?;
-    let started = Instant::now();
     let mut writer = stream.try_clone()?;
     let dripping = thread::spawn(move || {
         // Never more than the slowest client would take for the whole request.
