@@ -35,6 +35,15 @@ fn forbidden(sentence: &str) -> DomainError {
     DomainError::Forbidden(sentence.to_owned())
 }
 
+/// The actor holds at least one of `roles`; otherwise 403 with `sentence`.
+fn require_any(actor: &Actor, roles: &[Role], sentence: &str) -> Result<(), DomainError> {
+    if roles.iter().any(|r| actor.has(*r)) {
+        Ok(())
+    } else {
+        Err(forbidden(sentence))
+    }
+}
+
 /// Requires a role.
 pub fn require(actor: &Actor, role: Role, doing: &str) -> Result<(), DomainError> {
     if actor.has(role) {
@@ -138,51 +147,40 @@ pub fn manage_policies(actor: &Actor, doing: &str) -> Result<(), DomainError> {
 
 /// Who may see the policy versions: reviewers, the marketplace's back end, policy admins.
 pub fn view_policies(actor: &Actor) -> Result<(), DomainError> {
-    if [Role::Reviewer, Role::Service, Role::PolicyAdmin]
-        .iter()
-        .any(|r| actor.has(*r))
-    {
-        Ok(())
-    } else {
-        Err(forbidden(
-            "only a reviewer, the marketplace's service or a policy admin may see the policy versions",
-        ))
-    }
+    require_any(
+        actor,
+        &[Role::Reviewer, Role::Service, Role::PolicyAdmin],
+        "only a reviewer, the marketplace's service or a policy admin may see the policy versions",
+    )
 }
 
 /// Who may read a shadow report: reviewers and policy admins.
 pub fn view_shadow_report(actor: &Actor) -> Result<(), DomainError> {
-    if actor.has(Role::Reviewer) || actor.has(Role::PolicyAdmin) {
-        Ok(())
-    } else {
-        Err(forbidden(
-            "only a reviewer or a policy admin may read a shadow report",
-        ))
-    }
+    require_any(
+        actor,
+        &[Role::Reviewer, Role::PolicyAdmin],
+        "only a reviewer or a policy admin may read a shadow report",
+    )
 }
 
 /// Feedback is given by the parties of a contract: a caller with neither the client nor the
 /// freelancer role may never, and is told so before anything of the body is read.
 pub fn give_feedback(actor: &Actor) -> Result<(), DomainError> {
-    if actor.has(Role::Client) || actor.has(Role::Freelancer) {
-        Ok(())
-    } else {
-        Err(forbidden(
-            "only the client or the freelancer of a contract may give feedback on it",
-        ))
-    }
+    require_any(
+        actor,
+        &[Role::Client, Role::Freelancer],
+        "only the client or the freelancer of a contract may give feedback on it",
+    )
 }
 
 /// Statements of reasons leave for the regulator's database through the marketplace's back
 /// end, and reviewers read them: no one else.
 pub fn read_statements(actor: &Actor) -> Result<(), DomainError> {
-    if actor.has(Role::Reviewer) || actor.has(Role::Service) {
-        Ok(())
-    } else {
-        Err(forbidden(
-            "only a reviewer or the marketplace service may read the statements of reasons",
-        ))
-    }
+    require_any(
+        actor,
+        &[Role::Reviewer, Role::Service],
+        "only a reviewer or the marketplace service may read the statements of reasons",
+    )
 }
 
 #[cfg(test)]
