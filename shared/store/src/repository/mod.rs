@@ -239,11 +239,22 @@ impl Repository {
         query: Query,
         page: &PageRequest,
     ) -> StoreResult<Page<T::Domain>> {
+        self.list_page_with(query, page, |item| Ok(decode::<T>(item)?.value))
+            .await
+    }
+
+    /// [`Self::list_page`] for items read otherwise than as a [`Stored`] value.
+    async fn list_page_with<D>(
+        &self,
+        query: Query,
+        page: &PageRequest,
+        read: impl Fn(Item) -> StoreResult<D>,
+    ) -> StoreResult<Page<D>> {
         let keyed = self
             .query_keyed(query, page.after(), page.limit() + 1)
             .await?
             .into_iter()
-            .map(|(key, item)| Ok((key, decode::<T>(item)?.value)))
+            .map(|(key, item)| Ok((key, read(item)?)))
             .collect::<StoreResult<Vec<_>>>()?;
         Ok(Page::from_keyed(keyed, page))
     }

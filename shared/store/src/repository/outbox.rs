@@ -128,17 +128,11 @@ impl TransparencyStore for Repository {
         if let Some(start) = start {
             query = query.sort(SortKeyCondition::GreaterOrEqual(start));
         }
-        let keyed = self
-            .query_keyed(query, page.after(), page.limit() + 1)
-            .await?
-            .into_iter()
-            .map(|(key, item)| {
-                let reasons = from_item::<OutboxItem>(item)
-                    .and_then(|envelope| envelope.data.into_stated_reasons())
-                    .map_err(unavailable)?;
-                Ok((key, reasons))
-            })
-            .collect::<StoreResult<Vec<_>>>()?;
-        Ok(Page::from_keyed(keyed, page))
+        self.list_page_with(query, page, |item| {
+            from_item::<OutboxItem>(item)
+                .and_then(|envelope| envelope.data.into_stated_reasons())
+                .map_err(unavailable)
+        })
+        .await
     }
 }
