@@ -135,6 +135,18 @@ fn the_daily_and_hourly_schedules_and_the_stream_trigger_are_in_the_template() {
     assert!(!p["DestinationConfig"]["OnFailure"]["Destination"].is_null());
 }
 
+/// Every `HttpApi` event of the template's functions: one per route.
+fn http_api_events(template: &serde_yaml_ng::Value) -> Vec<&serde_yaml_ng::Value> {
+    template["Resources"]
+        .as_mapping()
+        .into_iter()
+        .flat_map(|resources| resources.values())
+        .filter_map(|r| r["Properties"]["Events"].as_mapping())
+        .flat_map(|events| events.values())
+        .filter(|e| e["Type"].as_str() == Some("HttpApi"))
+        .collect()
+}
+
 #[test]
 fn every_route_is_throttled_and_the_list_and_profile_routes_more_tightly() {
     let template = sam_template().unwrap();
@@ -152,13 +164,8 @@ fn every_route_is_throttled_and_the_list_and_profile_routes_more_tightly() {
     assert!(parameter("ListThrottleRate") < parameter("ApiThrottleRate"));
     assert!(parameter("ListThrottleBurst") < parameter("ApiThrottleBurst"));
     // The routes that answer lists or the profile carry the tighter limit.
-    let tight: BTreeSet<String> = template["Resources"]
-        .as_mapping()
-        .unwrap()
-        .values()
-        .filter_map(|r| r["Properties"]["Events"].as_mapping())
-        .flat_map(|events| events.values())
-        .filter(|e| e["Type"].as_str() == Some("HttpApi"))
+    let tight: BTreeSet<String> = http_api_events(&template)
+        .into_iter()
         .filter(|e| {
             untag(&e["Properties"]["RouteSettings"]["ThrottlingRateLimit"]).as_str()
                 == Some("ListThrottleRate")
@@ -189,13 +196,8 @@ fn only_the_openapi_document_is_served_without_the_jwt_authorizer() {
     let template = sam_template().unwrap();
     let api = &template["Resources"]["HttpApi"]["Properties"]["Auth"];
     assert_eq!(api["DefaultAuthorizer"].as_str(), Some("JwtAuthorizer"));
-    let open: BTreeSet<String> = template["Resources"]
-        .as_mapping()
-        .unwrap()
-        .values()
-        .filter_map(|r| r["Properties"]["Events"].as_mapping())
-        .flat_map(|events| events.values())
-        .filter(|e| e["Type"].as_str() == Some("HttpApi"))
+    let open: BTreeSet<String> = http_api_events(&template)
+        .into_iter()
         .filter(|e| !e["Properties"]["Auth"].is_null())
         .map(|e| {
             assert_eq!(

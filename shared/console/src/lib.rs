@@ -50,14 +50,16 @@ pub fn names() -> impl Iterator<Item = &'static str> {
 /// The headers every console file is served with: no inline script or style, nothing from
 /// another origin except the API (`connect_src`), never framed, never sniffed.
 pub fn security_headers(connect_src: &str) -> [(&'static str, String); 4] {
+    let connect = match connect_src {
+        "" => "'self'".to_owned(),
+        api => format!("'self' {api}"),
+    };
     [
         (
             "content-security-policy",
             format!(
-                "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self' {connect_src}; frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
-            )
-            .trim()
-            .replace("'self' ;", "'self';"),
+                "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src {connect}; frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
+            ),
         ),
         ("x-content-type-options", "nosniff".to_owned()),
         ("referrer-policy", "no-referrer".to_owned()),
