@@ -12,6 +12,9 @@ pub const SANCTIONS_IMPOSED: &str = "sanctions_imposed";
 /// Sanctions lifted, with the label `rule`.
 pub const SANCTIONS_LIFTED: &str = "sanctions_lifted";
 
+/// Writes per durable commit of the embedded engine (group commit; the local stack only).
+pub const EMBEDDED_WRITES_PER_COMMIT: &str = "embedded_writes_per_commit";
+
 /// Counts the events of one committed transaction.
 pub(crate) fn committed(events: &[(EventKind, Option<RuleId>)]) {
     if events.is_empty() {

@@ -407,3 +407,78 @@ async fn writes_in_bulk_mode_are_read_at_once_and_on_disk_once_it_is_turned_off(
     let changes = engine.read_changes(None, 100_000).await.unwrap();
     assert_eq!(changes.len(), 1);
 }
+
+/// Writers meeting at the disk share commits (group commit): every one is acknowledged, each
+/// conditional write still sees the writes committed or grouped before it, a refusal leaves the
+/// writes grouped with it in, and all of it is in the file and the change log afterwards.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn concurrent_writers_grouped_into_shared_commits_each_keep_their_own_outcome() {
+    let dir = TempDir::new("store-group-commit").expect("temp dir");
+    let path = dir.path().join("standing.redb");
+    const WRITERS: u64 = 16;
+    const EACH: u64 = 40;
+    {
+        let engine = open(&path);
+        let writers: Vec<_> = (0..WRITERS)
+            .map(|w| {
+                let engine = engine.clone();
+                tokio::spawn(async move {
+                    let mut claimed = 0u64;
+                    for n in 0..EACH {
+                        // Its own counter, moved on by an optimistic lock: version n → n + 1.
+                        let condition = if n == 0 {
+                            Condition::NotExists
+                        } else {
+                            Condition::VersionEquals(n)
+                        };
+                        engine
+                            .put(
+                                item(
+                                    &format!("W#{w}"),
+                                    "COUNTER",
+                                    &[("version", AttributeValue::N((n + 1).to_string()))],
+                                ),
+                                condition,
+                            )
+                            .await
+                            .expect("a writer's own counter moves on");
+                        // A slot all writers race for: exactly one takes each.
+                        match engine
+                            .put(item("SLOTS", &format!("{n:03}"), &[]), Condition::NotExists)
+                            .await
+                        {
+                            Ok(_) => claimed += 1,
+                            Err(StoreError::ConditionFailed { .. }) => {}
+                            Err(other) => panic!("a slot write failed: {other}"),
+                        }
+                    }
+                    claimed
+                })
+            })
+            .collect();
+        let mut claimed = 0;
+        for writer in writers {
+            claimed += writer.await.expect("writer");
+        }
+        assert_eq!(claimed, EACH, "each slot was taken exactly once");
+    }
+    // Everything acknowledged is in the file, and in the change log in one sequence.
+    let engine = open(&path);
+    for w in 0..WRITERS {
+        let counter = engine
+            .get(Key::new(format!("W#{w}"), "COUNTER"))
+            .await
+            .expect("read")
+            .item
+            .expect("the counter is there");
+        assert_eq!(counter["version"], AttributeValue::N(EACH.to_string()));
+    }
+    let changes = engine.read_changes(None, 10_000).await.expect("changes");
+    assert_eq!(changes.len() as u64, WRITERS * EACH + EACH);
+    assert!(
+        changes
+            .windows(2)
+            .all(|p| p[1].sequence_number.0 == p[0].sequence_number.0 + 1),
+        "sequence numbers follow one another"
+    );
+}
