@@ -16,18 +16,30 @@ pub async fn repository_on_dynamodb(config: &Config) -> Repository {
         .load()
         .await;
     let client = aws_sdk_dynamodb::Client::new(&sdk);
-    Repository::new(Arc::new(DynamoDbEngine::new(client, config.table.clone())))
+    let engine = DynamoDbEngine::new(client, config.table.clone());
+    // The TLS handshake with DynamoDB (and the SDK's first-call setup) is paid at init rather
+    // than by the first invocation. Over plain HTTP (DynamoDB Local) there is no handshake to
+    // move, only a request that would lengthen init. A failure is only logged: the first
+    // request then connects as it would have, and answers for itself.
+    let https = sdk
+        .endpoint_url()
+        .is_none_or(|url| url.starts_with("https://"));
+    if https && let Err(e) = engine.warm_up().await {
+        tracing::warn!(error = %e, "the connection to the table could not be opened at init");
+    }
+    Repository::new(Arc::new(engine))
 }
 
-/// The SDK's own HTTPS client (rustls on aws-lc) trusting only the roots DynamoDB's endpoints
-/// chain to, compiled in: the default reads and parses the system's whole certificate store at
+/// The SDK's own HTTPS client, on rustls with ring (not the SDK's default, aws-lc: without it
+/// and EnvFilter's regular expressions each bootstrap is 1.8 MB smaller), trusting only the
+/// roots DynamoDB's endpoints chain to, compiled in: the default reads and parses the system's whole certificate store at
 /// every cold start (about 2 ms of a 7 ms init on this machine, `infra/measure_cold_start.py`).
 fn https_client() -> aws_sdk_dynamodb::config::SharedHttpClient {
     let context = TlsContext::builder()
         .with_trust_store(amazon_roots())
         .build();
     let builder = aws_smithy_http_client::Builder::new().tls_provider(tls::Provider::Rustls(
-        tls::rustls_provider::CryptoMode::AwsLc,
+        tls::rustls_provider::CryptoMode::Ring,
     ));
     match context {
         Ok(context) => builder.tls_context(context).build_https(),

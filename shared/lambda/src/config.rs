@@ -1,7 +1,7 @@
 //! Configuration, read once at init from the environment, and the tracing set up from it.
 
 use standing_domain::{PolicyConfig, PolicyError};
-use tracing_subscriber::EnvFilter;
+use tracing_subscriber::filter::Targets;
 
 /// The table used when `STANDING_TABLE` is not set.
 pub const DEFAULT_TABLE: &str = "standing";
@@ -127,8 +127,6 @@ fn lambda_level(level: &str) -> &'static str {
     }
 }
 
-/// Installs the global subscriber. A second call keeps the first subscriber, so tests and the
-/// local stack (several handlers in one process) may call it freely.
 /// Crates that log raw events, headers or bodies below `info` (the runtime logs each event with
 /// its Authorization header at TRACE; the HTTP and SDK stacks log bodies and stream images).
 const NEVER_BELOW_INFO: &[&str] = &[
@@ -165,10 +163,13 @@ pub fn redacting_filter(filter: &str) -> String {
     directives.join(",")
 }
 
+/// Installs the global subscriber. A second call keeps the first subscriber, so tests and the
+/// local stack (several handlers in one process) may call it freely.
 pub fn init_tracing(config: &Config) {
-    let filter = EnvFilter::try_new(&config.log_filter).unwrap_or_else(|_| EnvFilter::new("info"));
+    use tracing_subscriber::layer::SubscriberExt as _;
+    use tracing_subscriber::util::SubscriberInitExt as _;
     let builder = tracing_subscriber::fmt()
-        .with_env_filter(filter)
+        .with_max_level(tracing::Level::TRACE)
         .with_target(false)
         .with_ansi(false);
     // The runtime opens a span per invocation carrying `requestId`; the JSON lines carry it in
@@ -179,18 +180,31 @@ pub fn init_tracing(config: &Config) {
             .flatten_event(true)
             .with_current_span(true)
             .with_span_list(false)
+            .finish()
+            .with(log_filter(config))
             .try_init(),
-        LogFormat::Text => builder.try_init(),
+        LogFormat::Text => builder.finish().with(log_filter(config)).try_init(),
     };
     if installed.is_err() {
         tracing::debug!("a tracing subscriber was already installed; keeping it");
     }
 }
 
+/// The filter the functions log through: targets and levels only (`RUST_LOG`'s span and field
+/// directives are not offered in AWS; a filter that uses them falls back to `info`, redacted).
+/// Not `EnvFilter`, whose regular expressions the functions would link for nothing.
+pub fn log_filter(config: &Config) -> Targets {
+    config
+        .log_filter
+        .parse()
+        .unwrap_or_else(|_| redacting_filter("info").parse().unwrap_or_default())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use std::collections::HashMap;
+    use tracing_subscriber::layer::SubscriberExt as _;
 
     fn config(vars: &[(&str, &str)]) -> Result<Config, ConfigError> {
         let vars: HashMap<String, String> = vars
@@ -301,9 +315,10 @@ mod tests {
             let buffer = Buffer::default();
             let writer = buffer.clone();
             let subscriber = tracing_subscriber::fmt()
-                .with_env_filter(EnvFilter::new(&c.log_filter))
+                .with_max_level(tracing::Level::TRACE)
                 .with_writer(move || writer.clone())
-                .finish();
+                .finish()
+                .with(log_filter(&c));
             tracing::subscriber::with_default(subscriber, || {
                 tracing::trace!(target: "lambda_runtime", "event: Authorization: Bearer SECRET-TOKEN");
                 tracing::trace!(target: "hyper::proto::h1", "body: SECRET-BODY");

@@ -244,6 +244,21 @@ async fn capacity(repo: &Repository, engine: &dyn Engine) {
         .await
         .unwrap();
     row("evaluation (replay, nothing changes)", meter.take());
+    // The common case: one more feedback, the outcome unchanged (the evidence mark moves).
+    contracts::register(repo, &svc, cid("c-more"), register("cl1", Some(day(0))))
+        .await
+        .unwrap();
+    feedback::submit(repo, &clock, &policy, &cl1, &cid("c-more"), submit(5))
+        .await
+        .unwrap();
+    meter.reset();
+    standing::reevaluate(repo, &clock, &policy, &user("fl1"))
+        .await
+        .unwrap();
+    row(
+        "evaluation (one more feedback, outcome unchanged)",
+        meter.take(),
+    );
     standing::standing(repo, &clock, &InForce::only(&policy), &fl, &user("fl1"))
         .await
         .unwrap();

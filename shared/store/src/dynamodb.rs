@@ -50,6 +50,21 @@ impl DynamoDbEngine {
         &self.client
     }
 
+    /// Opens the connection to the table before the first request needs it: one eventually
+    /// consistent GetItem of a key no item has (half a read unit). The SDK builds its connector,
+    /// resolves the endpoint and the credentials and connects (TLS in AWS) at its first call;
+    /// made at init, that cost is not the first invocation's.
+    pub async fn warm_up(&self) -> Result<(), StoreError> {
+        self.client
+            .get_item()
+            .table_name(&self.table)
+            .set_key(Some(item_to_sdk(Key::new("WARM-UP", "WARM-UP").to_item())))
+            .send()
+            .await
+            .map_err(|e| service_error("GetItem", e))?;
+        Ok(())
+    }
+
     async fn get_item(&self, key: Key) -> Result<GetOutput, StoreError> {
         let output = self
             .client
