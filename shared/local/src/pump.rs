@@ -21,8 +21,30 @@ use crate::state;
 pub const BATCH_SIZE: usize = 100;
 /// Its `MaximumRetryAttempts`: a record failing this many retries is given up on.
 pub const MAX_RETRY_ATTEMPTS: u32 = 5;
+/// How often the checkpoint is written while the stream does not let up.
+const CHECKPOINT_EVERY: Duration = Duration::from_millis(250);
 /// The longest pause between two retries.
 const MAX_BACKOFF: Duration = Duration::from_secs(8);
+
+/// Milliseconds from an evidence write's commit to the end of the delivery that carried it (the
+/// evaluation it triggered committed): Lambda's `IteratorAge`, to the millisecond.
+pub const STREAM_LAG: &str = "stream_lag";
+/// Change records committed and not yet delivered, after each window the pump delivers.
+pub const STREAM_PENDING: &str = "stream_pending_records";
+
+/// Describes the pump's metrics to the recorder.
+pub fn describe_metrics() {
+    metrics::describe_histogram!(
+        STREAM_LAG,
+        metrics::Unit::Milliseconds,
+        "from an evidence write's commit to the end of its delivery to the evaluation"
+    );
+    metrics::describe_gauge!(
+        STREAM_PENDING,
+        metrics::Unit::Count,
+        "change records committed and not yet delivered"
+    );
+}
 
 /// The mapping's filter: only changes whose new image is an evidence item reach the function.
 /// REMOVE records carry no new image and are dropped too.
@@ -229,6 +251,9 @@ impl EmbeddedPump {
         let mut writes = self.engine.subscribe();
         let mut after = self.resume_after();
         let mut trimmed_to = None;
+        // What the checkpoint file says, and when it was written.
+        let mut saved = after;
+        let mut saved_at = std::time::Instant::now();
         loop {
             let draining = *stop.borrow_and_update();
             writes.borrow_and_update();
@@ -244,6 +269,14 @@ impl EmbeddedPump {
                 }
             };
             let Some(last) = window.last().map(|c| c.sequence_number) else {
+                // Caught up: the checkpoint is written before the log is trimmed behind it.
+                if let Some(position) = after
+                    && after != saved
+                {
+                    self.save(position).await;
+                    saved = after;
+                    saved_at = std::time::Instant::now();
+                }
                 if after != trimmed_to {
                     self.trim(after).await;
                     trimmed_to = after;
@@ -260,9 +293,26 @@ impl EmbeddedPump {
             let records = self.event_records(&window);
             if !records.is_empty() {
                 self.delivery.deliver(&records).await;
+                let delivered = chrono::Utc::now();
+                for change in window
+                    .iter()
+                    .filter(|c| c.new_image.as_ref().is_some_and(is_evidence))
+                {
+                    let lag = (delivered - change.approximate_creation_time).num_microseconds();
+                    metrics::histogram!(STREAM_LAG).record(lag.unwrap_or(i64::MAX) as f64 / 1000.0);
+                }
             }
             after = Some(last);
-            self.save(last).await;
+            // Under a steady stream the checkpoint (two disk flushes) is written every
+            // CHECKPOINT_EVERY rather than after every window: a crash delivers at most that
+            // much again, which re-evaluation, being idempotent, absorbs.
+            if saved_at.elapsed() >= CHECKPOINT_EVERY {
+                self.save(last).await;
+                saved = after;
+                saved_at = std::time::Instant::now();
+            }
+            let written = self.engine.latest_sequence_number().map_or(0, |s| s.0);
+            metrics::gauge!(STREAM_PENDING).set(written.saturating_sub(last.0) as f64);
         }
     }
 

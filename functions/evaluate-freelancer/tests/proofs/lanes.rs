@@ -314,14 +314,19 @@ impl Lane {
         let mut done = Delivered::default();
         match &mut self.mode {
             Mode::OnceInOrder => {
+                // One evaluation at a time: a run's n-th store call is the same call in every
+                // run of the history, which the fault proof fails in turn.
                 for batch in records.chunks(BATCH) {
-                    done.add(until_committed(evaluator, clock, policy, batch.to_vec()).await);
+                    done.add(until_committed(evaluator, clock, policy, 1, batch.to_vec()).await);
                 }
             }
             Mode::EachTwice => {
                 for batch in records.chunks(BATCH) {
                     for _ in 0..2 {
-                        done.add(until_committed(evaluator, clock, policy, batch.to_vec()).await);
+                        done.add(
+                            until_committed(evaluator, clock, policy, AT_ONCE, batch.to_vec())
+                                .await,
+                        );
                     }
                 }
             }
@@ -365,13 +370,15 @@ impl Lane {
                         Some(second) => {
                             let b = queues[second].pop_front().unwrap_or_default();
                             let (x, y) = tokio::join!(
-                                until_committed(evaluator, clock, policy, a),
-                                until_committed(evaluator, clock, policy, b)
+                                until_committed(evaluator, clock, policy, AT_ONCE, a),
+                                until_committed(evaluator, clock, policy, AT_ONCE, b)
                             );
                             done.add(x);
                             done.add(y);
                         }
-                        None => done.add(until_committed(evaluator, clock, policy, a).await),
+                        None => {
+                            done.add(until_committed(evaluator, clock, policy, AT_ONCE, a).await)
+                        }
                     }
                 }
             }
@@ -495,12 +502,16 @@ impl Delivered {
     }
 }
 
+/// Evaluations in flight at once in the lanes that do not count calls: as in AWS.
+const AT_ONCE: usize = evaluate_freelancer::EVALUATIONS_AT_ONCE;
+
 /// Delivers a batch; while the handler reports failures, delivers again from the lowest
 /// sequence number reported, which is what Lambda does with ReportBatchItemFailures.
 async fn until_committed(
     evaluator: &Repository,
     clock: &FixedClock,
     policy: &PolicyConfig,
+    at_once: usize,
     mut batch: Vec<EventRecord>,
 ) -> Delivered {
     let mut done = Delivered {
@@ -512,10 +523,11 @@ async fn until_committed(
         let mut event = StreamEvent::default();
         event.records = batch.clone();
         done.evaluations += named_freelancers(&event.records);
-        let response = evaluate_freelancer::handle_stream(
+        let response = evaluate_freelancer::handle_stream_at_once(
             evaluator,
             clock,
             policy,
+            at_once,
             LambdaEvent::new(event, Context::default()),
         )
         .await;
