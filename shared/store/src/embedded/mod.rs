@@ -8,6 +8,7 @@ mod query;
 mod requests;
 
 use std::{
+    panic::{AssertUnwindSafe, catch_unwind, resume_unwind},
     path::Path,
     sync::{Arc, Condvar, Mutex, MutexGuard, OnceLock},
     time::{SystemTime, UNIX_EPOCH},
@@ -115,8 +116,10 @@ struct Inner {
 /// its write to one shared transaction (seeing the writes applied before it, as if committed one
 /// after another), and the last of them to apply commits it: one disk flush for all. None is
 /// acknowledged before that commit is durable. A refused write (a condition, a token) writes
-/// nothing and leaves the others in; a write that fails half-way aborts the transaction, and
-/// every write grouped with it answers with an error, none acknowledged.
+/// nothing and leaves the others in; its refusal may rest on their writes, so it too waits for
+/// their commit and answers with its failure if it fails. A write that fails half-way, or a
+/// panic, aborts the transaction, and every write grouped with it answers with an error, none
+/// acknowledged.
 #[derive(Default)]
 struct Group {
     /// The transaction being filled, while writers are still to apply to it.
@@ -379,9 +382,11 @@ impl Inner {
         })
     }
 
-    /// Runs `work` in a write transaction and commits it: its own, durable, or in bulk mode the
-    /// shared one (see [`Batch`]). `work` returns the last change record it wrote. A refusal
-    /// (a condition, a token, a bad request) writes nothing, so the shared transaction goes on.
+    /// Runs `work` in a write transaction and commits it: durably with the writes it meets (see
+    /// [`Group`]), or in bulk mode in the shared batch (see [`Batch`]). `work` returns the last
+    /// change record it wrote. A refusal (a condition, a token, a bad request) writes nothing
+    /// of its own, so the shared transaction goes on (expired tokens may have been forgotten
+    /// first, which changes nothing anyone can read).
     fn write(
         &self,
         work: impl FnOnce(&WriteTransaction) -> Result<Option<SequenceNumber>, StoreError>,
@@ -583,7 +588,8 @@ impl Inner {
     }
 
     fn lock_group(&self) -> MutexGuard<'_, Group> {
-        // Nothing panics while holding it; were a thread to, the state is still whole.
+        // A panic while it is held is caught and the group failed first (`write_in_group`):
+        // the state is whole.
         self.group.lock().unwrap_or_else(|p| p.into_inner())
     }
 
@@ -611,33 +617,44 @@ impl Inner {
             Some(txn) => txn,
             None => self.db.begin_write().map_err(backend)?,
         };
-        let applied = match work(&txn) {
-            Ok(last) => {
+        // A panic inside the group (in `work` or in redb) must not leave its members waiting
+        // forever or acknowledge writes that were dropped with the transaction: the group fails
+        // first, then the panic goes on.
+        let applied = match catch_unwind(AssertUnwindSafe(|| work(&txn))) {
+            Err(panic) => {
+                drop(txn);
+                self.fail_group(&mut group, "a write grouped into the same commit panicked");
+                resume_unwind(panic)
+            }
+            Ok(Ok(last)) => {
                 group.members += 1;
                 if last.is_some() {
                     group.last = last;
                 }
-                Ok(Arc::clone(&group.outcome))
+                Ok(())
             }
-            Err(
+            Ok(Err(
                 refused @ (StoreError::ConditionFailed { .. }
                 | StoreError::TransactionCanceled { .. }
                 | StoreError::IdempotentParameterMismatch
                 | StoreError::Validation(_)),
-            ) => Err(refused),
-            Err(failed) => {
+            )) => Err(refused),
+            Ok(Err(failed)) => {
                 // Aborted, with the writes applied before this one.
                 drop(txn);
-                group.members = 0;
-                group.last = None;
-                let outcome = std::mem::take(&mut group.outcome);
-                let _ = outcome.set(Err(format!(
-                    "a write grouped into the same commit failed, so this one was not made: {failed}"
-                )));
-                self.group_turn.notify_all();
+                self.fail_group(
+                    &mut group,
+                    &format!(
+                        "a write grouped into the same commit failed, so this one was not made: {failed}"
+                    ),
+                );
                 return Err(failed);
             }
         };
+        // What this writer's answer waits on: the commit of the writes applied so far. A refusal
+        // waits too when there are any, for it may rest on them: were they not committed, it
+        // answers with that failure instead (the caller tries again).
+        let outcome = (group.members > 0).then(|| Arc::clone(&group.outcome));
         if group.waiting > 0 {
             // A writer still to apply will commit (or abort) the transaction.
             group.open = Some(txn);
@@ -650,25 +667,47 @@ impl Inner {
             group.members = 0;
             group.committing = true;
             drop(group);
-            let committed = txn.commit().map_err(|e| format!("embedded database: {e}"));
+            let committed = catch_unwind(AssertUnwindSafe(|| txn.commit()));
+            group = self.lock_group();
+            group.committing = false;
+            let committed = match committed {
+                Ok(committed) => committed.map_err(|e| format!("embedded database: {e}")),
+                Err(panic) => {
+                    let _ = outcome.set(Err("the group's commit panicked".to_owned()));
+                    self.group_turn.notify_all();
+                    resume_unwind(panic)
+                }
+            };
             if committed.is_ok() && last.is_some() {
                 self.latest.send_replace(last);
             }
-            group = self.lock_group();
-            group.committing = false;
             let _ = outcome.set(committed);
             self.group_turn.notify_all();
         } else {
             // Nothing applied (this write was refused): the empty transaction ends here.
             drop(txn);
         }
-        let outcome = applied?;
+        let Some(outcome) = outcome else {
+            return applied;
+        };
         loop {
             if let Some(done) = outcome.get() {
-                return done.clone().map_err(StoreError::Backend);
+                return match done {
+                    Err(failed) => Err(StoreError::Backend(failed.clone())),
+                    Ok(()) => applied,
+                };
             }
             group = self.wait_turn(group);
         }
+    }
+
+    /// Ends the group's transaction as failed (it was dropped): its members answer `why`.
+    fn fail_group(&self, group: &mut Group, why: &str) {
+        group.members = 0;
+        group.last = None;
+        let outcome = std::mem::take(&mut group.outcome);
+        let _ = outcome.set(Err(why.to_owned()));
+        self.group_turn.notify_all();
     }
 
     fn query(&self, query: Query) -> Result<Page, StoreError> {
