@@ -32,8 +32,9 @@ pub async fn repository_on_dynamodb(config: &Config) -> Repository {
 
 /// The SDK's own HTTPS client, on rustls with ring (not the SDK's default, aws-lc: without it
 /// and EnvFilter's regular expressions each bootstrap is 1.8 MB smaller), trusting only the
-/// roots DynamoDB's endpoints chain to, compiled in: the default reads and parses the system's whole certificate store at
-/// every cold start (about 2 ms of a 7 ms init on this machine, `infra/measure_cold_start.py`).
+/// roots DynamoDB's endpoints chain to, compiled in: the default reads and parses the system's
+/// whole certificate store at every cold start (about 2 ms of a 7 ms init on this machine,
+/// `infra/measure_cold_start.py`).
 fn https_client() -> aws_sdk_dynamodb::config::SharedHttpClient {
     let context = TlsContext::builder()
         .with_trust_store(amazon_roots())

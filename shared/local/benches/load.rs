@@ -199,21 +199,29 @@ fn drive(
     })
 }
 
-/// `GET /metrics`, read for the stream's summary: (records delivered, pending, p50, p99).
-fn stream_figures(addr: SocketAddr) -> (u64, Option<u64>, f64, f64) {
+/// `GET /metrics`: the stack's Prometheus text.
+fn metrics(addr: SocketAddr) -> String {
     let mut connection = Connection::open(addr);
     let (status, text) = connection.send("GET", "/metrics", "", "");
     assert_eq!(status, 200, "{text}");
-    let value = |prefix: &str| {
-        text.lines()
-            .find_map(|l| l.strip_prefix(prefix))
-            .and_then(|v| v.trim().parse::<f64>().ok())
-    };
+    text
+}
+
+/// The value of the series line that starts with `series ` in Prometheus text.
+fn metric(text: &str, series: &str) -> Option<f64> {
+    text.lines()
+        .find_map(|l| l.strip_prefix(series)?.strip_prefix(' '))
+        .and_then(|v| v.trim().parse::<f64>().ok())
+}
+
+/// The stream's figures at `GET /metrics`: (records delivered, pending, lag p50, lag p99).
+fn stream_figures(addr: SocketAddr) -> (u64, Option<u64>, f64, f64) {
+    let text = metrics(addr);
     (
-        value("stream_lag_count ").unwrap_or(0.0) as u64,
-        value("stream_pending_records ").map(|v| v as u64),
-        value("stream_lag{quantile=\"0.5\"} ").unwrap_or(f64::NAN),
-        value("stream_lag{quantile=\"0.99\"} ").unwrap_or(f64::NAN),
+        metric(&text, "stream_lag_count").unwrap_or(0.0) as u64,
+        metric(&text, "stream_pending_records").map(|v| v as u64),
+        metric(&text, "stream_lag{quantile=\"0.5\"}").unwrap_or(f64::NAN),
+        metric(&text, "stream_lag{quantile=\"0.99\"}").unwrap_or(f64::NAN),
     )
 }
 
@@ -304,17 +312,11 @@ fn main() {
     };
     let drained = started.elapsed();
     let grouped = {
-        let mut connection = Connection::open(addr);
-        let (_, text) = connection.send("GET", "/metrics", "", "");
-        let value = |prefix: &str| {
-            text.lines()
-                .find_map(|l| l.strip_prefix(prefix))
-                .and_then(|v| v.trim().parse::<f64>().ok())
-                .unwrap_or(f64::NAN)
-        };
+        let text = metrics(addr);
+        let value = |series| metric(&text, series).unwrap_or(f64::NAN);
         (
-            value("embedded_writes_per_commit_sum "),
-            value("embedded_writes_per_commit_count "),
+            value("embedded_writes_per_commit_sum"),
+            value("embedded_writes_per_commit_count"),
         )
     };
     let _ = child.kill();

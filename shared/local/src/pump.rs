@@ -290,14 +290,14 @@ impl EmbeddedPump {
                 }
                 continue;
             };
-            let records = self.event_records(&window);
-            if !records.is_empty() {
-                self.delivery.deliver(&records).await;
+            let evidence: Vec<&ChangeRecord> = window
+                .iter()
+                .filter(|c| c.new_image.as_ref().is_some_and(is_evidence))
+                .collect();
+            if !evidence.is_empty() {
+                self.delivery.deliver(&self.event_records(&evidence)).await;
                 let delivered = chrono::Utc::now();
-                for change in window
-                    .iter()
-                    .filter(|c| c.new_image.as_ref().is_some_and(is_evidence))
-                {
+                for change in evidence {
                     let lag = (delivered - change.approximate_creation_time).num_microseconds();
                     metrics::histogram!(STREAM_LAG).record(lag.unwrap_or(i64::MAX) as f64 / 1000.0);
                 }
@@ -316,13 +316,9 @@ impl EmbeddedPump {
         }
     }
 
-    fn event_records(&self, window: &[ChangeRecord]) -> Vec<EventRecord> {
+    fn event_records(&self, evidence: &[&ChangeRecord]) -> Vec<EventRecord> {
         let source = self.engine.stream_source();
-        window
-            .iter()
-            .filter(|c| c.new_image.as_ref().is_some_and(is_evidence))
-            .map(|c| c.to_event_record(source))
-            .collect()
+        evidence.iter().map(|c| c.to_event_record(source)).collect()
     }
 
     async fn save(&self, after: SequenceNumber) {

@@ -433,12 +433,7 @@ impl Inner {
                     error
                 })
             }
-            Err(
-                refused @ (StoreError::ConditionFailed { .. }
-                | StoreError::TransactionCanceled { .. }
-                | StoreError::IdempotentParameterMismatch
-                | StoreError::Validation(_)),
-            ) => {
+            Err(refused) if is_refusal(&refused) => {
                 batch.open = Some(txn);
                 Err(refused)
             }
@@ -633,12 +628,7 @@ impl Inner {
                 }
                 Ok(())
             }
-            Ok(Err(
-                refused @ (StoreError::ConditionFailed { .. }
-                | StoreError::TransactionCanceled { .. }
-                | StoreError::IdempotentParameterMismatch
-                | StoreError::Validation(_)),
-            )) => Err(refused),
+            Ok(Err(refused)) if is_refusal(&refused) => Err(refused),
             Ok(Err(failed)) => {
                 // Aborted, with the writes applied before this one.
                 drop(txn);
@@ -1067,6 +1057,18 @@ fn now_ms() -> u64 {
         .duration_since(UNIX_EPOCH)
         .map(|d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
         .unwrap_or(0)
+}
+
+/// Whether a write's error is a refusal (a condition, a token, a bad request): it wrote nothing
+/// of its own, so the transaction it shares with other writes goes on.
+fn is_refusal(error: &StoreError) -> bool {
+    matches!(
+        error,
+        StoreError::ConditionFailed { .. }
+            | StoreError::TransactionCanceled { .. }
+            | StoreError::IdempotentParameterMismatch
+            | StoreError::Validation(_)
+    )
 }
 
 fn backend(error: impl std::fmt::Display) -> StoreError {
