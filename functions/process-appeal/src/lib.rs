@@ -4,8 +4,7 @@
 
 use aws_lambda_events::event::eventbridge::EventBridgeEvent;
 use lambda_http::{Body, LambdaEvent, Request, Response};
-use serde::Deserialize;
-use standing_domain::model::{PolicyMode, PolicyVersion};
+use standing_domain::model::PolicyVersion;
 use standing_domain::ports::{
     AppealStore, Clock, ComplaintStore, ContractStore, PolicyStore, StandingStore, SweepStore,
 };
@@ -14,9 +13,10 @@ use standing_domain::usecases::sweep::{self, SweepReport};
 use standing_domain::usecases::{appeals, policies};
 use standing_domain::{AppealId, DomainError, PolicyConfig, Role, UserId};
 use standing_lambda::body::{AppealBody, PageBody, PoliciesBody, PolicyVersionBody, SelectionBody};
+use standing_lambda::command::{Activation, policy_config};
 use standing_lambda::{
     ApiError, Incoming, Method, Outgoing, Route, StatusCode, actor, answer_http, json, misrouted,
-    page_request, parse_body, parse_value, query_choice, respond, route, serve,
+    page_request, parse_body, parse_json, query_choice, respond, route, serve,
 };
 use std::fmt;
 
@@ -44,25 +44,6 @@ pub const ROUTES: &[Route<Op>] = &[
     Route::new(Method::PUT, "/policies/{version}", Op::Publish),
     Route::new(Method::POST, "/policies/{version}/activate", Op::Activate),
 ];
-
-/// `POST /policies/{version}/activate`'s body.
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct Activation {
-    mode: PolicyMode,
-}
-
-/// `PUT /policies/{version}`'s body: a `PolicyConfig` giving only the numbers it changes; its
-/// `version`, when given, must be the path's (absent, it is the path's).
-fn policy_body(
-    request: &Request,
-    version: &PolicyVersion,
-) -> Result<standing_domain::PolicyConfig, ApiError> {
-    let mut body: serde_json::Map<String, serde_json::Value> = parse_body(request)?;
-    body.entry("version")
-        .or_insert_with(|| serde_json::Value::String(version.to_string()));
-    parse_value(serde_json::Value::Object(body), "")
-}
 
 /// The appeal queues reviewers can ask for: pending is the only one.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -139,7 +120,7 @@ where
         Op::Publish => {
             access::manage_policies(&actor, "publish policy versions")?;
             let version: PolicyVersion = params.get("version")?;
-            let config = policy_body(request, &version)?;
+            let config = policy_config(parse_json(request)?, &version)?;
             // Seeded first: the configured policy's version is published with its own numbers
             // before anyone can publish other numbers under its name.
             let selection = policies::seeded(store, clock, configured).await?.value;

@@ -3,18 +3,17 @@
 
 use chrono::{DateTime, Utc};
 use lambda_http::{Body, LambdaEvent, Request, Response};
-use serde::de::IgnoredAny;
-use serde::{Deserialize, Deserializer, Serialize};
+use serde::Serialize;
 use standing_domain::model::Contract;
 use standing_domain::ports::{Clock, ContractStore, FeedbackStore, PolicyStore};
 use standing_domain::rules::access;
-use standing_domain::usecases::feedback::ChangePublic;
 use standing_domain::usecases::{contracts, feedback, policies};
-use standing_domain::{ContractId, Currency, PolicyConfig, ReportId, ResponseText, Role, UserId};
+use standing_domain::{ContractId, Currency, PolicyConfig, ReportId, Role, UserId};
 use standing_lambda::body;
+use standing_lambda::command::{ConsentToChange, RespondToFeedback};
 use standing_lambda::{
     ApiError, Incoming, Method, Outgoing, Route, StatusCode, actor, answer_http, json, misrouted,
-    page_request, parse_body, parse_value, query_choice, respond, route, serve,
+    page_request, parse_body, query_choice, respond, route, serve,
 };
 
 /// What this function does for each of its routes.
@@ -154,7 +153,7 @@ where
             access::require(&actor, Role::Freelancer, "consent to a change of feedback")?;
             let id = contract_id()?;
             let policy = &policies::in_force(store, configured).await?.live;
-            let read = || parse_body::<ConsentBody>(request).map(|body| body.consent);
+            let read = || parse_body::<ConsentToChange>(request).map(|body| body.consent);
             let state =
                 feedback::consent_change_reading(store, clock, policy, &actor, &id, read).await?;
             json(StatusCode::OK, &body::ChangeStateBody::from(state))
@@ -163,7 +162,7 @@ where
             access::require(&actor, Role::Client, "change the client's feedback")?;
             let id = contract_id()?;
             let policy = &policies::in_force(store, configured).await?.live;
-            let read = || change_public(parse_body(request)?);
+            let read = || parse_body(request);
             let view =
                 feedback::apply_change_reading(store, clock, policy, &actor, &id, read).await?;
             json(StatusCode::OK, &body::FeedbackBody::from(view))
@@ -172,7 +171,7 @@ where
             access::require(&actor, Role::Freelancer, "respond to the client's feedback")?;
             let id = contract_id()?;
             let policy = &policies::in_force(store, configured).await?.live;
-            let read = || parse_body::<ResponseBody>(request).map(|body| body.text);
+            let read = || parse_body::<RespondToFeedback>(request).map(|body| body.text);
             let response =
                 feedback::respond_reading(store, clock, policy, &actor, &id, read).await?;
             json(StatusCode::CREATED, &body::ResponseBody::from(&response))
@@ -207,59 +206,6 @@ where
         }
     };
     Ok(response)
-}
-
-/// `POST .../change-consent`.
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct ConsentBody {
-    consent: bool,
-}
-
-/// `PUT .../response`.
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct ResponseBody {
-    text: ResponseText,
-}
-
-/// `PATCH .../feedback/client`: `public` is read only when `private` is absent, so that a body
-/// naming `private` is refused as such (422) whatever its public part looks like.
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct PatchBody {
-    #[serde(default)]
-    public: Option<serde_json::Value>,
-    #[serde(default)]
-    private: Present,
-}
-
-/// Whether a key was in the body at all, whatever its value (`null` included).
-#[derive(Debug, Default)]
-struct Present(bool);
-
-impl<'de> Deserialize<'de> for Present {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        IgnoredAny::deserialize(deserializer)?;
-        Ok(Present(true))
-    }
-}
-
-fn change_public(body: PatchBody) -> Result<ChangePublic, ApiError> {
-    if body.private.0 {
-        return Ok(ChangePublic {
-            public: None,
-            touches_private: true,
-        });
-    }
-    let public = match body.public {
-        None | Some(serde_json::Value::Null) => None,
-        Some(value) => Some(parse_value(value, "public")?),
-    };
-    Ok(ChangePublic {
-        public,
-        touches_private: false,
-    })
 }
 
 /// A contract in the shape it is registered with (`total_charged_minor`, `currency`).
@@ -332,7 +278,6 @@ mod tests {
     use standing_lambda::testing::{FixedClock, NoStore, body_json, request};
 
     const CLIENT: Option<(&str, &str)> = Some(("client-1", "[client]"));
-    const SCORES: &str = r#"{"skills":5,"quality":5,"availability":5,"deadlines":5,"communication":5,"cooperation":5}"#;
 
     async fn call(request: Request) -> (u16, serde_json::Value) {
         let response = handle_http(
@@ -490,39 +435,6 @@ mod tests {
         .await;
         assert_eq!(status, 400);
         assert_eq!(body["error"]["details"]["field"], "total_charged_minor");
-    }
-
-    #[test]
-    fn a_patch_naming_private_touches_private_whatever_else_it_says() {
-        for body in [
-            r#"{"private":{"note":"x"}}"#,
-            r#"{"private":null}"#,
-            r#"{"public":"not even an object","private":{}}"#,
-        ] {
-            let parsed: PatchBody = serde_json::from_str(body).unwrap();
-            let cmd = change_public(parsed).unwrap();
-            assert!(cmd.touches_private, "{body}");
-            assert!(cmd.public.is_none());
-        }
-    }
-
-    #[test]
-    fn a_patch_with_only_public_is_parsed_and_errors_are_named_under_public() {
-        let ok: PatchBody = serde_json::from_str(&format!(
-            r#"{{"public":{{"scores":{SCORES},"comment":"better"}}}}"#
-        ))
-        .unwrap();
-        let cmd = change_public(ok).unwrap();
-        assert!(!cmd.touches_private);
-        assert_eq!(cmd.public.unwrap().comment.as_str(), "better");
-
-        let bad: PatchBody = serde_json::from_str(r#"{"public":{"comment":"x"}}"#).unwrap();
-        let e = change_public(bad).unwrap_err();
-        assert_eq!(e.details()["field"], "public.scores");
-
-        let empty: PatchBody = serde_json::from_str("{}").unwrap();
-        let cmd = change_public(empty).unwrap();
-        assert!(cmd.public.is_none() && !cmd.touches_private);
     }
 
     #[tokio::test]

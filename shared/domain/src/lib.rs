@@ -24,7 +24,7 @@ pub use ids::{
     AppealId, ComplaintId, ContractId, FeedbackId, IdError, ReportId, SanctionId, UserId, check_id,
 };
 pub use model::{RuleId, Standing};
-pub use policy::{PolicyConfig, PolicyError};
+pub use policy::{PolicyConfig, PolicyError, PolicyNumberError};
 pub use record::{ContractEvidence, FreelancerRecord};
 pub use rules::access::{Actor, Role};
 pub use text::{

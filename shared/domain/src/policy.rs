@@ -2,64 +2,101 @@
 
 use serde::{Deserialize, Serialize};
 
-/// The rule book's numbers. Read it with [`PolicyConfig::from_json`], which validates: a missing
-/// field takes its default, an unknown one is refused, and every number is checked.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct PolicyConfig {
-    /// Names this set of numbers; every sanction records the version it was decided under.
-    pub version: String,
+/// Declares the policy's numbers once: the struct, and the list and setter with which the HTTP
+/// edge reads a body that names some of them (`PUT /policies/{version}`).
+macro_rules! policy_numbers {
+    ($($(#[$doc:meta])* $field:ident: $ty:ty,)+) => {
+        /// The rule book's numbers. Read it with [`PolicyConfig::from_json`], which validates: a
+        /// missing field takes its default, an unknown one is refused, and every number is checked.
+        #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+        #[serde(default, deny_unknown_fields)]
+        pub struct PolicyConfig {
+            /// Names this set of numbers; every sanction records the version it was decided under.
+            pub version: String,
+            $($(#[$doc])* pub $field: $ty,)+
+        }
+
+        impl PolicyConfig {
+            /// The names of the policy's numbers, in the order they are declared.
+            pub const NUMBERS: &'static [&'static str] = &[$(stringify!($field)),+];
+
+            /// Sets the number named `field` to `value`, refusing a value its type cannot hold
+            /// (the rules' own checks are [`PolicyConfig::validate`]'s).
+            pub fn set_number(&mut self, field: &str, value: u64) -> Result<(), PolicyNumberError> {
+                match field {
+                    $(stringify!($field) => {
+                        self.$field = <$ty>::try_from(value)
+                            .map_err(|_| PolicyNumberError::TooLarge { max: <$ty>::MAX.into() })?;
+                    })+
+                    _ => return Err(PolicyNumberError::Unknown),
+                }
+                Ok(())
+            }
+        }
+    };
+}
+
+/// Why [`PolicyConfig::set_number`] refused a number.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum PolicyNumberError {
+    #[error("is not one of the policy's numbers")]
+    Unknown,
+    #[error("must be a whole number from 0 to {max}")]
+    TooLarge { max: u64 },
+}
+
+policy_numbers! {
     /// §2: days after a contract ends during which feedback may be left.
-    pub feedback_window_days: u32,
+    feedback_window_days: u32,
     /// §3: a public score at or below this counts as negative in its area.
-    pub negative_score_at_most: u8,
+    negative_score_at_most: u8,
     /// §4: trailing window, by contract end, of the quality rule.
-    pub quality_window_days: u32,
+    quality_window_days: u32,
     /// §4: distinct clients with negative feedback needed for a block.
-    pub quality_min_distinct_clients: u32,
+    quality_min_distinct_clients: u32,
     /// §4: negative contracts as a share of client-rated contracts, in percent, at least.
-    pub quality_min_negative_percent: u32,
+    quality_min_negative_percent: u32,
     /// §5: days the freelancer has to consent to a requested change.
-    pub change_consent_days: u32,
+    change_consent_days: u32,
     /// §5: days the client has, after consent, to submit the new public part.
-    pub change_submit_days: u32,
+    change_submit_days: u32,
     /// §6: days after reveal during which the freelancer may respond.
-    pub response_window_days: u32,
+    response_window_days: u32,
     /// §7: distinct reporters with open complaints that open a review case.
-    pub case_min_distinct_reporters: u32,
+    case_min_distinct_reporters: u32,
     /// §7: open complaints one reporter may have about one freelancer at a time.
-    pub max_open_complaints_per_reporter: u32,
+    max_open_complaints_per_reporter: u32,
     /// §7: substantiated complaints from distinct reporters for each rung of the ladder.
-    pub ladder_warned_at: u32,
-    pub ladder_restricted_at: u32,
-    pub ladder_permanently_blocked_at: u32,
+    ladder_warned_at: u32,
+    ladder_restricted_at: u32,
+    ladder_permanently_blocked_at: u32,
     /// §8: calendar months from a block to the first reinstatement application.
-    pub reinstatement_after_months: u32,
+    reinstatement_after_months: u32,
     /// §8: calendar months from a denial to the next reinstatement application.
-    pub reapply_after_denial_months: u32,
+    reapply_after_denial_months: u32,
     /// §8: calendar months after a sanction during which it can be contested.
-    pub contest_within_months: u32,
+    contest_within_months: u32,
     /// §8: days after which a pending appeal is flagged by the daily check.
-    pub appeal_overdue_days: u32,
+    appeal_overdue_days: u32,
     /// §9: calendar months of contracts (by end) the JSS looks at.
-    pub jss_window_months: u32,
+    jss_window_months: u32,
     /// §9: minimum charged, in minor units, for a contract to count.
-    pub jss_min_charged_minor: u64,
+    jss_min_charged_minor: u64,
     /// §9: contracts charged below this (minor units) weigh `jss_weight_low_percent`.
-    pub jss_mid_from_minor: u64,
+    jss_mid_from_minor: u64,
     /// §9: contracts charged above this (minor units) weigh `jss_weight_high_percent`.
-    pub jss_high_above_minor: u64,
+    jss_high_above_minor: u64,
     /// §9: weights in hundredths (100 = 1, 125 = 1.25, 150 = 1.5).
-    pub jss_weight_low_percent: u32,
-    pub jss_weight_mid_percent: u32,
-    pub jss_weight_high_percent: u32,
+    jss_weight_low_percent: u32,
+    jss_weight_mid_percent: u32,
+    jss_weight_high_percent: u32,
     /// §9: an outcome is positive at this overall (in tenths: 40 = 4.0) or more…
-    pub jss_positive_overall_tenths: u16,
+    jss_positive_overall_tenths: u16,
     /// §9: …or at this recommendation or more.
-    pub jss_positive_recommend: u8,
+    jss_positive_recommend: u8,
     /// §9: eligible contracts and distinct clients needed before a JSS is shown.
-    pub jss_min_contracts: u32,
-    pub jss_min_clients: u32,
+    jss_min_contracts: u32,
+    jss_min_clients: u32,
 }
 
 impl Default for PolicyConfig {
@@ -254,6 +291,38 @@ mod tests {
     fn a_ladder_that_does_not_rise_is_refused() {
         let err = PolicyConfig::from_json(r#"{"ladder_restricted_at": 3}"#).unwrap_err();
         assert!(err.to_string().contains("ladder"), "{err}");
+    }
+
+    #[test]
+    fn every_number_of_the_policy_can_be_set_by_name_within_its_type() {
+        let defaults = serde_json::to_value(PolicyConfig::default()).unwrap();
+        let names: Vec<&str> = defaults
+            .as_object()
+            .unwrap()
+            .keys()
+            .map(String::as_str)
+            .filter(|name| *name != "version")
+            .collect();
+        let mut listed = PolicyConfig::NUMBERS.to_vec();
+        listed.sort_unstable();
+        assert_eq!(listed, names, "NUMBERS lists every number of the struct");
+
+        let mut p = PolicyConfig::default();
+        p.set_number("quality_min_distinct_clients", 4).unwrap();
+        assert_eq!(p.quality_min_distinct_clients, 4);
+        assert_eq!(
+            p.set_number("negative_score_at_most", 256),
+            Err(PolicyNumberError::TooLarge { max: 255 })
+        );
+        assert_eq!(
+            p.set_number("version", 1),
+            Err(PolicyNumberError::Unknown),
+            "the version is a name, not a number"
+        );
+        assert_eq!(
+            p.negative_score_at_most, 2,
+            "a refused number leaves the field"
+        );
     }
 
     #[test]

@@ -6,6 +6,7 @@ pub mod aws;
 pub mod body;
 pub mod claims;
 mod clock;
+pub mod command;
 pub mod config;
 pub mod error;
 pub mod events;
@@ -25,9 +26,7 @@ pub use clock::SystemClock;
 pub use config::{Config, ConfigError, LogFormat, init_tracing};
 pub use error::ApiError;
 pub use events::{Incoming, Outgoing, answer_http, http_response, misrouted, serve};
-pub use request::{
-    MAX_BODY_BYTES, page_request, parse_body, parse_value, query_choice, query_time,
-};
+pub use request::{MAX_BODY_BYTES, page_request, parse_body, parse_json, query_choice, query_time};
 pub use response::{json, respond};
 pub use router::{PathParams, Route, route};
 pub use stream::{ChangedFreelancer, batch_item_failures, changed_freelancers};

@@ -1,21 +1,26 @@
-//! Request parsing: JSON bodies into the use cases' commands, naming the failing field, and
-//! query parameters from closed vocabularies.
+//! Request parsing: a body read as JSON and then into a command (`crate::command`), and query
+//! parameters from closed vocabularies.
 
+use crate::command::FromJson;
 use crate::error::ApiError;
 use lambda_http::aws_lambda_events::query_map::QueryMap;
 use lambda_http::{Request, RequestExt};
-use serde::de::DeserializeOwned;
-use serde_json::error::Category;
 use std::borrow::Cow;
 use std::fmt::Display;
 
 /// The largest body accepted: far above any command of the contract, far below Lambda's limit.
 pub const MAX_BODY_BYTES: usize = 64 * 1024;
 
-/// Parses the JSON body into `T`: 413 `payload_too_large` over [`MAX_BODY_BYTES`], 400
-/// `invalid_json` when it is not UTF-8 JSON (or not an object where one is due), 400
-/// `invalid_field` naming the path of a missing or malformed field (`public.scores.skills`).
-pub fn parse_body<T: DeserializeOwned>(request: &Request) -> Result<T, ApiError> {
+/// Reads the body as the command `T`: 413 `payload_too_large` over [`MAX_BODY_BYTES`], 400
+/// `invalid_json` when it is not UTF-8 JSON or not an object, 400 `invalid_field` naming the
+/// path of a missing or malformed field (`public.scores.skills`) as `T`'s reading words it.
+pub fn parse_body<T: FromJson>(request: &Request) -> Result<T, ApiError> {
+    T::from_json(parse_json(request)?, "")
+}
+
+/// Reads the body as a JSON object, of any fields: the checks every body passes before a
+/// command is read from it.
+pub fn parse_json(request: &Request) -> Result<serde_json::Value, ApiError> {
     let bytes: &[u8] = request.body().as_ref();
     if bytes.len() > MAX_BODY_BYTES {
         return Err(ApiError::PayloadTooLarge {
@@ -33,22 +38,13 @@ pub fn parse_body<T: DeserializeOwned>(request: &Request) -> Result<T, ApiError>
             "the request body is empty; send a JSON object",
         ));
     }
-    // Every command is an object; serde would otherwise read a struct from an array too.
+    // Every command is an object: say so before reading the rest.
     if !text.trim_start().starts_with('{') {
         return Err(invalid_json(
             "the request body must be a JSON object (`{...}`)",
         ));
     }
-    let mut deserializer = serde_json::Deserializer::from_str(text);
-    let value =
-        serde_path_to_error::deserialize(&mut deserializer).map_err(|e| from_path_error(e, ""))?;
-    deserializer.end().map_err(syntax_error)?;
-    Ok(value)
-}
-
-/// Parses a part of a body already read as JSON; `at` prefixes the field paths it reports.
-pub fn parse_value<T: DeserializeOwned>(value: serde_json::Value, at: &str) -> Result<T, ApiError> {
-    serde_path_to_error::deserialize(value).map_err(|e| from_path_error(e, at))
+    serde_json::from_str(text).map_err(syntax_error)
 }
 
 /// The request's query parameters: API Gateway's, or for a request built without its extension
@@ -152,129 +148,62 @@ fn bare_message(e: &serde_json::Error) -> String {
     text.strip_suffix(&suffix).unwrap_or(&text).to_owned()
 }
 
-fn from_path_error(e: serde_path_to_error::Error<serde_json::Error>, at: &str) -> ApiError {
-    let path = e.path().to_string();
-    let inner = e.into_inner();
-    match inner.classify() {
-        Category::Syntax | Category::Eof | Category::Io => syntax_error(inner),
-        Category::Data => data_error(at, &path, &bare_message(&inner)),
-    }
-}
-
-fn join_path(at: &str, path: &str, field: &str) -> String {
-    [at, if path == "." { "" } else { path }, field]
-        .iter()
-        .filter(|s| !s.is_empty())
-        .copied()
-        .collect::<Vec<_>>()
-        .join(".")
-}
-
-/// Turns serde's wording into the contract's: the field's full path and a problem phrased as
-/// what to send ("must be …", "is required"). Messages from the domain's parsers are already
-/// phrased that way and pass through.
-fn data_error(at: &str, path: &str, message: &str) -> ApiError {
-    if let Some(rest) = message.strip_prefix("missing field ") {
-        return ApiError::invalid_field(join_path(at, path, unquote(rest)), "is required");
-    }
-    if let Some(rest) = message.strip_prefix("unknown field ") {
-        let (name, expected) = rest.split_once(", ").unwrap_or((rest, ""));
-        // The path already ends at the unknown key.
-        let name = unquote(name);
-        let field = if path == name || path.ends_with(&format!(".{name}")) {
-            join_path(at, path, "")
-        } else {
-            join_path(at, path, name)
-        };
-        let problem = match expected {
-            "there are no fields" | "" => "is not accepted here".to_owned(),
-            expected => format!("is not accepted here; {expected}"),
-        };
-        return ApiError::invalid_field(field, problem);
-    }
-    let field = join_path(at, path, "");
-    if field.is_empty() {
-        // The body parsed, but is not an object at all (`[]`, `"text"`, `42`).
-        return invalid_json(format!(
-            "the request body must be a JSON object ({})",
-            message
-        ));
-    }
-    let problem = if let Some(rest) = message.strip_prefix("unknown variant ") {
-        let (got, expected) = rest.split_once(", expected ").unwrap_or((rest, ""));
-        format!("must be {expected} (got {got})")
-    } else if let Some((got, expected)) = message
-        .strip_prefix("invalid type: ")
-        .or_else(|| message.strip_prefix("invalid value: "))
-        .and_then(|rest| rest.split_once(", expected "))
-    {
-        format!("must be {} (got {got})", in_json_words(expected))
-    } else if let Some((got, expected)) = message
-        .strip_prefix("invalid length ")
-        .and_then(|rest| rest.split_once(", expected "))
-    {
-        format!("must be {expected} (got length {got})")
-    } else {
-        message.to_owned()
-    };
-    let problem = if field.ends_with("_at") && !problem.contains("RFC 3339") {
-        format!("{problem}; send an RFC 3339 timestamp such as 2026-01-31T17:00:00Z")
-    } else {
-        problem
-    };
-    ApiError::invalid_field(field, problem)
-}
-
-/// serde names Rust types ("u64", "struct PublicPart", "a sequence"); say it in JSON's words.
-fn in_json_words(expected: &str) -> String {
-    let whole = |max: u64| format!("a whole number from 0 to {max}");
-    match expected {
-        "u8" => whole(u8::MAX.into()),
-        "u16" => whole(u16::MAX.into()),
-        "u32" => whole(u32::MAX.into()),
-        "u64" | "usize" => whole(u64::MAX),
-        "i8" | "i16" | "i32" | "i64" | "isize" => "a whole number".to_owned(),
-        "f32" | "f64" => "a number".to_owned(),
-        "a sequence" => "an array".to_owned(),
-        "a map" => "an object".to_owned(),
-        other if other.starts_with("struct ") => "an object".to_owned(),
-        other => other.to_owned(),
-    }
-}
-
-fn unquote(s: &str) -> &str {
-    s.trim().trim_matches('`')
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::command::Object;
     use chrono::{DateTime, Utc};
     use lambda_http::Body;
-    use serde::Deserialize;
-    use standing_domain::{ComplaintCategory, Scores, UserId};
+    use standing_domain::{Comment, ComplaintCategory, EvidenceText, Scores, UserId};
 
-    #[derive(Debug, Deserialize)]
-    #[serde(deny_unknown_fields)]
+    #[derive(Debug)]
     #[allow(dead_code)]
     struct Public {
         scores: Scores,
-        comment: String,
+        comment: Comment,
     }
 
-    #[derive(Debug, Deserialize)]
-    #[serde(deny_unknown_fields)]
+    impl FromJson for Public {
+        fn from_json(value: serde_json::Value, at: &str) -> Result<Self, ApiError> {
+            let mut o = Object::read(value, at, &["scores", "comment"])?;
+            Ok(Public {
+                scores: o.required("scores")?,
+                comment: o.required("comment")?,
+            })
+        }
+    }
+
+    #[derive(Debug)]
     #[allow(dead_code)]
     struct Command {
         public: Public,
-        #[serde(default)]
         category: Option<ComplaintCategory>,
-        #[serde(default)]
-        evidence: Vec<String>,
-        #[serde(default)]
+        evidence: Vec<EvidenceText>,
         client_id: Option<UserId>,
-        #[serde(default)]
         started_at: Option<DateTime<Utc>>,
+        total_charged_minor: Option<u64>,
+    }
+
+    impl FromJson for Command {
+        fn from_json(value: serde_json::Value, at: &str) -> Result<Self, ApiError> {
+            let accepted = [
+                "public",
+                "category",
+                "evidence",
+                "client_id",
+                "started_at",
+                "total_charged_minor",
+            ];
+            let mut o = Object::read(value, at, &accepted)?;
+            Ok(Command {
+                public: o.required("public")?,
+                category: o.optional("category")?,
+                evidence: o.defaulted("evidence")?,
+                client_id: o.optional("client_id")?,
+                started_at: o.optional("started_at")?,
+                total_charged_minor: o.optional("total_charged_minor")?,
+            })
+        }
     }
 
     const SCORES: &str = r#"{"skills":5,"quality":5,"availability":5,"deadlines":5,"communication":5,"cooperation":5}"#;
@@ -352,12 +281,7 @@ mod tests {
 
     #[test]
     fn a_negative_amount_is_refused_in_words_not_rust_types() {
-        #[derive(Debug, Deserialize)]
-        #[allow(dead_code)]
-        struct Money {
-            total_charged_minor: u64,
-        }
-        let e = parse_body::<Money>(&request(r#"{"total_charged_minor": -5}"#)).unwrap_err();
+        let e = parse(&body_with(r#","total_charged_minor": -5"#)).unwrap_err();
         assert_eq!(
             e.message(),
             "`total_charged_minor` must be a whole number from 0 to 18446744073709551615 (got integer `-5`)"
@@ -439,10 +363,10 @@ mod tests {
     }
 
     #[test]
-    fn a_part_parsed_later_reports_paths_under_its_prefix() {
+    fn a_part_read_on_its_own_reports_paths_under_its_prefix() {
         let value: serde_json::Value =
             serde_json::from_str(&format!(r#"{{"scores":{SCORES}}}"#)).unwrap();
-        match parse_value::<Public>(value, "public") {
+        match Public::from_json(value, "public") {
             Err(ApiError::Domain(standing_domain::DomainError::InvalidField { field, .. })) => {
                 assert_eq!(field, "public.comment")
             }

@@ -18,11 +18,11 @@ use hyper_util::server::graceful::GracefulShutdown;
 use lambda_http::http::header::{HeaderValue, WWW_AUTHENTICATE};
 use lambda_http::http::{Method, StatusCode};
 use lambda_http::{Body, Request, Response};
-use serde::Deserialize;
 use serde_json::json;
 use standing_domain::Role;
 use standing_domain::ports::Clock;
 use standing_domain::rules::access;
+use standing_lambda::command::{FromJson, Object};
 use standing_lambda::router::match_route;
 use standing_lambda::{ApiError, Route, parse_body};
 use tokio::net::TcpListener;
@@ -296,11 +296,20 @@ fn install_metrics() -> Option<metrics_exporter_prometheus::PrometheusHandle> {
 }
 
 /// `POST /_dev/clock`'s body.
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug)]
 struct ClockMove {
     advance_days: Option<u32>,
     now: Option<DateTime<Utc>>,
+}
+
+impl FromJson for ClockMove {
+    fn from_json(value: serde_json::Value, at: &str) -> Result<Self, ApiError> {
+        let mut o = Object::read(value, at, &["advance_days", "now"])?;
+        Ok(ClockMove {
+            advance_days: o.optional("advance_days")?,
+            now: o.optional("now")?,
+        })
+    }
 }
 
 async fn read_body(

@@ -172,8 +172,8 @@ fn uid(id: &str) -> UserId {
     UserId::parse(id).expect("a user id")
 }
 
-fn command<T: serde::de::DeserializeOwned>(body: Value) -> T {
-    serde_json::from_value(body).expect("the generated body is a command")
+fn command<T: standing_lambda::command::FromJson>(body: Value) -> T {
+    standing_lambda::command::read(body).expect("the generated body is a command")
 }
 
 fn public(scores: [u8; 6], comment: &str) -> Value {

@@ -9,11 +9,9 @@ use crate::rules::{access, appeals as rule};
 use crate::{
     Actor, AppealId, AppealKind, AppealOutcome, Note, PolicyConfig, SanctionId, Statement, UserId,
 };
-use serde::Deserialize;
 
 /// `POST /freelancers/{id}/appeals`.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FileAppeal {
     pub sanction_id: SanctionId,
     pub kind: AppealKind,
@@ -21,11 +19,9 @@ pub struct FileAppeal {
 }
 
 /// `POST /appeals/{id}/decision`.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DecideAppeal {
     pub outcome: AppealOutcome,
-    #[serde(default)]
     pub note: Note,
 }
 

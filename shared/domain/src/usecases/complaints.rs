@@ -10,29 +10,24 @@ use crate::{
     Actor, ClaimText, ComplaintCategory, ComplaintId, ComplaintOutcome, EvidenceText, Note,
     PolicyConfig, Statement, TermsClause, UserId,
 };
-use serde::Deserialize;
 
 /// At most this many pieces of evidence per complaint.
 pub const MAX_EVIDENCE: usize = 20;
 
 /// `POST /freelancers/{id}/complaints`.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FileComplaint {
     pub category: ComplaintCategory,
     pub claim: ClaimText,
     pub statement: Statement,
-    #[serde(default)]
     pub evidence: Vec<EvidenceText>,
 }
 
 /// `POST /complaints/{id}/decision`.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DecideComplaint {
     pub outcome: ComplaintOutcome,
     pub terms_clause: TermsClause,
-    #[serde(default)]
     pub note: Note,
 }
 

@@ -6,16 +6,13 @@ use crate::ports::{ContractStore, FeedbackStore};
 use crate::rules::{access, contract as rule};
 use crate::{Actor, ContractId, Money, UserId};
 use chrono::{DateTime, Utc};
-use serde::Deserialize;
 
 /// `PUT /contracts/{contract_id}`.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RegisterContract {
     pub client_id: UserId,
     pub freelancer_id: UserId,
     pub started_at: DateTime<Utc>,
-    #[serde(default)]
     pub ended_at: Option<DateTime<Utc>>,
     pub total_charged_minor: u64,
     pub currency: crate::Currency,

@@ -14,14 +14,11 @@ use crate::{
     ReportReason, ResponseText, Scores,
 };
 use chrono::{DateTime, Utc};
-use serde::Deserialize;
 
 /// `POST /contracts/{id}/feedback`.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SubmitFeedback {
     pub public: PublicPart,
-    #[serde(default)]
     pub private: Option<PrivatePart>,
 }
 
@@ -34,20 +31,16 @@ pub struct ChangePublic {
 }
 
 /// `POST .../report`.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ReportFeedback {
     pub reason: ReportReason,
-    #[serde(default)]
     pub details: Note,
 }
 
 /// `POST /feedback-reports/{id}/decision`.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DecideReport {
     pub outcome: ReportOutcome,
-    #[serde(default)]
     pub note: Note,
 }
 

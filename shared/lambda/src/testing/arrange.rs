@@ -48,8 +48,10 @@ pub async fn negative_feedback<S: ContractStore + FeedbackStore>(
     client: &str,
     at: DateTime<Utc>,
 ) -> FeedbackView {
-    let cmd: SubmitFeedback =
-        serde_json::from_str(&body::negative_feedback()).expect("the body is a command");
+    let cmd: SubmitFeedback = crate::command::read(
+        serde_json::from_str(&body::negative_feedback()).expect("the body is JSON"),
+    )
+    .expect("the body is a command");
     feedback::submit(
         store,
         &FixedClock::at(at),
@@ -69,8 +71,10 @@ pub async fn freelancer_feedback<S: ContractStore + FeedbackStore>(
     freelancer: &str,
     at: DateTime<Utc>,
 ) -> FeedbackView {
-    let cmd: SubmitFeedback =
-        serde_json::from_str(&body::freelancer_feedback()).expect("the body is a command");
+    let cmd: SubmitFeedback = crate::command::read(
+        serde_json::from_str(&body::freelancer_feedback()).expect("the body is JSON"),
+    )
+    .expect("the body is a command");
     feedback::submit(
         store,
         &FixedClock::at(at),
