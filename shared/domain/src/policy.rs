@@ -20,6 +20,14 @@ macro_rules! policy_numbers {
             /// The names of the policy's numbers, in the order they are declared.
             pub const NUMBERS: &'static [&'static str] = &[$(stringify!($field)),+];
 
+            /// The largest value the number named `field` can hold (`None`: no such number).
+            pub fn number_max(field: &str) -> Option<u64> {
+                match field {
+                    $(stringify!($field) => Some(<$ty>::MAX.into()),)+
+                    _ => None,
+                }
+            }
+
             /// Sets the number named `field` to `value`, refusing a value its type cannot hold
             /// (the rules' own checks are [`PolicyConfig::validate`]'s).
             pub fn set_number(&mut self, field: &str, value: u64) -> Result<(), PolicyNumberError> {

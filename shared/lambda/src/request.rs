@@ -2,6 +2,7 @@
 //! parameters from closed vocabularies.
 
 use crate::command::FromJson;
+use crate::command::json::UniqueKeys;
 use crate::error::ApiError;
 use lambda_http::aws_lambda_events::query_map::QueryMap;
 use lambda_http::{Request, RequestExt};
@@ -44,7 +45,16 @@ pub fn parse_json(request: &Request) -> Result<serde_json::Value, ApiError> {
             "the request body must be a JSON object (`{...}`)",
         ));
     }
-    serde_json::from_str(text).map_err(syntax_error)
+    let UniqueKeys(value) = serde_json::from_str(text).map_err(|e| match e.classify() {
+        // Well-formed JSON that gives a key twice.
+        serde_json::error::Category::Data => ApiError::InvalidJson {
+            message: bare_message(&e),
+            line: (e.line() > 0).then_some(e.line()),
+            column: (e.line() > 0).then_some(e.column()),
+        },
+        _ => syntax_error(e),
+    })?;
+    Ok(value)
 }
 
 /// The request's query parameters: API Gateway's, or for a request built without its extension
@@ -330,6 +340,20 @@ mod tests {
             parse(&format!("{} trailing", body_with(""))),
             Err(ApiError::InvalidJson { .. })
         ));
+    }
+
+    #[test]
+    fn a_body_giving_a_field_twice_is_invalid_json_naming_the_field_and_where() {
+        match parse(r#"{"public": {}, "public": {}}"#) {
+            Err(ApiError::InvalidJson { message, line, .. }) => {
+                assert_eq!(
+                    message,
+                    "the field `public` is given twice; send each field once"
+                );
+                assert_eq!(line, Some(1));
+            }
+            other => panic!("{other:?}"),
+        }
     }
 
     #[test]

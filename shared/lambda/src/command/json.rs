@@ -94,8 +94,7 @@ impl Object {
         })
     }
 
-    /// The field `name`, which must be present (`null` is read as a value, and refused by any
-    /// type but `Option`).
+    /// The field `name`, which must be present (`null` is handed to `T`, which refuses it).
     pub fn required<T: FromJson>(&mut self, name: &str) -> Result<T, ApiError> {
         let at = field_path(&self.at, name);
         match self.fields.remove(name) {
@@ -112,9 +111,13 @@ impl Object {
         }
     }
 
-    /// The field `name`, absent or `null` as the type's default (an empty note, no evidence).
+    /// The field `name`, absent as the type's default (an empty note, no evidence). `null` is
+    /// not absent: the contract types these fields as a string or an array, and `T` refuses it.
     pub fn defaulted<T: FromJson + Default>(&mut self, name: &str) -> Result<T, ApiError> {
-        Ok(self.optional(name)?.unwrap_or_default())
+        match self.fields.remove(name) {
+            None => Ok(T::default()),
+            Some(value) => T::from_json(value, &field_path(&self.at, name)),
+        }
     }
 
     /// Whether the body named `name` at all, whatever its value (`null` included).
@@ -133,6 +136,84 @@ impl Object {
         self.fields
             .into_iter()
             .map(move |(name, value)| (field_path(&at, &name), value))
+    }
+}
+
+/// A JSON document read into a [`Value`], refusing an object that gives a key twice. JSON
+/// allows it and a `Value` would keep the last; but a gateway, a log or a client that reads the
+/// first would then see another request than the one decided on, so it is refused.
+#[derive(Debug)]
+pub struct UniqueKeys(pub Value);
+
+impl<'de> serde::Deserialize<'de> for UniqueKeys {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer
+            .deserialize_any(UniqueKeysVisitor)
+            .map(UniqueKeys)
+    }
+}
+
+struct UniqueKeysVisitor;
+
+impl<'de> serde::de::Visitor<'de> for UniqueKeysVisitor {
+    type Value = Value;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("a JSON value")
+    }
+
+    fn visit_bool<E>(self, v: bool) -> Result<Value, E> {
+        Ok(Value::Bool(v))
+    }
+
+    fn visit_i64<E>(self, v: i64) -> Result<Value, E> {
+        Ok(Value::from(v))
+    }
+
+    fn visit_u64<E>(self, v: u64) -> Result<Value, E> {
+        Ok(Value::from(v))
+    }
+
+    fn visit_f64<E>(self, v: f64) -> Result<Value, E> {
+        Ok(Value::from(v))
+    }
+
+    fn visit_str<E>(self, v: &str) -> Result<Value, E> {
+        Ok(Value::String(v.to_owned()))
+    }
+
+    fn visit_string<E>(self, v: String) -> Result<Value, E> {
+        Ok(Value::String(v))
+    }
+
+    fn visit_unit<E>(self) -> Result<Value, E> {
+        Ok(Value::Null)
+    }
+
+    fn visit_none<E>(self) -> Result<Value, E> {
+        Ok(Value::Null)
+    }
+
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
+        let mut items = Vec::new();
+        while let Some(UniqueKeys(item)) = seq.next_element()? {
+            items.push(item);
+        }
+        Ok(Value::Array(items))
+    }
+
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
+        let mut fields = Map::new();
+        while let Some(key) = map.next_key::<String>()? {
+            if fields.contains_key(&key) {
+                return Err(serde::de::Error::custom(format!(
+                    "the field `{key}` is given twice; send each field once"
+                )));
+            }
+            let UniqueKeys(value) = map.next_value()?;
+            fields.insert(key, value);
+        }
+        Ok(Value::Object(fields))
     }
 }
 
@@ -386,11 +467,32 @@ mod tests {
 
     #[test]
     fn a_missing_field_is_required_and_an_absent_or_null_optional_one_is_none() {
-        let mut o = Object::read(json!({"n": null}), "p", &["n", "m"]).unwrap();
+        let mut o = Object::read(json!({"n": null, "d": null}), "p", &["n", "m", "d"]).unwrap();
+        let (field, said) = problem(o.defaulted::<Vec<u8>>("d").unwrap_err());
+        assert_eq!(
+            (field.as_str(), said.as_str()),
+            ("p.d", "must be an array (got null)"),
+            "a defaulted field may be left out, not sent as null"
+        );
         assert_eq!(o.optional::<u8>("n"), Ok(None));
         assert_eq!(o.optional::<u8>("m"), Ok(None));
         let (field, said) = problem(o.required::<u8>("m").unwrap_err());
         assert_eq!((field.as_str(), said.as_str()), ("p.m", "is required"));
+    }
+
+    #[test]
+    fn a_key_given_twice_is_refused_at_any_depth_and_a_document_without_one_is_kept_whole() {
+        for text in [
+            r#"{"consent": false, "consent": true}"#,
+            r#"{"public": {"scores": {"skills": 1, "skills": 5}}}"#,
+            r#"{"items": [{"a": 1}, {"b": 2, "b": 2}]}"#,
+        ] {
+            let e = serde_json::from_str::<UniqueKeys>(text).unwrap_err();
+            assert!(e.to_string().contains("is given twice"), "{text}: {e}");
+        }
+        let text = r#"{"a": [1, -2, 2.5, "x", null, true, {"b": {}}], "c": 18446744073709551615}"#;
+        let UniqueKeys(value) = serde_json::from_str(text).unwrap();
+        assert_eq!(value, serde_json::from_str::<Value>(text).unwrap());
     }
 
     #[test]

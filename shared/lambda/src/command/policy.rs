@@ -23,11 +23,12 @@ pub fn policy_config(body: Value, path_version: &PolicyVersion) -> Result<Policy
         ..PolicyConfig::default()
     };
     for (name, value) in o.into_rest() {
-        // Within u64 first; then within the field's own type.
-        let n = whole_number(&value, &name, u64::MAX)?;
+        // Every name left is one of NUMBERS (Object::read refused any other).
+        let max = PolicyConfig::number_max(&name).unwrap_or(u64::MAX);
+        let n = whole_number(&value, &name, max)?;
         config
             .set_number(&name, n)
-            .map_err(|e| ApiError::invalid_field(&name, format!("{e} (got {n})")))?;
+            .map_err(|e| ApiError::invalid_field(&name, e))?;
     }
     Ok(config)
 }
@@ -76,7 +77,12 @@ mod tests {
         let e = policy_config(json!({"negative_score_at_most": 300}), &version()).unwrap_err();
         assert_eq!(
             e.message(),
-            "`negative_score_at_most` must be a whole number from 0 to 255 (got 300)"
+            "`negative_score_at_most` must be a whole number from 0 to 255 (got integer `300`)"
+        );
+        let e = policy_config(json!({"negative_score_at_most": -1}), &version()).unwrap_err();
+        assert_eq!(
+            e.message(),
+            "`negative_score_at_most` must be a whole number from 0 to 255 (got integer `-1`)"
         );
         let e = policy_config(json!({"quality_window_days": "a year"}), &version()).unwrap_err();
         assert_eq!(e.details()["field"], "quality_window_days");
