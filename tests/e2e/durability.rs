@@ -14,7 +14,7 @@ use serde_json::{Value, json};
 
 use crate::api::{
     feedback_of, freelancer_feedback, give_feedback, ids, negative_feedback, public,
-    register_ended, standing, standing_becomes, version,
+    register_ended, settled, standing, standing_becomes, version,
 };
 use crate::support::{Caller, Clock, Reply, Stack, Store, on_both_stores, poll};
 
@@ -27,16 +27,8 @@ fn read_back(stack: &Stack, freelancer: &Caller, contracts: &[&str]) -> Value {
         .map(|k| feedback_of(stack, k, &reviewer))
         .collect();
     // The stream's last evaluation may still rewrite the standing (a moved evidence mark is
-    // written even when the outcome is the same): read it once it is the same twice running.
-    let mut shown = standing(stack, freelancer);
-    for _ in 0..10 {
-        thread::sleep(Duration::from_millis(1500));
-        let again = standing(stack, freelancer);
-        if again == shown {
-            break;
-        }
-        shown = again;
-    }
+    // written even when the outcome is the same): read it once the stream has caught up.
+    let mut shown = settled(stack, freelancer);
     // The time of the read is not part of what was written.
     if let Some(s) = shown.as_object_mut() {
         s.remove("evaluated_at");

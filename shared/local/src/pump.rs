@@ -5,6 +5,7 @@
 
 use std::path::PathBuf;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use aws_lambda_events::event::dynamodb::{Event as StreamEvent, EventRecord};
@@ -29,7 +30,7 @@ const MAX_BACKOFF: Duration = Duration::from_secs(8);
 /// Milliseconds from an evidence write's commit to the end of the delivery that carried it (the
 /// evaluation it triggered committed): Lambda's `IteratorAge`, to the millisecond.
 pub const STREAM_LAG: &str = "stream_lag";
-/// Change records committed and not yet delivered, after each window the pump delivers.
+/// Change records committed and not yet delivered, as of the scrape ([`Progress`]).
 pub const STREAM_PENDING: &str = "stream_pending_records";
 
 /// Describes the pump's metrics to the recorder.
@@ -44,6 +45,43 @@ pub fn describe_metrics() {
         metrics::Unit::Count,
         "change records committed and not yet delivered"
     );
+}
+
+/// How far the embedded pump has delivered the change log, read against the log's latest record
+/// when `/metrics` is scraped. The pump moves past a window only once its delivery returned, so
+/// pending 0 at a scrape means every write committed before it was delivered, and every
+/// evaluation those writes triggered was committed (its own record is in the log, and was read
+/// past too). Tests wait on it instead of on the wall clock.
+#[derive(Clone)]
+pub struct Progress {
+    engine: EmbeddedEngine,
+    /// The sequence number of the last change read and delivered (0: none).
+    delivered: Arc<AtomicU64>,
+}
+
+impl Progress {
+    pub fn new(engine: EmbeddedEngine) -> Self {
+        Self {
+            engine,
+            delivered: Arc::new(AtomicU64::new(0)),
+        }
+    }
+
+    /// Change records committed and not yet delivered.
+    pub fn pending(&self) -> u64 {
+        let written = self.engine.latest_sequence_number().map_or(0, |s| s.0);
+        written.saturating_sub(self.delivered.load(Ordering::Acquire))
+    }
+
+    fn delivered_through(&self, sequence: Option<SequenceNumber>) {
+        self.delivered
+            .store(sequence.map_or(0, |s| s.0), Ordering::Release);
+    }
+
+    /// Sets the pending gauge from the log as it is now.
+    pub fn record(&self) {
+        metrics::gauge!(STREAM_PENDING).set(self.pending() as f64);
+    }
 }
 
 /// The mapping's filter: only changes whose new image is an evidence item reach the function.
@@ -215,14 +253,21 @@ pub struct EmbeddedPump {
     engine: EmbeddedEngine,
     delivery: Delivery,
     checkpoint_file: PathBuf,
+    progress: Progress,
 }
 
 impl EmbeddedPump {
-    pub fn new(engine: EmbeddedEngine, delivery: Delivery, checkpoint_file: PathBuf) -> Self {
+    pub fn new(
+        engine: EmbeddedEngine,
+        delivery: Delivery,
+        checkpoint_file: PathBuf,
+        progress: Progress,
+    ) -> Self {
         Self {
             engine,
             delivery,
             checkpoint_file,
+            progress,
         }
     }
 
@@ -250,6 +295,7 @@ impl EmbeddedPump {
     pub async fn run(self, mut stop: watch::Receiver<bool>) {
         let mut writes = self.engine.subscribe();
         let mut after = self.resume_after();
+        self.progress.delivered_through(after);
         let mut trimmed_to = None;
         // What the checkpoint file says, and when it was written.
         let mut saved = after;
@@ -303,6 +349,7 @@ impl EmbeddedPump {
                 }
             }
             after = Some(last);
+            self.progress.delivered_through(after);
             // Under a steady stream the checkpoint (two disk flushes) is written every
             // CHECKPOINT_EVERY rather than after every window: a crash delivers at most that
             // much again, which re-evaluation, being idempotent, absorbs.
@@ -311,8 +358,7 @@ impl EmbeddedPump {
                 saved = after;
                 saved_at = std::time::Instant::now();
             }
-            let written = self.engine.latest_sequence_number().map_or(0, |s| s.0);
-            metrics::gauge!(STREAM_PENDING).set(written.saturating_sub(last.0) as f64);
+            self.progress.record();
         }
     }
 

@@ -19,7 +19,7 @@ use crate::clock::StackClock;
 use crate::ddb_stream::{self, StreamPump};
 use crate::functions::Functions;
 use crate::jwt::{SECRET_ENV, Secret};
-use crate::pump::{Delivery, EmbeddedPump};
+use crate::pump::{Delivery, EmbeddedPump, Progress};
 use crate::schedule::{Cadence, Schedule, poll_rollouts};
 use crate::server::{self, App, say};
 use crate::state;
@@ -123,13 +123,20 @@ pub async fn run(options: ServeOptions) -> Result<(), String> {
         region.clone(),
         Cadence::Hourly,
     ));
-    let app = Arc::new(App::new(
-        wiring::routes(options.dev_clock),
-        functions.clone(),
-        secret,
-        Arc::clone(&clock),
-        Arc::clone(&schedule),
-    ));
+    let progress = match &source {
+        Source::Embedded(engine) => Some(Progress::new(engine.clone())),
+        Source::DynamoDb { .. } => None,
+    };
+    let app = Arc::new(
+        App::new(
+            wiring::routes(options.dev_clock),
+            functions.clone(),
+            secret,
+            Arc::clone(&clock),
+            Arc::clone(&schedule),
+        )
+        .with_stream_progress(progress.clone()),
+    );
 
     let (stop_http, http_stopped) = watch::channel(false);
     let (stop_background, background_stopped) = watch::channel(false);
@@ -139,7 +146,13 @@ pub async fn run(options: ServeOptions) -> Result<(), String> {
         options.max_connections,
         http_stopped,
     ));
-    let pump = spawn_pump(source, &functions, &data, background_stopped.clone());
+    let pump = spawn_pump(
+        source,
+        progress,
+        &functions,
+        &data,
+        background_stopped.clone(),
+    );
     // Stopped with the rest of the background; what it has not delivered waits in the store.
     let webhook = webhook.map(|(target, secret)| {
         tokio::spawn(Webhook::new(outbox, target, secret).run(background_stopped.clone()))
@@ -321,6 +334,7 @@ pub(crate) async fn open_store(
 
 fn spawn_pump(
     source: Source,
+    progress: Option<Progress>,
     functions: &Functions,
     data: &Path,
     stop: watch::Receiver<bool>,
@@ -332,7 +346,8 @@ fn spawn_pump(
     match source {
         Source::Embedded(engine) => {
             let checkpoint = data.join(CHECKPOINT_FILE);
-            tokio::spawn(EmbeddedPump::new(engine, delivery, checkpoint).run(stop))
+            let progress = progress.unwrap_or_else(|| Progress::new(engine.clone()));
+            tokio::spawn(EmbeddedPump::new(engine, delivery, checkpoint, progress).run(stop))
         }
         Source::DynamoDb { client, stream_arn } => {
             let checkpoint = data.join(DYNAMODB_CHECKPOINT_FILE);

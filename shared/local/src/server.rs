@@ -53,6 +53,8 @@ pub struct App {
     pub secret: Secret,
     pub clock: Arc<StackClock>,
     pub schedule: Arc<Schedule>,
+    /// The embedded pump's progress, read at each scrape (none on DynamoDB Local's stream).
+    pub stream: Option<crate::pump::Progress>,
 }
 
 impl App {
@@ -70,7 +72,14 @@ impl App {
             secret,
             clock,
             schedule,
+            stream: None,
         }
+    }
+
+    /// Reports `stream_pending_records` at each scrape from the embedded pump's progress.
+    pub fn with_stream_progress(mut self, progress: Option<crate::pump::Progress>) -> Self {
+        self.stream = progress;
+        self
     }
 
     async fn respond(&self, request: hyper::Request<Incoming>, peer: SocketAddr) -> Response<Body> {
@@ -140,6 +149,9 @@ impl App {
 
     /// `GET /metrics`: Prometheus text (format 0.0.4).
     fn render_metrics(&self) -> Response<Body> {
+        if let Some(progress) = &self.stream {
+            progress.record();
+        }
         let text = self
             .metrics
             .as_ref()

@@ -269,6 +269,18 @@ impl Stack {
         reply
     }
 
+    /// Change records the stack has committed and not yet delivered to the evaluation, read
+    /// from `/metrics` at this moment; `None` when the stack does not know (DynamoDB Local's
+    /// stream is read through its own API, which does not say how far behind it is).
+    pub fn stream_pending(&self) -> Option<u64> {
+        let text = self.send("GET", "/metrics", None, None).body;
+        let text = text.as_str()?;
+        text.lines()
+            .find_map(|line| line.strip_prefix("stream_pending_records "))
+            .and_then(|n| n.trim().parse::<f64>().ok())
+            .map(|n| n as u64)
+    }
+
     #[track_caller]
     pub fn get(&self, path: &str, caller: &Caller) -> Reply {
         self.send("GET", path, Some(&caller.token), None)

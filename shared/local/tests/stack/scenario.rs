@@ -3,7 +3,7 @@
 use chrono::{Duration, Utc};
 use serde_json::{Value, json};
 
-use crate::support::{Reply, Stack, token};
+use crate::support::{Reply, Stack, eventually, token};
 
 /// Registers an ended contract between `client` and `freelancer`.
 pub fn ended_contract(stack: &Stack, contract: &str, client: &str, freelancer: &str) -> Reply {
@@ -114,11 +114,24 @@ pub fn stored_block(stack: &Stack, freelancer: &str) -> Option<Value> {
         .then_some(s)
 }
 
-/// The standing once the stream has caught up: the same answer twice, two pump rounds apart.
+/// The standing once the stream has caught up: every record committed so far delivered and the
+/// evaluations it triggered committed (`stream_pending_records` 0 at a scrape of `/metrics`).
 /// An evaluation of the last records rewrites a standing whose evidence mark it finds moved
 /// even when the outcome is the same (its version and `evaluated_at` change), so the first
-/// blocked answer may not be the last one written.
+/// blocked answer may not be the last one written. On DynamoDB Local's stream, which does not
+/// say how far behind it is, it is the same answer on two reads 1.5 s apart.
 pub fn settled(stack: &Stack, freelancer: &str) -> serde_json::Value {
+    if stack_pending(stack).is_some() {
+        let quiet = eventually(std::time::Duration::from_secs(30), || {
+            (stack_pending(stack) == Some(0)).then_some(())
+        });
+        assert!(
+            quiet.is_some(),
+            "the stream did not catch up with the writes; stderr:\n{}",
+            stack.stderr()
+        );
+        return standing(stack, freelancer);
+    }
     let mut last = standing(stack, freelancer);
     for _ in 0..10 {
         std::thread::sleep(std::time::Duration::from_millis(1500));
@@ -132,4 +145,17 @@ pub fn settled(stack: &Stack, freelancer: &str) -> serde_json::Value {
         "the standing of {freelancer} kept changing; stderr:\n{}",
         stack.stderr()
     )
+}
+
+/// Change records committed and not yet delivered, from `/metrics` now; `None` when the stack
+/// does not report it (DynamoDB Local's stream).
+fn stack_pending(stack: &Stack) -> Option<u64> {
+    let reply = stack.get("/metrics", None);
+    reply
+        .body
+        .as_str()?
+        .lines()
+        .find_map(|line| line.strip_prefix("stream_pending_records "))
+        .and_then(|n| n.trim().parse::<f64>().ok())
+        .map(|n| n as u64)
 }
