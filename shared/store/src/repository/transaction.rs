@@ -95,7 +95,19 @@ impl Tx {
         let mut attempt = 0;
         loop {
             attempt += 1;
-            let error = match engine.transact_write(ops.clone(), None).await {
+            let written = match ops.as_slice() {
+                // One write alone needs no transaction: a conditional write is as atomic, and
+                // DynamoDB charges a transactional write twice (an evaluation that only moves
+                // the standing's evidence mark is one such write).
+                [TransactOp::Put { item, condition }] => {
+                    engine.put(item.clone(), condition.clone()).await
+                }
+                [TransactOp::Delete { key, condition }] => {
+                    engine.delete(key.clone(), condition.clone()).await
+                }
+                _ => engine.transact_write(ops.clone(), None).await,
+            };
+            let error = match written {
                 Ok(_) => {
                     crate::metric::committed(&events);
                     return Ok(());
@@ -107,6 +119,10 @@ impl Tx {
                 continue;
             }
             return Err(match error {
+                // The one write's own condition (sent without a transaction).
+                StoreError::ConditionFailed { .. } => {
+                    refusals.first().map_or_else(concurrent, Refusal::error)
+                }
                 StoreError::TransactionCanceled { .. } => match error.failed_operations().first() {
                     Some(i) if !error.is_retryable() => {
                         refusals.get(*i).map_or_else(concurrent, Refusal::error)
@@ -148,10 +164,31 @@ mod tests {
         }
     }
 
-    /// Cancels the first `conflicts` transactions as if another transaction held their items.
+    /// Refuses the first `conflicts` writes as if another transaction held their items (a
+    /// transaction is canceled; a single write gets DynamoDB's TransactionConflictException),
+    /// and counts the transactions sent.
     struct Contended {
         inner: EmbeddedEngine,
         conflicts: std::sync::Mutex<u32>,
+        transactions: std::sync::Mutex<u32>,
+    }
+
+    impl Contended {
+        fn new(inner: EmbeddedEngine, conflicts: u32) -> Self {
+            Self {
+                inner,
+                conflicts: std::sync::Mutex::new(conflicts),
+                transactions: std::sync::Mutex::new(0),
+            }
+        }
+
+        /// Whether this write meets a concurrent transaction.
+        fn contended(&self) -> bool {
+            let mut left = self.conflicts.lock().unwrap();
+            let contended = *left > 0;
+            *left = left.saturating_sub(1);
+            contended
+        }
     }
 
     impl Engine for Contended {
@@ -166,6 +203,13 @@ mod tests {
             item: crate::Item,
             condition: Condition,
         ) -> crate::BoxFuture<'_, Result<crate::WriteOutput, StoreError>> {
+            if self.contended() {
+                return Box::pin(async {
+                    Err(StoreError::Retryable(
+                        "PutItem: TransactionConflictException".into(),
+                    ))
+                });
+            }
             self.inner.put(item, condition)
         }
         fn delete(
@@ -180,9 +224,8 @@ mod tests {
             operations: Vec<TransactOp>,
             token: Option<crate::ClientRequestToken>,
         ) -> crate::BoxFuture<'_, Result<crate::WriteOutput, StoreError>> {
-            let mut left = self.conflicts.lock().unwrap();
-            if *left > 0 {
-                *left -= 1;
+            *self.transactions.lock().unwrap() += 1;
+            if self.contended() {
                 let reasons = operations
                     .iter()
                     .map(|_| {
@@ -212,13 +255,11 @@ mod tests {
     async fn a_transaction_canceled_by_a_concurrent_one_is_sent_again_and_commits() {
         // GIVEN storage where the next three transactions meet a concurrent one
         let (engine, _dir) = embedded();
-        let engine = Contended {
-            inner: engine,
-            conflicts: std::sync::Mutex::new(3),
-        };
+        let engine = Contended::new(engine, 3);
         // WHEN a transaction is committed
         let mut tx = Tx::new();
-        tx.push(put("a", Condition::NotExists), Refusal::Stale("a"));
+        tx.push(put("a", Condition::NotExists), Refusal::Stale("a"))
+            .push(put("a2", Condition::None), Refusal::Unconditional);
         let committed = tx.commit(&engine, fail).await;
         // THEN it was sent again until it went through
         assert!(committed.is_ok(), "{committed:?}");
@@ -233,7 +274,8 @@ mod tests {
         // AND one that meets more conflicts than the retries answers "try again", writing nothing
         *engine.conflicts.lock().unwrap() = ATTEMPTS;
         let mut tx = Tx::new();
-        tx.push(put("b", Condition::None), Refusal::Unconditional);
+        tx.push(put("b", Condition::None), Refusal::Unconditional)
+            .push(put("b2", Condition::None), Refusal::Unconditional);
         let refused = tx.commit(&engine, fail).await;
         assert!(
             matches!(&refused, Err(DomainError::Conflict(m)) if m.contains("try again")),
@@ -290,5 +332,49 @@ mod tests {
             matches!(&stale, Err(DomainError::Conflict(m)) if m.starts_with("the thing changed")),
             "{stale:?}"
         );
+    }
+
+    #[tokio::test]
+    async fn a_single_write_goes_without_a_transaction_and_keeps_its_refusal_and_retries() {
+        // GIVEN storage where the next write meets a concurrent transaction
+        let (engine, _dir) = embedded();
+        let engine = Contended::new(engine, 1);
+        // WHEN a transaction of one write is committed
+        let mut tx = Tx::new();
+        tx.push(put("a", Condition::NotExists), Refusal::Stale("a"));
+        let committed = tx.commit(&engine, fail).await;
+        // THEN it was sent again as a plain conditional write, and no transaction was sent
+        assert!(committed.is_ok(), "{committed:?}");
+        assert_eq!(*engine.transactions.lock().unwrap(), 0);
+        assert!(
+            engine
+                .get(Key::new("FL#f", "a"))
+                .await
+                .unwrap()
+                .item
+                .is_some()
+        );
+        // AND its failed condition answers with its own refusal
+        let mut tx = Tx::new();
+        tx.push(
+            put("a", Condition::VersionEquals(7)),
+            Refusal::Stale("thing"),
+        );
+        let stale = tx.commit(&engine, fail).await;
+        assert!(
+            matches!(&stale, Err(DomainError::Conflict(m)) if m.starts_with("the thing changed")),
+            "{stale:?}"
+        );
+        // AND a single delete goes the same way
+        let mut tx = Tx::new();
+        tx.push(
+            TransactOp::Delete {
+                key: Key::new("FL#f", "a"),
+                condition: Condition::Exists,
+            },
+            Refusal::Stale("a"),
+        );
+        assert!(tx.commit(&engine, fail).await.is_ok());
+        assert_eq!(*engine.transactions.lock().unwrap(), 0);
     }
 }
