@@ -17,8 +17,7 @@
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpStream};
-use std::process::{Child, Command, Stdio};
-use std::sync::mpsc;
+use std::process::Command;
 use std::thread;
 use std::time::{Duration, Instant};
 
@@ -26,6 +25,8 @@ use chrono::Utc;
 use serde_json::json;
 use standing_local::jwt::{self, Secret};
 use standing_testkit::TempDir;
+use standing_testkit::http::metric;
+use standing_testkit::serve::Serving;
 
 const SECRET: &str = "the-load-benchmark-secret-of-the-local-stack";
 /// Clients per freelancer: every freelancer gets feedback on this many contracts.
@@ -207,13 +208,6 @@ fn metrics(addr: SocketAddr) -> String {
     text
 }
 
-/// The value of the series line that starts with `series ` in Prometheus text.
-fn metric(text: &str, series: &str) -> Option<f64> {
-    text.lines()
-        .find_map(|l| l.strip_prefix(series)?.strip_prefix(' '))
-        .and_then(|v| v.trim().parse::<f64>().ok())
-}
-
 /// The stream's figures at `GET /metrics`: (records delivered, pending, lag p50, lag p99).
 fn stream_figures(addr: SocketAddr) -> (u64, Option<u64>, f64, f64) {
     let text = metrics(addr);
@@ -225,31 +219,14 @@ fn stream_figures(addr: SocketAddr) -> (u64, Option<u64>, f64, f64) {
     )
 }
 
-fn start(data: &std::path::Path) -> (Child, SocketAddr) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_standing"))
+fn start(data: &std::path::Path) -> Serving {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_standing"));
+    command
         .args(["serve", "--addr", "127.0.0.1:0", "--data"])
         .arg(data)
         .env("STANDING_JWT_SECRET", SECRET)
-        .env("RUST_LOG", "warn")
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .unwrap();
-    let stdout = child.stdout.take().unwrap();
-    let (tx, rx) = mpsc::channel();
-    thread::spawn(move || {
-        for line in BufReader::new(stdout).lines() {
-            let Ok(line) = line else { break };
-            if let Some(url) = line.strip_prefix("standing: listening on http://") {
-                let _ = tx.send(url.trim().parse::<SocketAddr>().unwrap());
-            }
-        }
-    });
-    let addr = rx
-        .recv_timeout(Duration::from_secs(60))
-        .expect("the stack says where it listens");
-    (child, addr)
+        .env("RUST_LOG", "warn");
+    Serving::start(command, None, Duration::from_secs(60))
 }
 
 fn main() {
@@ -264,7 +241,8 @@ fn main() {
         Some(base) => TempDir::new_in(base, "load").unwrap(),
         None => TempDir::new("load").unwrap(),
     };
-    let (mut child, addr) = start(dir.path());
+    let stack = start(dir.path());
+    let addr = stack.addr();
     let lists = plan(writes, connections);
 
     let service = token("marketplace", "service");
@@ -319,8 +297,8 @@ fn main() {
             value("embedded_writes_per_commit_count"),
         )
     };
-    let _ = child.kill();
-    let _ = child.wait();
+    // Dropping the stack kills it.
+    drop(stack);
 
     times.sort();
     println!(

@@ -5,8 +5,6 @@
 mod binary;
 mod callers;
 mod evaluation;
-mod http;
-mod poll;
 mod process;
 mod raw;
 pub mod receiver;
@@ -15,11 +13,12 @@ mod stack;
 pub use binary::binary;
 pub use callers::{Caller, token_with};
 pub use evaluation::evaluate_afresh;
-pub use http::{Reply, send};
-pub use poll::poll;
 pub use process::run;
-pub use raw::{send_chunked, send_raw, trickle};
+pub use raw::{send_chunked, trickle};
 pub use stack::{Clock, Stack, Store};
+pub use standing_testkit::http::send_raw;
+pub use standing_testkit::http::{Reply, send};
+pub use standing_testkit::poll;
 
 /// Turns `fn scenario(store: Store)` into two tests, `scenario::on_the_embedded_store` and
 /// `scenario::on_dynamodb_local`, each on a store of its own.

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use standing_testkit::TempDir;
 
-use super::poll::poll;
+use standing_testkit::poll;
 
 /// What a finished command said.
 pub struct Finished {

@@ -3,35 +3,11 @@
 //! a byte at a time.
 
 use std::io::{self, Read, Write};
-use std::net::{Shutdown, SocketAddr, TcpStream};
+use std::net::{Shutdown, SocketAddr};
 use std::thread;
 use std::time::{Duration, Instant};
 
-use super::http::{REQUEST, Reply, parse};
-
-fn connect(addr: SocketAddr) -> io::Result<TcpStream> {
-    assert!(addr.ip().is_loopback(), "{addr} is not a loopback address");
-    let stream = TcpStream::connect_timeout(&addr, REQUEST)?;
-    stream.set_read_timeout(Some(REQUEST))?;
-    stream.set_write_timeout(Some(REQUEST))?;
-    Ok(stream)
-}
-
-/// The request line of `raw`, to name the reply in failure messages.
-fn first_line(raw: &[u8]) -> String {
-    let text = String::from_utf8_lossy(raw);
-    text.lines().next().unwrap_or_default().to_owned()
-}
-
-/// Writes `raw` as it is (head and body, the caller's `\r\n`s and all) and reads the response.
-pub fn send_raw(addr: SocketAddr, raw: &[u8]) -> io::Result<Reply> {
-    let mut stream = connect(addr)?;
-    stream.write_all(raw)?;
-    stream.flush()?;
-    let mut answer = Vec::new();
-    stream.read_to_end(&mut answer)?;
-    parse(&answer, first_line(raw))
-}
+use standing_testkit::http::{REQUEST, Reply, connect, first_line, parse};
 
 /// Sends `head` (ending in its blank line, with `Transfer-Encoding: chunked`) and then `total`
 /// bytes of body in chunks of `chunk` bytes, and reads the response. The stack may answer and

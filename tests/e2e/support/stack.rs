@@ -1,24 +1,22 @@
 //! A store of the test's own (a data directory, and a DynamoDB Local table when on DynamoDB) and
 //! the real `standing serve` running on it, on a free loopback port.
 
-use std::fs::File;
-use std::io::{self, BufRead, BufReader};
+use std::io;
 use std::net::SocketAddr;
 use std::path::PathBuf;
-use std::process::{Child, Command, ExitStatus, Stdio};
+use std::process::{Command, ExitStatus};
 use std::sync::Mutex;
-use std::sync::mpsc;
-use std::thread;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use serde_json::{Value, json};
+use standing_testkit::http::{Reply, metric, send};
+use standing_testkit::serve::Serving;
 use standing_testkit::{DynamoDbLocal, TempDir, unique_table_name};
 
 use super::binary::binary;
 use super::callers::{Caller, SECRET};
-use super::http::{Reply, send};
-use super::poll::poll;
+use standing_testkit::poll;
 
 /// How long a stack may take to start (creating its DynamoDB table included) or to stop.
 const START: Duration = Duration::from_secs(120);
@@ -128,9 +126,7 @@ pub enum Clock {
 
 /// One running `standing serve`. Dropping it kills the process.
 pub struct Stack {
-    child: Child,
-    addr: SocketAddr,
-    stderr: PathBuf,
+    serving: Serving,
 }
 
 impl Stack {
@@ -160,86 +156,48 @@ impl Stack {
         if clock == Clock::Dev {
             command.arg("--dev-clock");
         }
-        let mut child = command
+        command
             .env("STANDING_JWT_SECRET", SECRET)
             .envs(env.iter().copied())
-            .env_remove("RUST_LOG")
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(File::create(&stderr).unwrap())
-            .spawn()
-            .expect("the standing binary starts");
-        // Read to the end on a thread of its own: the stack writes a line per request, and a full
-        // pipe would stall it.
-        let pipe = child.stdout.take().unwrap();
-        let (first, listening) = mpsc::channel();
-        thread::spawn(move || {
-            for line in BufReader::new(pipe).lines() {
-                let Ok(line) = line else { break };
-                if let Some(url) = line.strip_prefix("standing: listening on http://") {
-                    let _ = first.send(url.trim().to_owned());
-                }
-            }
-        });
-        let said = poll(START, || match listening.try_recv() {
-            Ok(url) => Some(Ok(url)),
-            Err(_) => child.try_wait().unwrap().map(Err),
-        });
-        let log = || std::fs::read_to_string(&stderr).unwrap_or_default();
-        let addr: SocketAddr = match said {
-            Some(Ok(url)) => url.parse().unwrap(),
-            Some(Err(status)) => panic!(
-                "the stack exited with {status} before listening:\n{}",
-                log()
-            ),
-            None => {
-                let _ = child.kill();
-                let _ = child.wait();
-                panic!(
-                    "the stack did not say where it listens within {START:?}:\n{}",
-                    log()
-                );
-            }
-        };
-        assert!(addr.ip().is_loopback(), "the stack listens on {addr}");
+            .env_remove("RUST_LOG");
         Stack {
-            child,
-            addr,
-            stderr,
+            serving: Serving::start(command, Some(&stderr), START),
         }
     }
 
     pub fn addr(&self) -> SocketAddr {
-        self.addr
+        self.serving.addr()
     }
 
     /// What the stack wrote to standard error so far (its warnings and errors).
     pub fn stderr(&self) -> String {
-        std::fs::read_to_string(&self.stderr).unwrap_or_default()
+        self.serving.stderr()
     }
 
     /// SIGTERM, then the exit: requests in flight finish and the change log is delivered.
     pub fn stop(mut self) -> ExitStatus {
+        let pid = self.serving.pid();
         let sent = Command::new("kill")
-            .args(["-TERM", &self.child.id().to_string()])
+            .args(["-TERM", &pid.to_string()])
             .status()
             .unwrap();
-        assert!(sent.success(), "kill -TERM {} failed", self.child.id());
+        assert!(sent.success(), "kill -TERM {pid} failed");
         self.wait()
     }
 
     /// SIGKILL: no chance to finish anything.
     pub fn kill(mut self) -> ExitStatus {
-        self.child.kill().unwrap();
+        self.serving.child().kill().unwrap();
         self.wait()
     }
 
     fn wait(&mut self) -> ExitStatus {
-        let child = &mut self.child;
-        poll(STOP, || child.try_wait().unwrap()).unwrap_or_else(|| {
+        let child = self.serving.child();
+        let exited = poll(STOP, || child.try_wait().unwrap());
+        exited.unwrap_or_else(|| {
             panic!(
                 "the stack did not exit within {STOP:?}:\n{}",
-                std::fs::read_to_string(&self.stderr).unwrap_or_default()
+                self.serving.stderr()
             )
         })
     }
@@ -252,7 +210,7 @@ impl Stack {
         token: Option<&str>,
         body: Option<&str>,
     ) -> io::Result<Reply> {
-        send(self.addr, method, path, token, body)
+        send(self.addr(), method, path, token, body)
     }
 
     /// One request, which must be answered.
@@ -274,11 +232,7 @@ impl Stack {
     /// stream is read through its own API, which does not say how far behind it is).
     pub fn stream_pending(&self) -> Option<u64> {
         let text = self.send("GET", "/metrics", None, None).body;
-        let text = text.as_str()?;
-        text.lines()
-            .find_map(|line| line.strip_prefix("stream_pending_records "))
-            .and_then(|n| n.trim().parse::<f64>().ok())
-            .map(|n| n as u64)
+        metric(text.as_str()?, "stream_pending_records").map(|n| n as u64)
     }
 
     #[track_caller]
@@ -326,14 +280,5 @@ impl Stack {
             .as_str()
             .and_then(|t| t.parse().ok())
             .unwrap_or_else(|| panic!("the dev clock answered {}", moved.body))
-    }
-}
-
-impl Drop for Stack {
-    fn drop(&mut self) {
-        if let Ok(None) = self.child.try_wait() {
-            let _ = self.child.kill();
-            let _ = self.child.wait();
-        }
     }
 }

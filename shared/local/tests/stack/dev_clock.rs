@@ -6,7 +6,7 @@ use std::time::Duration;
 use serde_json::json;
 
 use crate::scenario::{ended_contract, feedback, stored_block, three_negative_feedbacks};
-use crate::support::{Stack, TempDir, eventually, token};
+use crate::support::{Stack, TempDir, poll, token};
 
 fn dev_stack(dir: &TempDir) -> Stack {
     Stack::start(&dir.path().join("data"), &["--dev-clock"])
@@ -113,7 +113,7 @@ fn six_months_on_the_dev_clock_the_schedule_notices_the_reinstatement_window_and
     let dir = TempDir::new("local-clock").unwrap();
     let stack = dev_stack(&dir);
     three_negative_feedbacks(&stack, "six-fl");
-    let blocked = eventually(Duration::from_secs(5), || stored_block(&stack, "six-fl"))
+    let blocked = poll(Duration::from_secs(5), || stored_block(&stack, "six-fl"))
         .expect("the freelancer is blocked");
     let sanction = blocked["sanctions"][0]["sanction_id"]
         .as_str()
@@ -136,7 +136,7 @@ fn six_months_on_the_dev_clock_the_schedule_notices_the_reinstatement_window_and
     );
     assert_eq!(moved.status, 200);
     // The schedule runs on its own once the day changed on the stack's clock.
-    let noticed = eventually(Duration::from_secs(5), || {
+    let noticed = poll(Duration::from_secs(5), || {
         stack
             .stderr()
             .contains(r#""reinstatement_notices":1"#)

@@ -6,7 +6,7 @@ use std::time::Duration;
 use standing_testkit::{DynamoDbLocal, unique_table_name};
 
 use crate::scenario::{settled, standing, stored_block, three_negative_feedbacks};
-use crate::support::{Stack, TempDir, eventually};
+use crate::support::{Stack, TempDir, poll};
 
 #[test]
 fn on_dynamodb_local_a_write_reaches_the_evaluator_through_the_real_stream() {
@@ -16,7 +16,7 @@ fn on_dynamodb_local_a_write_reaches_the_evaluator_through_the_real_stream() {
     let data = dir.path().join("data");
     let args = ["--dynamodb-endpoint", local.endpoint(), "--table", &table];
     let mut stack = Stack::start(&data, &args);
-    let described = eventually(Duration::from_secs(5), || {
+    let described = poll(Duration::from_secs(5), || {
         let said = stack.output().join("\n");
         said.contains(&format!("DynamoDB table `{table}`"))
             .then_some(())
@@ -24,7 +24,7 @@ fn on_dynamodb_local_a_write_reaches_the_evaluator_through_the_real_stream() {
     assert!(described.is_some(), "{:?}", stack.output());
 
     three_negative_feedbacks(&stack, "ddb-fl");
-    eventually(Duration::from_secs(10), || stored_block(&stack, "ddb-fl"))
+    poll(Duration::from_secs(10), || stored_block(&stack, "ddb-fl"))
         .unwrap_or_else(|| panic!("not blocked; stderr:\n{}", stack.stderr()));
     let blocked = settled(&stack, "ddb-fl");
     assert_eq!(stack.signal("TERM").code(), Some(0), "{}", stack.stderr());

@@ -10,10 +10,10 @@ use serde_json::json;
 use standing_store::{EmbeddedEngine, EmbeddedOptions, SequenceNumber};
 
 use crate::scenario::{settled, standing, stored_block, three_negative_feedbacks};
-use crate::support::{Stack, TempDir, eventually, token};
+use crate::support::{Stack, TempDir, poll, token};
 
 fn blocked_within(stack: &Stack, freelancer: &str, within: Duration) -> serde_json::Value {
-    eventually(within, || stored_block(stack, freelancer))
+    poll(within, || stored_block(stack, freelancer))
         .unwrap_or_else(|| panic!("{freelancer} is not blocked; stderr:\n{}", stack.stderr()))
 }
 
@@ -159,7 +159,7 @@ fn the_data_directory_is_the_owners_alone_and_so_is_every_file_in_it() {
     let data = dir.path().join("data");
     let mut stack = Stack::start(&data, &["--dev-clock"]);
     three_negative_feedbacks(&stack, "priv-fl");
-    eventually(Duration::from_secs(10), || stored_block(&stack, "priv-fl"))
+    poll(Duration::from_secs(10), || stored_block(&stack, "priv-fl"))
         .expect("the freelancer is blocked");
     assert!(stack.signal("TERM").success(), "{}", stack.stderr());
     let mode = |p: &std::path::Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;

@@ -57,7 +57,7 @@ fn each_request_writes_one_access_line_with_method_path_status_and_milliseconds(
         "/freelancers/fl-1/profile",
         Some(&token("fl-1", &["freelancer"])),
     );
-    let lines = crate::support::eventually(std::time::Duration::from_secs(5), || {
+    let lines = crate::support::poll(std::time::Duration::from_secs(5), || {
         let lines: Vec<String> = stack
             .output()
             .into_iter()
@@ -77,7 +77,7 @@ fn each_request_writes_one_access_line_with_method_path_status_and_milliseconds(
 fn startup_says_where_the_stack_listens_what_it_stores_in_and_how_to_get_a_token() {
     let dir = TempDir::new("local-routes").unwrap();
     let stack = Stack::start(&dir.path().join("data"), &[]);
-    let said = crate::support::eventually(std::time::Duration::from_secs(5), || {
+    let said = crate::support::poll(std::time::Duration::from_secs(5), || {
         let out = stack.output().join("\n");
         out.contains("standing: ready").then_some(out)
     })

@@ -3,7 +3,8 @@
 use chrono::{Duration, Utc};
 use serde_json::{Value, json};
 
-use crate::support::{Reply, Stack, eventually, token};
+use crate::support::{Reply, Stack, poll, token};
+use standing_testkit::http::metric;
 
 /// Registers an ended contract between `client` and `freelancer`.
 pub fn ended_contract(stack: &Stack, contract: &str, client: &str, freelancer: &str) -> Reply {
@@ -122,7 +123,7 @@ pub fn stored_block(stack: &Stack, freelancer: &str) -> Option<Value> {
 /// say how far behind it is, it is the same answer on two reads 1.5 s apart.
 pub fn settled(stack: &Stack, freelancer: &str) -> serde_json::Value {
     if stack_pending(stack).is_some() {
-        let quiet = eventually(std::time::Duration::from_secs(30), || {
+        let quiet = poll(std::time::Duration::from_secs(30), || {
             (stack_pending(stack) == Some(0)).then_some(())
         });
         assert!(
@@ -151,11 +152,5 @@ pub fn settled(stack: &Stack, freelancer: &str) -> serde_json::Value {
 /// does not report it (DynamoDB Local's stream).
 fn stack_pending(stack: &Stack) -> Option<u64> {
     let reply = stack.get("/metrics", None);
-    reply
-        .body
-        .as_str()?
-        .lines()
-        .find_map(|line| line.strip_prefix("stream_pending_records "))
-        .and_then(|n| n.trim().parse::<f64>().ok())
-        .map(|n| n as u64)
+    metric(reply.body.as_str()?, "stream_pending_records").map(|n| n as u64)
 }

@@ -3,7 +3,7 @@
 use std::time::{Duration, Instant};
 
 use crate::scenario::{standing, stored_block, three_negative_feedbacks};
-use crate::support::{Stack, TempDir, eventually};
+use crate::support::{Stack, TempDir, poll};
 
 #[test]
 fn three_negative_feedbacks_from_three_clients_block_the_freelancer_within_a_second() {
@@ -11,7 +11,7 @@ fn three_negative_feedbacks_from_three_clients_block_the_freelancer_within_a_sec
     let stack = Stack::start(&dir.path().join("data"), &[]);
     three_negative_feedbacks(&stack, "q-fl");
     let written = Instant::now();
-    let blocked = eventually(Duration::from_secs(1), || stored_block(&stack, "q-fl"));
+    let blocked = poll(Duration::from_secs(1), || stored_block(&stack, "q-fl"));
     let Some(blocked) = blocked else {
         panic!(
             "not blocked {:?} after the last write: {}\nstderr:\n{}",

@@ -1,5 +1,7 @@
-//! HTTP/1.1 over a loopback TCP connection, one request per connection, every read and write
-//! bounded in time; and the checks every reply goes through.
+//! HTTP/1.1 to a local stack over a loopback TCP connection, one request per connection, every
+//! read and write bounded in time; and the checks every reply goes through. The one HTTP client
+//! of the end-to-end tests (`tests/e2e`) and of the local stack's own (`shared/local/tests`).
+#![allow(clippy::panic)]
 
 use std::collections::HashMap;
 use std::io::{self, Read, Write};
@@ -9,7 +11,7 @@ use std::time::Duration;
 use serde_json::Value;
 
 /// How long one request may take, start to end.
-pub(super) const REQUEST: Duration = Duration::from_secs(30);
+pub const REQUEST: Duration = Duration::from_secs(30);
 
 /// A response, with the request it answers (for failure messages).
 #[derive(Debug, Clone)]
@@ -85,10 +87,7 @@ pub fn send(
     token: Option<&str>,
     body: Option<&str>,
 ) -> io::Result<Reply> {
-    assert!(addr.ip().is_loopback(), "{addr} is not a loopback address");
-    let mut stream = TcpStream::connect_timeout(&addr, REQUEST)?;
-    stream.set_read_timeout(Some(REQUEST))?;
-    stream.set_write_timeout(Some(REQUEST))?;
+    let mut stream = connect(addr)?;
     let body = body.unwrap_or("");
     let mut head = format!(
         "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nContent-Length: {}\r\n",
@@ -109,8 +108,33 @@ pub fn send(
     parse(&raw, format!("{method} {path}"))
 }
 
+/// A connection to a loopback address, every read and write bounded by [`REQUEST`].
+pub fn connect(addr: SocketAddr) -> io::Result<TcpStream> {
+    assert!(addr.ip().is_loopback(), "{addr} is not a loopback address");
+    let stream = TcpStream::connect_timeout(&addr, REQUEST)?;
+    stream.set_read_timeout(Some(REQUEST))?;
+    stream.set_write_timeout(Some(REQUEST))?;
+    Ok(stream)
+}
+
+/// The request line of `raw`, to name the reply in failure messages.
+pub fn first_line(raw: &[u8]) -> String {
+    let text = String::from_utf8_lossy(raw);
+    text.lines().next().unwrap_or_default().to_owned()
+}
+
+/// Writes `raw` as it is (head and body, the caller's `\r\n`s and all) and reads the response.
+pub fn send_raw(addr: SocketAddr, raw: &[u8]) -> io::Result<Reply> {
+    let mut stream = connect(addr)?;
+    stream.write_all(raw)?;
+    stream.flush()?;
+    let mut answer = Vec::new();
+    stream.read_to_end(&mut answer)?;
+    parse(&answer, first_line(raw))
+}
+
 /// A whole response as read off the wire; `request` names what it answers.
-pub(super) fn parse(raw: &[u8], request: String) -> io::Result<Reply> {
+pub fn parse(raw: &[u8], request: String) -> io::Result<Reply> {
     let broken = |why: &str| {
         io::Error::new(
             io::ErrorKind::UnexpectedEof,
@@ -146,4 +170,11 @@ pub(super) fn parse(raw: &[u8], request: String) -> io::Result<Reply> {
         headers,
         body,
     })
+}
+
+/// The value of the series `series` (its name with any labels, as printed) in Prometheus text.
+pub fn metric(text: &str, series: &str) -> Option<f64> {
+    text.lines()
+        .find_map(|l| l.strip_prefix(series)?.strip_prefix(' '))
+        .and_then(|v| v.trim().parse::<f64>().ok())
 }

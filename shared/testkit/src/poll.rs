@@ -1,4 +1,5 @@
-//! Waiting for something asynchronous (the stream's re-evaluation), bounded in time and count.
+//! Waiting for something asynchronous (the stream's re-evaluation, a process's exit), bounded in
+//! time and count.
 
 use std::thread;
 use std::time::{Duration, Instant};
