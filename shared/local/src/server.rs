@@ -292,6 +292,7 @@ fn install_metrics() -> Option<metrics_exporter_prometheus::PrometheusHandle> {
         .ok()?;
     standing_lambda::metrics::describe();
     crate::pump::describe_metrics();
+    standing_store::metric::describe_embedded();
     // Histogram samples are drained into their summaries by upkeep: every few seconds, so that
     // memory stays flat between scrapes (and at each scrape).
     if let Ok(runtime) = tokio::runtime::Handle::try_current() {

@@ -259,6 +259,40 @@ async fn capacity(repo: &Repository, engine: &dyn Engine) {
         "evaluation (one more feedback, outcome unchanged)",
         meter.take(),
     );
+    // The most common case of all: a freelancer in good standing (no sanction and its reasons
+    // to carry in the standing), one more feedback.
+    let for_fl2 = |client: &str, ended| contracts::RegisterContract {
+        freelancer_id: user("fl2"),
+        ..register(client, Some(ended))
+    };
+    for i in 0..6 {
+        let (id, client) = (format!("g{i}"), format!("gc{i}"));
+        contracts::register(repo, &svc, cid(&id), for_fl2(&client, day(-i)))
+            .await
+            .unwrap();
+        let client = actor(&client, &[Role::Client]);
+        feedback::submit(repo, &clock, &policy, &client, &cid(&id), submit(5))
+            .await
+            .unwrap();
+    }
+    standing::reevaluate(repo, &clock, &policy, &user("fl2"))
+        .await
+        .unwrap();
+    contracts::register(repo, &svc, cid("g-more"), for_fl2("gc0", day(0)))
+        .await
+        .unwrap();
+    let gc0 = actor("gc0", &[Role::Client]);
+    feedback::submit(repo, &clock, &policy, &gc0, &cid("g-more"), submit(5))
+        .await
+        .unwrap();
+    meter.reset();
+    standing::reevaluate(repo, &clock, &policy, &user("fl2"))
+        .await
+        .unwrap();
+    row(
+        "evaluation (good standing, 7 contracts, one more feedback)",
+        meter.take(),
+    );
     standing::standing(repo, &clock, &InForce::only(&policy), &fl, &user("fl1"))
         .await
         .unwrap();

@@ -15,6 +15,16 @@ pub const SANCTIONS_LIFTED: &str = "sanctions_lifted";
 /// Writes per durable commit of the embedded engine (group commit; the local stack only).
 pub const EMBEDDED_WRITES_PER_COMMIT: &str = "embedded_writes_per_commit";
 
+/// Describes the embedded engine's metric to the recorder (the local stack installs one).
+#[cfg(feature = "embedded")]
+pub fn describe_embedded() {
+    metrics::describe_histogram!(
+        EMBEDDED_WRITES_PER_COMMIT,
+        metrics::Unit::Count,
+        "writes that shared one durable commit of the embedded engine (group commit)"
+    );
+}
+
 /// Counts the events of one committed transaction.
 pub(crate) fn committed(events: &[(EventKind, Option<RuleId>)]) {
     if events.is_empty() {
