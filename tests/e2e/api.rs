@@ -142,8 +142,9 @@ pub fn standing_becomes(stack: &Stack, freelancer: &Caller, after: u64, standing
 }
 
 /// Waits until the stack's stream has delivered every record committed so far and the
-/// evaluations they triggered were committed (`stream_pending_records` 0 at a scrape). `false`
-/// at once when the stack cannot tell (on DynamoDB Local's stream).
+/// evaluations they triggered were committed (`stream_pending_records` 0 at a scrape, and no
+/// record given up on). `false` at once when the stack cannot tell (on DynamoDB Local's stream).
+/// It says nothing of evaluations the stream did not trigger (the hourly run, a rollout).
 #[track_caller]
 pub fn caught_up(stack: &Stack) -> bool {
     if stack.stream_pending().is_none() {

@@ -32,6 +32,9 @@ const MAX_BACKOFF: Duration = Duration::from_secs(8);
 pub const STREAM_LAG: &str = "stream_lag";
 /// Change records committed and not yet delivered, as of the scrape ([`Progress`]).
 pub const STREAM_PENDING: &str = "stream_pending_records";
+/// Stream records given up on after every retry (written to the failure file): their
+/// evaluations never committed, so a stream with pending 0 is caught up only when this is 0 too.
+pub const STREAM_GIVEN_UP: &str = "stream_records_given_up";
 
 /// Describes the pump's metrics to the recorder.
 pub fn describe_metrics() {
@@ -44,6 +47,11 @@ pub fn describe_metrics() {
         STREAM_PENDING,
         metrics::Unit::Count,
         "change records committed and not yet delivered"
+    );
+    metrics::describe_counter!(
+        STREAM_GIVEN_UP,
+        metrics::Unit::Count,
+        "stream records given up on after every retry (in the failure file)"
     );
 }
 
@@ -78,7 +86,8 @@ impl Progress {
             .store(sequence.map_or(0, |s| s.0), Ordering::Release);
     }
 
-    /// Sets the pending gauge from the log as it is now.
+    /// Sets the pending gauge from the log as it is now. Only the scrape calls it, just before
+    /// rendering: a value the pump computed earlier could otherwise overwrite a newer one.
     pub fn record(&self) {
         metrics::gauge!(STREAM_PENDING).set(self.pending() as f64);
     }
@@ -208,6 +217,7 @@ impl Delivery {
     }
 
     async fn give_up(&self, record: &EventRecord, attempts: u32, reason: String) {
+        metrics::counter!(STREAM_GIVEN_UP).increment(1);
         tracing::error!(
             sequence_number = record.change.sequence_number.as_deref().unwrap_or(""),
             attempts,
@@ -303,6 +313,7 @@ impl EmbeddedPump {
         loop {
             let draining = *stop.borrow_and_update();
             writes.borrow_and_update();
+            let written = self.engine.latest_sequence_number();
             let window = match self.engine.read_changes(after, BATCH_SIZE).await {
                 Ok(window) => window,
                 Err(e) => {
@@ -315,6 +326,9 @@ impl EmbeddedPump {
                 }
             };
             let Some(last) = window.last().map(|c| c.sequence_number) else {
+                // Nothing after `after`, so nothing up to what was written before the read is
+                // left to deliver (a checkpoint behind a trimmed log included).
+                self.progress.delivered_through(written.max(after));
                 // Caught up: the checkpoint is written before the log is trimmed behind it.
                 if let Some(position) = after
                     && after != saved
@@ -358,7 +372,6 @@ impl EmbeddedPump {
                 saved = after;
                 saved_at = std::time::Instant::now();
             }
-            self.progress.record();
         }
     }
 

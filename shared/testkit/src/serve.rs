@@ -45,57 +45,60 @@ impl Serving {
         let lines = Arc::new(Mutex::new(Vec::new()));
         let (said, listening) = mpsc::channel::<String>();
         let pipe = child.stdout.take().expect("standard output is piped");
-        let kept = Arc::clone(&lines);
+        // From here on a panic drops `serving`, which kills the process.
+        let mut serving = Serving {
+            child,
+            addr: SocketAddr::from(([127, 0, 0, 1], 0)),
+            lines: Arc::clone(&lines),
+            stderr: stderr.map(Path::to_path_buf),
+        };
         thread::spawn(move || {
-            for line in BufReader::new(pipe).lines() {
-                let Ok(line) = line else { break };
+            // Lines as bytes: a line that is not UTF-8 must not end the reading (a full pipe
+            // would stall the stack).
+            let mut reader = BufReader::new(pipe);
+            let mut raw = Vec::new();
+            while matches!(reader.read_until(b'\n', &mut raw), Ok(n) if n > 0) {
+                let line = String::from_utf8_lossy(&raw).trim_end().to_owned();
+                raw.clear();
                 if let Some(url) = line.strip_prefix(LISTENING) {
                     let _ = said.send(url.trim().to_owned());
                 }
-                kept.lock().unwrap_or_else(|e| e.into_inner()).push(line);
+                lines.lock().unwrap_or_else(|e| e.into_inner()).push(line);
             }
         });
-        let log = || {
-            stderr
-                .map(|p| std::fs::read_to_string(p).unwrap_or_default())
-                .unwrap_or_default()
-        };
         let deadline = Instant::now() + within;
-        let addr: SocketAddr = loop {
+        let url = loop {
             match listening.recv_timeout(Duration::from_millis(50)) {
-                Ok(url) => break url.parse().expect("the stack prints a socket address"),
+                Ok(url) => break url,
                 Err(mpsc::RecvTimeoutError::Timeout) => {
-                    if let Ok(Some(status)) = child.try_wait() {
+                    if let Ok(Some(status)) = serving.child.try_wait() {
                         panic!(
                             "the stack exited with {status} before listening:\n{}",
-                            log()
+                            serving.stderr()
                         );
                     }
                 }
-                Err(mpsc::RecvTimeoutError::Disconnected) => {
-                    let status = child.wait().ok();
-                    panic!(
-                        "the stack closed its output before listening ({status:?}):\n{}",
-                        log()
-                    );
-                }
+                Err(mpsc::RecvTimeoutError::Disconnected) => panic!(
+                    "the stack closed its output before saying where it listens:\n{}",
+                    serving.stderr()
+                ),
             }
             if Instant::now() >= deadline {
-                let _ = child.kill();
-                let _ = child.wait();
                 panic!(
                     "the stack did not say where it listens within {within:?}:\n{}",
-                    log()
+                    serving.stderr()
                 );
             }
         };
-        assert!(addr.ip().is_loopback(), "the stack listens on {addr}");
-        Serving {
-            child,
-            addr,
-            lines,
-            stderr: stderr.map(Path::to_path_buf),
-        }
+        serving.addr = url
+            .parse()
+            .unwrap_or_else(|_| panic!("the stack listens on {url:?}, not a socket address"));
+        assert!(
+            serving.addr.ip().is_loopback(),
+            "the stack listens on {}",
+            serving.addr
+        );
+        serving
     }
 
     pub fn addr(&self) -> SocketAddr {

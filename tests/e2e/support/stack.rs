@@ -229,10 +229,19 @@ impl Stack {
 
     /// Change records the stack has committed and not yet delivered to the evaluation, read
     /// from `/metrics` at this moment; `None` when the stack does not know (DynamoDB Local's
-    /// stream is read through its own API, which does not say how far behind it is).
+    /// stream is read through its own API, which does not say how far behind it is). Panics when
+    /// the stack gave up on a record: its evaluation never committed, so the stream is not
+    /// caught up whatever pending says.
     pub fn stream_pending(&self) -> Option<u64> {
         let text = self.send("GET", "/metrics", None, None).body;
-        metric(text.as_str()?, "stream_pending_records").map(|n| n as u64)
+        let text = text.as_str()?;
+        let given_up = metric(text, "stream_records_given_up").unwrap_or(0.0);
+        assert!(
+            given_up == 0.0,
+            "the stack gave up on {given_up} stream records; stderr:\n{}",
+            self.stderr()
+        );
+        metric(text, "stream_pending_records").map(|n| n as u64)
     }
 
     #[track_caller]

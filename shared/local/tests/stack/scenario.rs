@@ -149,8 +149,15 @@ pub fn settled(stack: &Stack, freelancer: &str) -> serde_json::Value {
 }
 
 /// Change records committed and not yet delivered, from `/metrics` now; `None` when the stack
-/// does not report it (DynamoDB Local's stream).
+/// does not report it (DynamoDB Local's stream). Panics when the stack gave up on a record.
 fn stack_pending(stack: &Stack) -> Option<u64> {
     let reply = stack.get("/metrics", None);
-    metric(reply.body.as_str()?, "stream_pending_records").map(|n| n as u64)
+    let text = reply.body.as_str()?;
+    let given_up = metric(text, "stream_records_given_up").unwrap_or(0.0);
+    assert!(
+        given_up == 0.0,
+        "the stack gave up on {given_up} stream records; stderr:\n{}",
+        stack.stderr()
+    );
+    metric(text, "stream_pending_records").map(|n| n as u64)
 }

@@ -92,6 +92,10 @@ impl Tx {
             refusals,
             events,
         } = self;
+        let single = matches!(
+            ops.as_slice(),
+            [TransactOp::Put { .. } | TransactOp::Delete { .. }]
+        );
         let mut attempt = 0;
         loop {
             attempt += 1;
@@ -123,6 +127,9 @@ impl Tx {
                 StoreError::ConditionFailed { .. } => {
                     refusals.first().map_or_else(concurrent, Refusal::error)
                 }
+                // The one write kept meeting another transaction on its item (or throttling):
+                // as a canceled transaction of one write was, a request to try again.
+                StoreError::Retryable(_) if single => concurrent(),
                 StoreError::TransactionCanceled { .. } => match error.failed_operations().first() {
                     Some(i) if !error.is_retryable() => {
                         refusals.get(*i).map_or_else(concurrent, Refusal::error)
@@ -364,6 +371,24 @@ mod tests {
         assert!(
             matches!(&stale, Err(DomainError::Conflict(m)) if m.starts_with("the thing changed")),
             "{stale:?}"
+        );
+        // AND one that keeps meeting a concurrent transaction answers "try again", writing
+        // nothing, as a canceled transaction of one write did
+        *engine.conflicts.lock().unwrap() = ATTEMPTS;
+        let mut tx = Tx::new();
+        tx.push(put("b", Condition::None), Refusal::Unconditional);
+        let refused = tx.commit(&engine, fail).await;
+        assert!(
+            matches!(&refused, Err(DomainError::Conflict(m)) if m.contains("try again")),
+            "{refused:?}"
+        );
+        assert!(
+            engine
+                .get(Key::new("FL#f", "b"))
+                .await
+                .unwrap()
+                .item
+                .is_none()
         );
         // AND a single delete goes the same way
         let mut tx = Tx::new();
