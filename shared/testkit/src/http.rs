@@ -178,3 +178,14 @@ pub fn metric(text: &str, series: &str) -> Option<f64> {
         .find_map(|l| l.strip_prefix(series)?.strip_prefix(' '))
         .and_then(|v| v.trim().parse::<f64>().ok())
 }
+
+/// What a stack's `/metrics` text says of its stream: change records committed and not yet
+/// delivered (`Ok(None)` when it does not report them: DynamoDB Local's stream), or `Err` with
+/// the number of records it gave up on, whose evaluations never committed.
+pub fn stream_pending(text: &str) -> Result<Option<u64>, u64> {
+    let given_up = metric(text, "stream_records_given_up").unwrap_or(0.0);
+    if given_up > 0.0 {
+        return Err(given_up as u64);
+    }
+    Ok(metric(text, "stream_pending_records").map(|n| n as u64))
+}

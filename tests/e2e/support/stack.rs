@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use serde_json::{Value, json};
-use standing_testkit::http::{Reply, metric, send};
+use standing_testkit::http::{Reply, send};
 use standing_testkit::serve::Serving;
 use standing_testkit::{DynamoDbLocal, TempDir, unique_table_name};
 
@@ -234,14 +234,12 @@ impl Stack {
     /// caught up whatever pending says.
     pub fn stream_pending(&self) -> Option<u64> {
         let text = self.send("GET", "/metrics", None, None).body;
-        let text = text.as_str()?;
-        let given_up = metric(text, "stream_records_given_up").unwrap_or(0.0);
-        assert!(
-            given_up == 0.0,
-            "the stack gave up on {given_up} stream records; stderr:\n{}",
-            self.stderr()
-        );
-        metric(text, "stream_pending_records").map(|n| n as u64)
+        standing_testkit::http::stream_pending(text.as_str()?).unwrap_or_else(|given_up| {
+            panic!(
+                "the stack gave up on {given_up} stream records; stderr:\n{}",
+                self.stderr()
+            )
+        })
     }
 
     #[track_caller]

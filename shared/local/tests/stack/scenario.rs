@@ -4,7 +4,7 @@ use chrono::{Duration, Utc};
 use serde_json::{Value, json};
 
 use crate::support::{Reply, Stack, poll, token};
-use standing_testkit::http::metric;
+use standing_testkit::http::stream_pending;
 
 /// Registers an ended contract between `client` and `freelancer`.
 pub fn ended_contract(stack: &Stack, contract: &str, client: &str, freelancer: &str) -> Reply {
@@ -152,12 +152,10 @@ pub fn settled(stack: &Stack, freelancer: &str) -> serde_json::Value {
 /// does not report it (DynamoDB Local's stream). Panics when the stack gave up on a record.
 fn stack_pending(stack: &Stack) -> Option<u64> {
     let reply = stack.get("/metrics", None);
-    let text = reply.body.as_str()?;
-    let given_up = metric(text, "stream_records_given_up").unwrap_or(0.0);
-    assert!(
-        given_up == 0.0,
-        "the stack gave up on {given_up} stream records; stderr:\n{}",
-        stack.stderr()
-    );
-    metric(text, "stream_pending_records").map(|n| n as u64)
+    stream_pending(reply.body.as_str()?).unwrap_or_else(|given_up| {
+        panic!(
+            "the stack gave up on {given_up} stream records; stderr:\n{}",
+            stack.stderr()
+        )
+    })
 }
