@@ -220,6 +220,7 @@ impl App {
 
     /// One request, start to end, with its access line.
     async fn handle(&self, request: hyper::Request<Incoming>, peer: SocketAddr) -> HttpResponse {
+        let _in_flight = InFlight::start();
         let started = Instant::now();
         let method = request.method().clone();
         let path = request.uri().path().to_owned();
@@ -284,6 +285,27 @@ fn console_file(path: &str) -> Response<Body> {
     response
 }
 
+/// Requests being answered: their head read, their answer not yet made (a scrape of `/metrics`
+/// counts itself).
+pub const REQUESTS_IN_FLIGHT: &str = "http_requests_in_flight";
+
+/// One request in [`REQUESTS_IN_FLIGHT`], until it is dropped: answered, or cut off with its
+/// connection.
+struct InFlight;
+
+impl InFlight {
+    fn start() -> Self {
+        metrics::gauge!(REQUESTS_IN_FLIGHT).increment(1.0);
+        InFlight
+    }
+}
+
+impl Drop for InFlight {
+    fn drop(&mut self) {
+        metrics::gauge!(REQUESTS_IN_FLIGHT).decrement(1.0);
+    }
+}
+
 /// The process's metrics recorder: the same counters the Lambdas flush as EMF, rendered as
 /// Prometheus text. `None` when a recorder is installed already (a second stack in one process).
 fn install_metrics() -> Option<metrics_exporter_prometheus::PrometheusHandle> {
@@ -293,6 +315,11 @@ fn install_metrics() -> Option<metrics_exporter_prometheus::PrometheusHandle> {
     standing_lambda::metrics::describe();
     crate::pump::describe_metrics();
     standing_store::metric::describe_embedded();
+    metrics::describe_gauge!(
+        REQUESTS_IN_FLIGHT,
+        metrics::Unit::Count,
+        "requests being answered (this scrape included)"
+    );
     // Histogram samples are drained into their summaries by upkeep: every few seconds, so that
     // memory stays flat between scrapes (and at each scrape).
     if let Ok(runtime) = tokio::runtime::Handle::try_current() {

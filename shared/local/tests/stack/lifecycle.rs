@@ -11,6 +11,7 @@ use standing_store::{EmbeddedEngine, EmbeddedOptions, SequenceNumber};
 
 use crate::scenario::{settled, standing, stored_block, three_negative_feedbacks};
 use crate::support::{Stack, TempDir, poll, token};
+use standing_testkit::http::metric;
 
 fn blocked_within(stack: &Stack, freelancer: &str, within: Duration) -> serde_json::Value {
     poll(within, || stored_block(stack, freelancer))
@@ -86,14 +87,27 @@ fn a_request_in_flight_when_sigterm_arrives_is_answered_before_the_exit() {
     )
     .unwrap();
     conn.flush().unwrap();
-    std::thread::sleep(Duration::from_millis(300));
+    // In flight: its head read and its body awaited (the scrape that asks counts itself).
+    let in_flight = poll(Duration::from_secs(10), || {
+        let text = stack.get("/metrics", None).body;
+        (metric(text.as_str()?, "http_requests_in_flight")? >= 2.0).then_some(())
+    });
+    assert!(in_flight.is_some(), "the request never was in flight");
     let pid = stack.pid();
     let sent = std::process::Command::new("kill")
         .args(["-TERM", &pid.to_string()])
         .status()
         .unwrap();
     assert!(sent.success());
-    std::thread::sleep(Duration::from_millis(300));
+    // The rest of the body only once the stack has taken the signal.
+    let stopping = poll(Duration::from_secs(10), || {
+        stack
+            .output()
+            .iter()
+            .any(|line| line.starts_with("standing: SIGTERM"))
+            .then_some(())
+    });
+    assert!(stopping.is_some(), "the stack never said it took SIGTERM");
     conn.write_all(rest.as_bytes()).unwrap();
     let mut answer = String::new();
     conn.read_to_string(&mut answer).unwrap();
