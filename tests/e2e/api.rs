@@ -141,51 +141,28 @@ pub fn standing_becomes(stack: &Stack, freelancer: &Caller, after: u64, standing
     })
 }
 
-/// Waits until the stack's stream has delivered every record committed so far and the
-/// evaluations they triggered were committed (`stream_pending_records` 0 at a scrape, and no
-/// record given up on). `false` at once when the stack cannot tell (on DynamoDB Local's stream).
-/// It says nothing of evaluations the stream did not trigger (the hourly run, a rollout).
-#[track_caller]
-pub fn caught_up(stack: &Stack) -> bool {
-    if stack.stream_pending().is_none() {
-        return false;
-    }
-    let quiet = poll(EVALUATION, || {
-        (stack.stream_pending() == Some(0)).then_some(())
-    });
-    assert!(
-        quiet.is_some(),
-        "the stream did not catch up with the writes within {EVALUATION:?}; stderr:\n{}",
-        stack.stderr()
-    );
-    true
-}
-
 /// The standing once the stream has settled: every record committed so far delivered and the
-/// evaluations it triggered committed (the stack's `stream_pending_records` is 0). A scenario
-/// that moves the dev clock right after writing evidence waits for this first: an evaluation
-/// that read the clock before the move and commits after the hourly run that the move fired is
-/// only picked up by the next hourly run (by design: at most an hour late), which a test on
-/// the dev clock never reaches. On DynamoDB Local's stream, which does not say how far behind
-/// it is, it is the same standing on two reads 1.5 s apart.
+/// evaluations it triggered committed (the stack's `stream_pending_records` is 0, and no record
+/// was given up on). A scenario that moves the dev clock right after writing evidence waits for
+/// this first: an evaluation that read the clock before the move and commits after the hourly
+/// run that the move fired is only picked up by the next hourly run (by design: at most an hour
+/// late), which a test on the dev clock never reaches. It says nothing of evaluations the stream
+/// did not trigger (the hourly run, a rollout). On DynamoDB Local's stream, which does not say
+/// how far behind it is, it is the same standing on two reads 1.5 s apart.
 #[track_caller]
 pub fn settled(stack: &Stack, freelancer: &Caller) -> Value {
-    if caught_up(stack) {
-        return standing(stack, freelancer);
-    }
-    let mut last = standing(stack, freelancer);
-    for _ in 0..20 {
-        std::thread::sleep(Duration::from_millis(1500));
-        let now = standing(stack, freelancer);
-        if now == last {
-            return now;
-        }
-        last = now;
-    }
-    panic!(
-        "the standing of {} kept changing; stderr:\n{}",
-        freelancer.id,
-        stack.stderr()
+    standing_testkit::poll::settled(
+        EVALUATION,
+        20,
+        || stack.stream_pending(),
+        || standing(stack, freelancer),
+        || {
+            format!(
+                "the standing of {}; stderr:\n{}",
+                freelancer.id,
+                stack.stderr()
+            )
+        },
     )
 }
 

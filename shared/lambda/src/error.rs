@@ -63,6 +63,16 @@ impl ApiError {
         Self::Domain(DomainError::invalid(field, problem))
     }
 
+    /// A body that cannot be read as the JSON object a command is (400 `invalid_json`), where no
+    /// line and column say more.
+    pub fn invalid_json(message: impl Into<String>) -> Self {
+        Self::InvalidJson {
+            message: message.into(),
+            line: None,
+            column: None,
+        }
+    }
+
     pub fn status(&self) -> StatusCode {
         match self {
             Self::Unauthenticated(_) => StatusCode::UNAUTHORIZED,

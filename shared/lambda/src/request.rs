@@ -30,30 +30,22 @@ pub fn parse_json(request: &Request) -> Result<serde_json::Value, ApiError> {
         });
     }
     let Ok(text) = std::str::from_utf8(bytes) else {
-        return Err(invalid_json(
+        return Err(ApiError::invalid_json(
             "the request body is not UTF-8 text; send a JSON object",
         ));
     };
     if text.trim().is_empty() {
-        return Err(invalid_json(
+        return Err(ApiError::invalid_json(
             "the request body is empty; send a JSON object",
         ));
     }
     // Every command is an object: say so before reading the rest.
     if !text.trim_start().starts_with('{') {
-        return Err(invalid_json(
+        return Err(ApiError::invalid_json(
             "the request body must be a JSON object (`{...}`)",
         ));
     }
-    let UniqueKeys(value) = serde_json::from_str(text).map_err(|e| match e.classify() {
-        // Well-formed JSON that gives a key twice.
-        serde_json::error::Category::Data => ApiError::InvalidJson {
-            message: bare_message(&e),
-            line: (e.line() > 0).then_some(e.line()),
-            column: (e.line() > 0).then_some(e.column()),
-        },
-        _ => syntax_error(e),
-    })?;
+    let UniqueKeys(value) = serde_json::from_str(text).map_err(json_error)?;
     Ok(value)
 }
 
@@ -132,17 +124,15 @@ pub fn page_request(request: &Request) -> Result<standing_domain::paging::PageRe
     )?)
 }
 
-fn invalid_json(message: impl Into<String>) -> ApiError {
+/// Where and why the body is not the JSON it must be: not JSON at all, or well-formed JSON that
+/// gives a key twice (whose own sentence says so).
+fn json_error(e: serde_json::Error) -> ApiError {
+    let message = match e.classify() {
+        serde_json::error::Category::Data => bare_message(&e),
+        _ => format!("the request body is not valid JSON: {}", bare_message(&e)),
+    };
     ApiError::InvalidJson {
-        message: message.into(),
-        line: None,
-        column: None,
-    }
-}
-
-fn syntax_error(e: serde_json::Error) -> ApiError {
-    ApiError::InvalidJson {
-        message: format!("the request body is not valid JSON: {}", bare_message(&e)),
+        message,
         line: (e.line() > 0).then_some(e.line()),
         column: (e.line() > 0).then_some(e.column()),
     }

@@ -390,12 +390,8 @@ async fn read_body(
             Err(too_large(MAX_REQUEST_BYTES.saturating_add(1)))
         }
         Err(e) => Err(Box::new(
-            ApiError::InvalidJson {
-                message: format!("the request body could not be read: {e}"),
-                line: None,
-                column: None,
-            }
-            .into_response(),
+            ApiError::invalid_json(format!("the request body could not be read: {e}"))
+                .into_response(),
         )),
     }
 }

@@ -45,14 +45,10 @@ fn described(value: &Value) -> String {
 /// right shape at all.
 pub fn mismatch(at: &str, expected: &str, got: &Value) -> ApiError {
     if at.is_empty() {
-        return ApiError::InvalidJson {
-            message: format!(
-                "the request body must be a JSON object (got {})",
-                described(got)
-            ),
-            line: None,
-            column: None,
-        };
+        return ApiError::invalid_json(format!(
+            "the request body must be a JSON object (got {})",
+            described(got)
+        ));
     }
     ApiError::invalid_field(at, format!("must be {expected} (got {})", described(got)))
 }

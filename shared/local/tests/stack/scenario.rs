@@ -3,7 +3,7 @@
 use chrono::{Duration, Utc};
 use serde_json::{Value, json};
 
-use crate::support::{Reply, Stack, poll, token};
+use crate::support::{Reply, Stack, token};
 use standing_testkit::http::stream_pending;
 
 /// Registers an ended contract between `client` and `freelancer`.
@@ -122,29 +122,12 @@ pub fn stored_block(stack: &Stack, freelancer: &str) -> Option<Value> {
 /// blocked answer may not be the last one written. On DynamoDB Local's stream, which does not
 /// say how far behind it is, it is the same answer on two reads 1.5 s apart.
 pub fn settled(stack: &Stack, freelancer: &str) -> serde_json::Value {
-    if stack_pending(stack).is_some() {
-        let quiet = poll(std::time::Duration::from_secs(30), || {
-            (stack_pending(stack) == Some(0)).then_some(())
-        });
-        assert!(
-            quiet.is_some(),
-            "the stream did not catch up with the writes; stderr:\n{}",
-            stack.stderr()
-        );
-        return standing(stack, freelancer);
-    }
-    let mut last = standing(stack, freelancer);
-    for _ in 0..10 {
-        std::thread::sleep(std::time::Duration::from_millis(1500));
-        let now = standing(stack, freelancer);
-        if now == last {
-            return now;
-        }
-        last = now;
-    }
-    panic!(
-        "the standing of {freelancer} kept changing; stderr:\n{}",
-        stack.stderr()
+    standing_testkit::poll::settled(
+        std::time::Duration::from_secs(30),
+        10,
+        || stack_pending(stack),
+        || standing(stack, freelancer),
+        || format!("the standing of {freelancer}; stderr:\n{}", stack.stderr()),
     )
 }
 

@@ -76,12 +76,14 @@ impl Tx {
         self.push(op, refused)
     }
 
-    /// Commits all or nothing. A transaction canceled only because another transaction was
-    /// writing one of its items at the same moment (every evidence write of a freelancer puts
-    /// the same evidence mark) is sent again, a few times, a few milliseconds apart: nothing of
-    /// it was written, and its conditions are checked afresh. A refused write answers with its
-    /// own refusal; a conflict that outlasts the retries, with a request to retry; anything else
-    /// is the store's failure.
+    /// Commits all or nothing; a single Put or Delete goes as a plain conditional write (as
+    /// atomic, and charged once where a transactional write is charged twice), whose refusals
+    /// and retries answer as the transaction's would. A transaction canceled only because
+    /// another transaction was writing one of its items at the same moment (every evidence write
+    /// of a freelancer puts the same evidence mark) is sent again, a few times, a few
+    /// milliseconds apart: nothing of it was written, and its conditions are checked afresh. A
+    /// refused write answers with its own refusal; a conflict that outlasts the retries, with a
+    /// request to retry; anything else is the store's failure.
     pub(super) async fn commit(
         self,
         engine: &dyn Engine,
