@@ -4,13 +4,16 @@
 //! writes share a transaction that skips the disk.
 
 mod change_log;
+mod group;
 mod query;
 mod requests;
 
 use std::{
-    panic::{AssertUnwindSafe, catch_unwind, resume_unwind},
     path::Path,
-    sync::{Arc, Condvar, Mutex, MutexGuard, OnceLock},
+    sync::{
+        Arc, Mutex, MutexGuard,
+        atomic::{AtomicU64, Ordering},
+    },
     time::{SystemTime, UNIX_EPOCH},
 };
 
@@ -25,6 +28,7 @@ use tokio::sync::watch;
 
 use change_log::StoredChange;
 pub use change_log::{ChangeKind, ChangeRecord, SequenceNumber, StreamSource};
+use group::{Committer, Pending, Work};
 
 use crate::{
     attr::{item_size, items_equal, key_string, prepare_item},
@@ -97,7 +101,7 @@ impl std::fmt::Debug for EmbeddedEngine {
 }
 
 struct Inner {
-    db: Database,
+    db: Arc<Database>,
     source: StreamSource,
     meter: CapacityMeter,
     latest: watch::Sender<Option<SequenceNumber>>,
@@ -105,35 +109,8 @@ struct Inner {
     bulk: std::sync::atomic::AtomicBool,
     /// Bulk mode's shared write transaction (`None` when bulk mode is off).
     batch: Mutex<Option<Batch>>,
-    /// Outside bulk mode: the writes waiting to reach the disk together (see [`Group`]).
-    group: Mutex<Group>,
-    /// Wakes writers when a group commit ends.
-    group_turn: Condvar,
-}
-
-/// Group commit. redb runs one write transaction at a time, and a durable commit waits for the
-/// disk. Writers that arrive while a commit is on its way wait for it to end, then each applies
-/// its write to one shared transaction (seeing the writes applied before it, as if committed one
-/// after another), and the last of them to apply commits it: one disk flush for all. None is
-/// acknowledged before that commit is durable. A refused write (a condition, a token) writes
-/// nothing and leaves the others in; its refusal may rest on their writes, so it too waits for
-/// their commit and answers with its failure if it fails. A write that fails half-way, or a
-/// panic, aborts the transaction, and every write grouped with it answers with an error, none
-/// acknowledged.
-#[derive(Default)]
-struct Group {
-    /// The transaction being filled, while writers are still to apply to it.
-    open: Option<WriteTransaction>,
-    /// Writes applied to `open`.
-    members: usize,
-    /// The last change record `open` holds.
-    last: Option<SequenceNumber>,
-    /// How `open`'s commit ended, for its members to read.
-    outcome: Arc<OnceLock<Result<(), String>>>,
-    /// A commit is on its way to the disk: no transaction can begin.
-    committing: bool,
-    /// Writers waiting for that commit to end, who will apply to the next transaction.
-    waiting: usize,
+    /// Outside bulk mode, every write goes to the committer (group commit: see [`group`]).
+    committer: Committer,
 }
 
 /// In bulk mode, writes go into one open write transaction, committed (without waiting for the
@@ -202,17 +179,19 @@ impl EmbeddedEngine {
             table_name: options.table_name,
             stream_label: created.format("%Y-%m-%dT%H:%M:%S%.3f").to_string(),
         };
-        let latest = (next_sequence > 1).then(|| SequenceNumber(next_sequence - 1));
+        let latest =
+            watch::channel((next_sequence > 1).then(|| SequenceNumber(next_sequence - 1))).0;
+        let db = Arc::new(db);
+        let committer = Committer::start(Arc::clone(&db), latest.clone())?;
         Ok(EmbeddedEngine {
             inner: Arc::new(Inner {
                 db,
                 source,
                 meter: CapacityMeter::default(),
-                latest: watch::channel(latest).0,
+                latest,
                 bulk: std::sync::atomic::AtomicBool::new(false),
                 batch: Mutex::new(None),
-                group: Mutex::new(Group::default()),
-                group_turn: Condvar::new(),
+                committer,
             }),
         })
     }
@@ -222,7 +201,7 @@ impl EmbeddedEngine {
     /// acknowledged before them), append no change records (a restored past is not streamed:
     /// the importer evaluates what it wrote itself, and a stack started on the file afterwards
     /// does not replay it), and every operation runs on the caller's thread (no hand-off
-    /// to the blocking pool: one sequential importer, short operations); turning it off commits
+    /// to the committer thread: one sequential importer, short operations); turning it off commits
     /// durably, which puts everything written meanwhile on disk. A crash while on loses the
     /// writes since it was turned on (an import is re-run: it is idempotent); so does a storage
     /// failure in the middle of a write, after which every operation fails until bulk mode is
@@ -269,7 +248,12 @@ impl EmbeddedEngine {
     /// Deletes the change records up to and including `up_to`; returns how many it deleted.
     /// Sequence numbers keep increasing after a trim.
     pub async fn trim_changes(&self, up_to: SequenceNumber) -> Result<u64, StoreError> {
-        self.blocking(move |inner| inner.trim_changes(up_to)).await
+        let removed = Arc::new(AtomicU64::new(0));
+        self.inner
+            .trim_changes(up_to, Arc::clone(&removed))
+            .outcome()
+            .await?;
+        Ok(removed.load(Ordering::Acquire))
     }
 
     /// The sequence number of the last change written, if any.
@@ -281,30 +265,6 @@ impl EmbeddedEngine {
     /// a change log consumer waits on this instead of polling.
     pub fn subscribe(&self) -> watch::Receiver<Option<SequenceNumber>> {
         self.inner.latest.subscribe()
-    }
-
-    /// Runs a write off the async threads when a tokio runtime is there: it waits for the disk
-    /// (see [`Group`]). Reads run where they are called: a read transaction on redb's cache
-    /// takes microseconds, less than handing it to another thread and back, which under load
-    /// was a third of the stack's CPU time in context switches.
-    async fn blocking<T, F>(&self, work: F) -> Result<T, StoreError>
-    where
-        T: Send + 'static,
-        F: FnOnce(&Inner) -> Result<T, StoreError> + Send + 'static,
-    {
-        let inner = Arc::clone(&self.inner);
-        // In bulk mode (one sequential importer, commits that skip the disk) the work is short
-        // and the thread hand-off would cost more than it: it runs here.
-        if inner.in_bulk() {
-            return work(&inner);
-        }
-        match tokio::runtime::Handle::try_current() {
-            Ok(handle) => handle
-                .spawn_blocking(move || work(&inner))
-                .await
-                .map_err(|e| StoreError::Backend(format!("embedded engine task failed: {e}")))?,
-            Err(_) => work(&inner),
-        }
     }
 }
 
@@ -329,8 +289,7 @@ impl Engine for EmbeddedEngine {
         condition: Condition,
     ) -> BoxFuture<'_, Result<WriteOutput, StoreError>> {
         Box::pin(async move {
-            self.blocking(move |inner| inner.put(item, &condition))
-                .await?;
+            self.inner.put(item, condition).outcome().await?;
             Ok(WriteOutput::default())
         })
     }
@@ -341,8 +300,7 @@ impl Engine for EmbeddedEngine {
         condition: Condition,
     ) -> BoxFuture<'_, Result<WriteOutput, StoreError>> {
         Box::pin(async move {
-            self.blocking(move |inner| inner.delete(&key, &condition))
-                .await?;
+            self.inner.delete(key, condition).outcome().await?;
             Ok(WriteOutput::default())
         })
     }
@@ -353,8 +311,7 @@ impl Engine for EmbeddedEngine {
         token: Option<ClientRequestToken>,
     ) -> BoxFuture<'_, Result<WriteOutput, StoreError>> {
         Box::pin(async move {
-            self.blocking(move |inner| inner.transact(operations, token.as_ref()))
-                .await?;
+            self.inner.transact(operations, token).outcome().await?;
             Ok(WriteOutput::default())
         })
     }
@@ -383,24 +340,34 @@ impl Inner {
     }
 
     /// Runs `work` in a write transaction and commits it: durably with the writes it meets (see
-    /// [`Group`]), or in bulk mode in the shared batch (see [`Batch`]). `work` returns the last
-    /// change record it wrote. A refusal (a condition, a token, a bad request) writes nothing
-    /// of its own, so the shared transaction goes on (expired tokens may have been forgotten
-    /// first, which changes nothing anyone can read).
+    /// [`group`]), or in bulk mode in the shared batch (see [`Batch`]), on the caller's thread.
+    /// `work` returns the last change record it wrote. A refusal (a condition, a token, a bad
+    /// request) writes nothing of its own, so the shared transaction goes on (expired tokens may
+    /// have been forgotten first, which changes nothing anyone can read).
     fn write(
         &self,
-        work: impl FnOnce(&WriteTransaction) -> Result<Option<SequenceNumber>, StoreError>,
-    ) -> Result<(), StoreError> {
+        work: impl FnOnce(&WriteTransaction, bool) -> Result<Option<SequenceNumber>, StoreError>
+        + Send
+        + 'static,
+    ) -> Pending {
         // Outside bulk mode (the stack serving requests) no lock is taken.
-        let mut guard = if self.in_bulk() {
-            Some(self.lock_batch()?)
-        } else {
-            None
+        if !self.in_bulk() {
+            return self.committer.submit(Box::new(work));
+        }
+        let mut guard = match self.lock_batch() {
+            Ok(guard) => guard,
+            Err(e) => return Pending::Done(Err(e)),
         };
-        let Some(batch) = guard.as_mut().and_then(|g| g.as_mut()) else {
-            drop(guard);
-            return self.write_in_group(work);
-        };
+        match guard.as_mut() {
+            Some(batch) => Pending::Done(self.write_in_batch(batch, Box::new(work))),
+            // Turned off meanwhile.
+            None => self.committer.submit(Box::new(work)),
+        }
+    }
+
+    /// Applies `work` to bulk mode's shared transaction, committing it every
+    /// [`BULK_WRITES_PER_COMMIT`] writes.
+    fn write_in_batch(&self, batch: &mut Batch, work: Work) -> Result<(), StoreError> {
         if let Some(lost) = &batch.lost {
             return Err(StoreError::Backend(lost.clone()));
         }
@@ -416,7 +383,7 @@ impl Inner {
             }
         };
         // Bulk writes append no change records: there is no sequence number to announce.
-        match work(&txn) {
+        match work(&txn, false) {
             Ok(_) => {
                 batch.writes += 1;
                 if batch.writes < BULK_WRITES_PER_COMMIT {
@@ -472,11 +439,14 @@ impl Inner {
         self.read(GetItem(key))
     }
 
-    fn put(&self, item: Item, condition: &Condition) -> Result<(), StoreError> {
-        let item = prepare_item(item)?;
-        let key = Key::of_item(&item)?;
-        self.write(|txn| {
-            let mut writer = Writer::open(txn, !self.in_bulk())?;
+    fn put(&self, item: Item, condition: Condition) -> Pending {
+        let prepared = prepare_item(item).and_then(|item| Ok((Key::of_item(&item)?, item)));
+        let (key, item) = match prepared {
+            Ok(prepared) => prepared,
+            Err(e) => return Pending::Done(Err(e)),
+        };
+        self.write(move |txn, log| {
+            let mut writer = Writer::open(txn, log)?;
             let current = writer.current(&key)?;
             if !condition.holds(current.as_ref()) {
                 return Err(StoreError::ConditionFailed { item: current });
@@ -486,41 +456,45 @@ impl Inner {
         })
     }
 
-    fn delete(&self, key: &Key, condition: &Condition) -> Result<(), StoreError> {
-        check_key(key)?;
-        self.write(|txn| {
-            let mut writer = Writer::open(txn, !self.in_bulk())?;
-            let current = writer.current(key)?;
+    fn delete(&self, key: Key, condition: Condition) -> Pending {
+        if let Err(e) = check_key(&key) {
+            return Pending::Done(Err(e));
+        }
+        self.write(move |txn, log| {
+            let mut writer = Writer::open(txn, log)?;
+            let current = writer.current(&key)?;
             if !condition.holds(current.as_ref()) {
                 return Err(StoreError::ConditionFailed { item: current });
             }
-            writer.delete(key, current)?;
+            writer.delete(&key, current)?;
             writer.finish()
         })
     }
 
-    fn transact(
-        &self,
-        operations: Vec<TransactOp>,
-        token: Option<&ClientRequestToken>,
-    ) -> Result<(), StoreError> {
-        let keys = validate_transaction(&operations)?;
-        let operations = operations
-            .into_iter()
-            .map(|op| match op {
-                TransactOp::Put { item, condition } => Ok(TransactOp::Put {
-                    item: prepare_item(item)?,
-                    condition,
-                }),
-                other => Ok(other),
-            })
-            .collect::<Result<Vec<_>, StoreError>>()?;
+    fn transact(&self, operations: Vec<TransactOp>, token: Option<ClientRequestToken>) -> Pending {
+        let prepared = validate_transaction(&operations).and_then(|keys| {
+            let operations = operations
+                .into_iter()
+                .map(|op| match op {
+                    TransactOp::Put { item, condition } => Ok(TransactOp::Put {
+                        item: prepare_item(item)?,
+                        condition,
+                    }),
+                    other => Ok(other),
+                })
+                .collect::<Result<Vec<_>, StoreError>>()?;
+            Ok((keys, operations))
+        });
+        let (keys, operations) = match prepared {
+            Ok(prepared) => prepared,
+            Err(e) => return Pending::Done(Err(e)),
+        };
         // What a token is compared on: computed only when there is a token.
-        let request = token.map(|_| requests::canonical(&operations));
+        let request = token.as_ref().map(|_| requests::canonical(&operations));
         let now = now_ms();
 
-        self.write(|txn| {
-            if let Some(token) = token {
+        self.write(move |txn, log| {
+            if let Some(token) = &token {
                 let mut tokens = txn.open_table(TOKENS).map_err(backend)?;
                 let mut expiry = txn.open_table(TOKEN_EXPIRY).map_err(backend)?;
                 forget_expired_tokens(&mut tokens, &mut expiry, now)?;
@@ -539,7 +513,7 @@ impl Inner {
                 }
             }
 
-            let mut writer = Writer::open(txn, !self.in_bulk())?;
+            let mut writer = Writer::open(txn, log)?;
             let mut currents = Vec::with_capacity(operations.len());
             let mut reasons = Vec::with_capacity(operations.len());
             for (operation, key) in operations.iter().zip(&keys) {
@@ -565,7 +539,7 @@ impl Inner {
             }
             let last = writer.finish()?;
 
-            if let (Some(token), Some(request)) = (token, request) {
+            if let (Some(token), Some(request)) = (&token, request) {
                 let mut tokens = txn.open_table(TOKENS).map_err(backend)?;
                 let mut expiry = txn.open_table(TOKEN_EXPIRY).map_err(backend)?;
                 let record = serde_json::to_vec(&TokenRecord {
@@ -580,124 +554,6 @@ impl Inner {
             }
             Ok(last)
         })
-    }
-
-    fn lock_group(&self) -> MutexGuard<'_, Group> {
-        // A panic while it is held is caught and the group failed first (`write_in_group`):
-        // the state is whole.
-        self.group.lock().unwrap_or_else(|p| p.into_inner())
-    }
-
-    fn wait_turn<'g>(&self, guard: MutexGuard<'g, Group>) -> MutexGuard<'g, Group> {
-        self.group_turn
-            .wait(guard)
-            .unwrap_or_else(|p| p.into_inner())
-    }
-
-    /// Applies `work` to the group's transaction and answers once that is durable (see
-    /// [`Group`]).
-    fn write_in_group(
-        &self,
-        work: impl FnOnce(&WriteTransaction) -> Result<Option<SequenceNumber>, StoreError>,
-    ) -> Result<(), StoreError> {
-        let mut group = self.lock_group();
-        if group.committing {
-            group.waiting += 1;
-            while group.committing {
-                group = self.wait_turn(group);
-            }
-            group.waiting -= 1;
-        }
-        let txn = match group.open.take() {
-            Some(txn) => txn,
-            None => self.db.begin_write().map_err(backend)?,
-        };
-        // A panic inside the group (in `work` or in redb) must not leave its members waiting
-        // forever or acknowledge writes that were dropped with the transaction: the group fails
-        // first, then the panic goes on.
-        let applied = match catch_unwind(AssertUnwindSafe(|| work(&txn))) {
-            Err(panic) => {
-                drop(txn);
-                self.fail_group(&mut group, "a write grouped into the same commit panicked");
-                resume_unwind(panic)
-            }
-            Ok(Ok(last)) => {
-                group.members += 1;
-                if last.is_some() {
-                    group.last = last;
-                }
-                Ok(())
-            }
-            Ok(Err(refused)) if is_refusal(&refused) => Err(refused),
-            Ok(Err(failed)) => {
-                // Aborted, with the writes applied before this one.
-                drop(txn);
-                self.fail_group(
-                    &mut group,
-                    &format!(
-                        "a write grouped into the same commit failed, so this one was not made: {failed}"
-                    ),
-                );
-                return Err(failed);
-            }
-        };
-        // What this writer's answer waits on: the commit of the writes applied so far. A refusal
-        // waits too when there are any, for it may rest on them: were they not committed, it
-        // answers with that failure instead (the caller tries again).
-        let outcome = (group.members > 0).then(|| Arc::clone(&group.outcome));
-        if group.waiting > 0 {
-            // A writer still to apply will commit (or abort) the transaction.
-            group.open = Some(txn);
-        } else if group.members > 0 {
-            // The last to apply commits, outside the lock: writers arriving meanwhile wait.
-            let outcome = std::mem::take(&mut group.outcome);
-            let last = group.last.take();
-            metrics::histogram!(crate::metric::EMBEDDED_WRITES_PER_COMMIT)
-                .record(group.members as f64);
-            group.members = 0;
-            group.committing = true;
-            drop(group);
-            let committed = catch_unwind(AssertUnwindSafe(|| txn.commit()));
-            group = self.lock_group();
-            group.committing = false;
-            let committed = match committed {
-                Ok(committed) => committed.map_err(|e| format!("embedded database: {e}")),
-                Err(panic) => {
-                    let _ = outcome.set(Err("the group's commit panicked".to_owned()));
-                    self.group_turn.notify_all();
-                    resume_unwind(panic)
-                }
-            };
-            if committed.is_ok() && last.is_some() {
-                self.latest.send_replace(last);
-            }
-            let _ = outcome.set(committed);
-            self.group_turn.notify_all();
-        } else {
-            // Nothing applied (this write was refused): the empty transaction ends here.
-            drop(txn);
-        }
-        let Some(outcome) = outcome else {
-            return applied;
-        };
-        loop {
-            if let Some(done) = outcome.get() {
-                return match done {
-                    Err(failed) => Err(StoreError::Backend(failed.clone())),
-                    Ok(()) => applied,
-                };
-            }
-            group = self.wait_turn(group);
-        }
-    }
-
-    /// Ends the group's transaction as failed (it was dropped): its members answer `why`.
-    fn fail_group(&self, group: &mut Group, why: &str) {
-        group.members = 0;
-        group.last = None;
-        let outcome = std::mem::take(&mut group.outcome);
-        let _ = outcome.set(Err(why.to_owned()));
-        self.group_turn.notify_all();
     }
 
     fn query(&self, query: Query) -> Result<Page, StoreError> {
@@ -730,20 +586,21 @@ impl Inner {
         self.read(ReadChanges { first, limit })
     }
 
-    fn trim_changes(&self, up_to: SequenceNumber) -> Result<u64, StoreError> {
-        let mut removed = 0;
-        self.write(|txn| {
+    /// Deletes the change records up to `up_to`, counting them in `removed`.
+    fn trim_changes(&self, up_to: SequenceNumber, removed: Arc<AtomicU64>) -> Pending {
+        self.write(move |txn, _| {
+            let mut count = 0;
             let mut changes = txn.open_table(CHANGES).map_err(backend)?;
             for entry in changes
                 .extract_from_if(..=up_to.0, |_, _| true)
                 .map_err(backend)?
             {
                 entry.map_err(backend)?;
-                removed += 1;
+                count += 1;
             }
+            removed.store(count, Ordering::Release);
             Ok(None)
-        })?;
-        Ok(removed)
+        })
     }
 }
 
