@@ -12,7 +12,7 @@ use aws_lambda_events::event::dynamodb::{Event as StreamEvent, EventRecord};
 use serde::{Deserialize, Serialize};
 use serde_dynamo::{AttributeValue, Item};
 use standing_lambda::stream::EVIDENCE_TYPES;
-use standing_store::{ChangeRecord, EmbeddedEngine, SequenceNumber};
+use standing_store::{ChangeRecord, EmbeddedEngine, SequenceNumber, StoreError};
 use tokio::sync::watch;
 
 use crate::functions::{FunctionError, StreamFunction};
@@ -250,6 +250,15 @@ impl Delivery {
     }
 }
 
+/// One delivery's worth of the change log.
+#[derive(Default)]
+struct Batch {
+    /// The evidence records to deliver, in order.
+    evidence: Vec<ChangeRecord>,
+    /// The last change read, evidence or not: delivery resumes after it. `None`: nothing new.
+    last: Option<SequenceNumber>,
+}
+
 /// Where the embedded change log has been delivered up to, for the table it belongs to.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 struct Checkpoint {
@@ -314,7 +323,7 @@ impl EmbeddedPump {
             let draining = *stop.borrow_and_update();
             writes.borrow_and_update();
             let written = self.engine.latest_sequence_number();
-            let window = match self.engine.read_changes(after, BATCH_SIZE).await {
+            let window = match self.next_batch(after).await {
                 Ok(window) => window,
                 Err(e) => {
                     tracing::error!(error = %e, "reading the change log failed; retrying");
@@ -325,7 +334,7 @@ impl EmbeddedPump {
                     continue;
                 }
             };
-            let Some(last) = window.last().map(|c| c.sequence_number) else {
+            let Some(last) = window.last else {
                 // Nothing after `after`, so nothing up to what was written before the read is
                 // left to deliver (a checkpoint behind a trimmed log included).
                 self.progress.delivered_through(written.max(after));
@@ -350,10 +359,7 @@ impl EmbeddedPump {
                 }
                 continue;
             };
-            let evidence: Vec<&ChangeRecord> = window
-                .iter()
-                .filter(|c| c.new_image.as_ref().is_some_and(is_evidence))
-                .collect();
+            let evidence: Vec<&ChangeRecord> = window.evidence.iter().collect();
             if !evidence.is_empty() {
                 self.delivery.deliver(&self.event_records(&evidence)).await;
                 let delivered = chrono::Utc::now();
@@ -372,6 +378,32 @@ impl EmbeddedPump {
                 saved = after;
                 saved_at = std::time::Instant::now();
             }
+        }
+    }
+
+    /// The next batch after `after`: up to [`BATCH_SIZE`] evidence records, read on through
+    /// the log until the batch is full or the log ends. The mapping filters before it batches,
+    /// so a batch of 100 is 100 records the function wants, however many other changes lie
+    /// between them.
+    async fn next_batch(&self, after: Option<SequenceNumber>) -> Result<Batch, StoreError> {
+        let mut batch = Batch::default();
+        let mut from = after;
+        loop {
+            let window = self.engine.read_changes(from, BATCH_SIZE).await?;
+            let read = window.len();
+            for change in window {
+                batch.last = Some(change.sequence_number);
+                if change.new_image.as_ref().is_some_and(is_evidence) {
+                    batch.evidence.push(change);
+                    if batch.evidence.len() == BATCH_SIZE {
+                        return Ok(batch);
+                    }
+                }
+            }
+            if read < BATCH_SIZE {
+                return Ok(batch);
+            }
+            from = batch.last;
         }
     }
 
@@ -551,6 +583,48 @@ mod tests {
         let seen = f.seen.lock().unwrap();
         assert_eq!(seen.len(), 2);
         assert_eq!(seen[1], vec!["1", "2"]);
+    }
+
+    #[tokio::test]
+    async fn a_batch_holds_a_hundred_evidence_records_however_many_other_changes_lie_between() {
+        use standing_store::{Condition, EmbeddedOptions, Engine};
+        let dir = TempDir::new("pump-batch").unwrap();
+        let engine =
+            EmbeddedEngine::open(dir.path().join("t.redb"), EmbeddedOptions::default()).unwrap();
+        // 150 evidence writes, each followed by two that are not (a standing and an audit
+        // entry, as an evaluation writes).
+        for i in 0..150 {
+            for kind in ["feedback", "standing", "audit"] {
+                let item = Item::from(HashMap::from([
+                    ("PK".to_owned(), AttributeValue::S(format!("F#{i}"))),
+                    ("SK".to_owned(), AttributeValue::S(kind.to_owned())),
+                    ("entity_type".to_owned(), AttributeValue::S(kind.to_owned())),
+                ]));
+                engine.put(item, Condition::None).await.unwrap();
+            }
+        }
+        let pump = EmbeddedPump::new(
+            engine.clone(),
+            delivery(scripted(|_| Ok(vec![])), &dir),
+            dir.path().join("checkpoint.json"),
+            Progress::new(engine.clone()),
+        );
+        let first = pump.next_batch(None).await.unwrap();
+        assert_eq!(first.evidence.len(), BATCH_SIZE);
+        assert!(
+            first
+                .evidence
+                .iter()
+                .all(|c| c.new_image.as_ref().is_some_and(is_evidence))
+        );
+        // It ends at its hundredth evidence record: the two after it open the next batch.
+        assert_eq!(first.last, Some(first.evidence[99].sequence_number));
+        assert_eq!(first.last, Some(SequenceNumber(298)));
+        let second = pump.next_batch(first.last).await.unwrap();
+        assert_eq!(second.evidence.len(), 50);
+        assert_eq!(second.last, engine.latest_sequence_number());
+        let none = pump.next_batch(second.last).await.unwrap();
+        assert!(none.evidence.is_empty() && none.last.is_none());
     }
 
     #[test]
