@@ -3,8 +3,10 @@
 //!
 //! `cargo bench -p standing-local --bench load` starts the release `standing serve` on a fresh
 //! data directory, creates the contracts, then sends every client's feedback on
-//! `STANDING_LOAD_CONNECTIONS` keep-alive connections (default 8) and waits until the stream has
-//! delivered every write to the evaluation. It prints:
+//! `STANDING_LOAD_CONNECTIONS` keep-alive connections and waits until the stream has delivered
+//! every write to the evaluation. The setting is a list, one run on a fresh stack each (default
+//! `8,16`: a closed loop of 8 clients cannot offer 3,000 writes a second at this machine's
+//! 3-4 ms per durable request; 16 can). It prints, for each:
 //! - writes per second acknowledged, and per second with their re-evaluations (until the
 //!   stream is drained), with the requests' own latency (p50, p99);
 //! - the lag from each write's commit to the end of the evaluation it triggered (p50, p99), from
@@ -12,7 +14,8 @@
 //!
 //! `STANDING_LOAD_WRITES` sets the number of feedback writes (default 30,000);
 //! `STANDING_BENCH_DIR` the disk the data directory is on (default the system's temporary
-//! directory).
+//! directory); `STANDING_LOAD_BINARY` another `standing` binary to load (to compare two builds
+//! side by side: this machine's figures move by a third from one hour to the next).
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // benchmark support code
 
 use std::io::{BufRead, BufReader, Read, Write};
@@ -219,8 +222,24 @@ fn stream_figures(addr: SocketAddr) -> (u64, Option<u64>, f64, f64) {
     )
 }
 
+/// CPU time the process has used so far (user and system), from `/proc/<pid>/stat`: a figure of
+/// the stack's own cost that moves far less with the machine's other load than a rate does.
+/// `None` off Linux.
+fn cpu_time(pid: u32) -> Option<Duration> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    // The fields after the command name (which may hold spaces) in parentheses.
+    let fields: Vec<&str> = stat.rsplit_once(')')?.1.split_whitespace().collect();
+    // utime and stime are the 14th and 15th fields of the line, the 12th and 13th after it.
+    let ticks: u64 = fields.get(11)?.parse::<u64>().ok()? + fields.get(12)?.parse::<u64>().ok()?;
+    // USER_HZ is 100 on every Linux this runs on.
+    Some(Duration::from_millis(ticks * 10))
+}
+
 fn start(data: &std::path::Path) -> Serving {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_standing"));
+    // Another build of the binary, to compare two versions in the same hour of a noisy machine.
+    let binary = std::env::var_os("STANDING_LOAD_BINARY")
+        .unwrap_or_else(|| env!("CARGO_BIN_EXE_standing").into());
+    let mut command = Command::new(binary);
     command
         .args(["serve", "--addr", "127.0.0.1:0", "--data"])
         .arg(data)
@@ -235,7 +254,19 @@ fn main() {
         return;
     }
     let writes = setting("STANDING_LOAD_WRITES", 30_000);
-    let connections = setting("STANDING_LOAD_CONNECTIONS", 8).max(1);
+    let connections: Vec<usize> = std::env::var("STANDING_LOAD_CONNECTIONS")
+        .ok()
+        .map(|v| v.split(',').filter_map(|c| c.trim().parse().ok()).collect())
+        .filter(|c: &Vec<usize>| !c.is_empty())
+        .unwrap_or_else(|| vec![8, 16]);
+    for connections in connections {
+        load(writes, connections.max(1));
+    }
+}
+
+/// One run on a fresh stack: `writes` contracts, then their feedback, on `connections`
+/// keep-alive connections.
+fn load(writes: usize, connections: usize) {
     let base = std::env::var_os("STANDING_BENCH_DIR").map(std::path::PathBuf::from);
     let dir = match &base {
         Some(base) => TempDir::new_in(base, "load").unwrap(),
@@ -269,6 +300,7 @@ fn main() {
     let clients: Vec<String> = (0..CLIENTS_PER_FREELANCER)
         .map(|c| token(&format!("cl-{c}"), "client"))
         .collect();
+    let cpu_before = cpu_time(stack.pid());
     let started = Instant::now();
     let mut times = drive(addr, &lists, |connection, write| {
         let path = format!("/contracts/{}/feedback", write.contract);
@@ -289,6 +321,7 @@ fn main() {
         thread::sleep(Duration::from_millis(5));
     };
     let drained = started.elapsed();
+    let cpu = cpu_before.zip(cpu_time(stack.pid())).map(|(a, b)| b - a);
     let grouped = {
         let text = metrics(addr);
         let value = |series| metric(&text, series).unwrap_or(f64::NAN);
@@ -318,6 +351,14 @@ fn main() {
         drained.as_secs_f64(),
         writes as f64 / drained.as_secs_f64()
     );
+    if let Some(cpu) = cpu {
+        println!(
+            "load: the stack used {:.2} s of CPU for them = {:.3} ms of CPU per write with its re-evaluation ({:.0} writes per second of two cores)",
+            cpu.as_secs_f64(),
+            cpu.as_secs_f64() * 1000.0 / writes as f64,
+            2.0 * writes as f64 / cpu.as_secs_f64()
+        );
+    }
     println!(
         "load: lag from write to standing over {delivered} stream records: p50 {p50:.1} ms, p99 {p99:.1} ms"
     );
