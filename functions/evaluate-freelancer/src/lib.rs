@@ -173,8 +173,12 @@ where
     Ok(response)
 }
 
-/// Evaluations of one stream batch in flight at once.
-pub const EVALUATIONS_AT_ONCE: usize = 8;
+/// Evaluations of one stream batch in flight at once. A batch is handled before the next one
+/// begins (one shard, `ParallelizationFactor` 1), so its evaluations in flight decide how soon
+/// the stream moves on: on the local stack 32 rather than 8 cut the lag from a write to its
+/// standing at 16 writers from a p99 of about 200 ms to about 40-110 ms (`cargo bench -p
+/// standing-local --bench load`); on DynamoDB each is a handful of requests on the SDK's pool.
+pub const EVALUATIONS_AT_ONCE: usize = 32;
 
 /// Handles one batch of the table's stream: each freelancer named by an evidence record is
 /// re-evaluated once, [`EVALUATIONS_AT_ONCE`] at a time; those whose evaluation fails are
