@@ -20,6 +20,8 @@ use crate::state;
 
 /// The event source mapping's `BatchSize`.
 pub const BATCH_SIZE: usize = 100;
+/// The most change records read for one batch, evidence or not.
+const MOST_READ_PER_BATCH: usize = 10 * BATCH_SIZE;
 /// Its `MaximumRetryAttempts`: a record failing this many retries is given up on.
 pub const MAX_RETRY_ATTEMPTS: u32 = 5;
 /// How often the checkpoint is written while the stream does not let up.
@@ -384,11 +386,12 @@ impl EmbeddedPump {
     /// The next batch after `after`: up to [`BATCH_SIZE`] evidence records, read on through
     /// the log until the batch is full or the log ends. The mapping filters before it batches,
     /// so a batch of 100 is 100 records the function wants, however many other changes lie
-    /// between them.
+    /// between them. It reads at most [`MOST_READ_PER_BATCH`] records, so a long run of
+    /// other changes still lets the loop move its checkpoint and hear a stop.
     async fn next_batch(&self, after: Option<SequenceNumber>) -> Result<Batch, StoreError> {
         let mut batch = Batch::default();
         let mut from = after;
-        loop {
+        for _ in 0..MOST_READ_PER_BATCH / BATCH_SIZE {
             let window = self.engine.read_changes(from, BATCH_SIZE).await?;
             let read = window.len();
             for change in window {
@@ -405,6 +408,7 @@ impl EmbeddedPump {
             }
             from = batch.last;
         }
+        Ok(batch)
     }
 
     fn event_records(&self, evidence: &[&ChangeRecord]) -> Vec<EventRecord> {
@@ -625,6 +629,38 @@ mod tests {
         assert_eq!(second.last, engine.latest_sequence_number());
         let none = pump.next_batch(second.last).await.unwrap();
         assert!(none.evidence.is_empty() && none.last.is_none());
+
+        // A run of other changes longer than a batch reads: it ends a batch with no evidence,
+        // and the next one goes on from there.
+        for i in 0..MOST_READ_PER_BATCH + 10 {
+            let item = Item::from(HashMap::from([
+                ("PK".to_owned(), AttributeValue::S(format!("S#{i}"))),
+                ("SK".to_owned(), AttributeValue::S("standing".to_owned())),
+                (
+                    "entity_type".to_owned(),
+                    AttributeValue::S("standing".to_owned()),
+                ),
+            ]));
+            engine.put(item, Condition::None).await.unwrap();
+        }
+        let feedback = Item::from(HashMap::from([
+            ("PK".to_owned(), AttributeValue::S("F#last".to_owned())),
+            ("SK".to_owned(), AttributeValue::S("feedback".to_owned())),
+            (
+                "entity_type".to_owned(),
+                AttributeValue::S("feedback".to_owned()),
+            ),
+        ]));
+        engine.put(feedback, Condition::None).await.unwrap();
+        let long = pump.next_batch(second.last).await.unwrap();
+        assert!(long.evidence.is_empty());
+        assert_eq!(
+            long.last.map(|s| s.0),
+            second.last.map(|s| s.0 + MOST_READ_PER_BATCH as u64)
+        );
+        let after_it = pump.next_batch(long.last).await.unwrap();
+        assert_eq!(after_it.evidence.len(), 1);
+        assert_eq!(after_it.last, engine.latest_sequence_number());
     }
 
     #[test]
