@@ -361,9 +361,9 @@ impl EmbeddedPump {
                 }
                 continue;
             };
-            let evidence: Vec<&ChangeRecord> = window.evidence.iter().collect();
+            let evidence = &window.evidence;
             if !evidence.is_empty() {
-                self.delivery.deliver(&self.event_records(&evidence)).await;
+                self.delivery.deliver(&self.event_records(evidence)).await;
                 let delivered = chrono::Utc::now();
                 for change in evidence {
                     let lag = (delivered - change.approximate_creation_time).num_microseconds();
@@ -411,7 +411,7 @@ impl EmbeddedPump {
         Ok(batch)
     }
 
-    fn event_records(&self, evidence: &[&ChangeRecord]) -> Vec<EventRecord> {
+    fn event_records(&self, evidence: &[ChangeRecord]) -> Vec<EventRecord> {
         let source = self.engine.stream_source();
         evidence.iter().map(|c| c.to_event_record(source)).collect()
     }

@@ -250,7 +250,7 @@ impl EmbeddedEngine {
     pub async fn trim_changes(&self, up_to: SequenceNumber) -> Result<u64, StoreError> {
         let removed = Arc::new(AtomicU64::new(0));
         self.inner
-            .trim_changes(up_to, Arc::clone(&removed))
+            .trim_changes(up_to, Arc::clone(&removed))?
             .outcome()
             .await?;
         Ok(removed.load(Ordering::Acquire))
@@ -289,7 +289,7 @@ impl Engine for EmbeddedEngine {
         condition: Condition,
     ) -> BoxFuture<'_, Result<WriteOutput, StoreError>> {
         Box::pin(async move {
-            self.inner.put(item, condition).outcome().await?;
+            self.inner.put(item, condition)?.outcome().await?;
             Ok(WriteOutput::default())
         })
     }
@@ -300,7 +300,7 @@ impl Engine for EmbeddedEngine {
         condition: Condition,
     ) -> BoxFuture<'_, Result<WriteOutput, StoreError>> {
         Box::pin(async move {
-            self.inner.delete(key, condition).outcome().await?;
+            self.inner.delete(key, condition)?.outcome().await?;
             Ok(WriteOutput::default())
         })
     }
@@ -311,7 +311,7 @@ impl Engine for EmbeddedEngine {
         token: Option<ClientRequestToken>,
     ) -> BoxFuture<'_, Result<WriteOutput, StoreError>> {
         Box::pin(async move {
-            self.inner.transact(operations, token).outcome().await?;
+            self.inner.transact(operations, token)?.outcome().await?;
             Ok(WriteOutput::default())
         })
     }
@@ -349,20 +349,16 @@ impl Inner {
         work: impl FnOnce(&WriteTransaction, bool) -> Result<Option<SequenceNumber>, StoreError>
         + Send
         + 'static,
-    ) -> Pending {
+    ) -> Result<Pending, StoreError> {
         // Outside bulk mode (the stack serving requests) no lock is taken.
         if !self.in_bulk() {
-            return self.committer.submit(Box::new(work));
+            return Ok(self.committer.submit(Box::new(work)));
         }
-        let mut guard = match self.lock_batch() {
-            Ok(guard) => guard,
-            Err(e) => return Pending::Done(Err(e)),
-        };
-        match guard.as_mut() {
+        Ok(match self.lock_batch()?.as_mut() {
             Some(batch) => Pending::Done(self.write_in_batch(batch, Box::new(work))),
             // Turned off meanwhile.
             None => self.committer.submit(Box::new(work)),
-        }
+        })
     }
 
     /// Applies `work` to bulk mode's shared transaction, committing it every
@@ -439,12 +435,9 @@ impl Inner {
         self.read(GetItem(key))
     }
 
-    fn put(&self, item: Item, condition: Condition) -> Pending {
-        let prepared = prepare_item(item).and_then(|item| Ok((Key::of_item(&item)?, item)));
-        let (key, item) = match prepared {
-            Ok(prepared) => prepared,
-            Err(e) => return Pending::Done(Err(e)),
-        };
+    fn put(&self, item: Item, condition: Condition) -> Result<Pending, StoreError> {
+        let item = prepare_item(item)?;
+        let key = Key::of_item(&item)?;
         self.write(move |txn, log| {
             let mut writer = Writer::open(txn, log)?;
             let current = writer.current(&key)?;
@@ -456,10 +449,8 @@ impl Inner {
         })
     }
 
-    fn delete(&self, key: Key, condition: Condition) -> Pending {
-        if let Err(e) = check_key(&key) {
-            return Pending::Done(Err(e));
-        }
+    fn delete(&self, key: Key, condition: Condition) -> Result<Pending, StoreError> {
+        check_key(&key)?;
         self.write(move |txn, log| {
             let mut writer = Writer::open(txn, log)?;
             let current = writer.current(&key)?;
@@ -471,24 +462,22 @@ impl Inner {
         })
     }
 
-    fn transact(&self, operations: Vec<TransactOp>, token: Option<ClientRequestToken>) -> Pending {
-        let prepared = validate_transaction(&operations).and_then(|keys| {
-            let operations = operations
-                .into_iter()
-                .map(|op| match op {
-                    TransactOp::Put { item, condition } => Ok(TransactOp::Put {
-                        item: prepare_item(item)?,
-                        condition,
-                    }),
-                    other => Ok(other),
-                })
-                .collect::<Result<Vec<_>, StoreError>>()?;
-            Ok((keys, operations))
-        });
-        let (keys, operations) = match prepared {
-            Ok(prepared) => prepared,
-            Err(e) => return Pending::Done(Err(e)),
-        };
+    fn transact(
+        &self,
+        operations: Vec<TransactOp>,
+        token: Option<ClientRequestToken>,
+    ) -> Result<Pending, StoreError> {
+        let keys = validate_transaction(&operations)?;
+        let operations = operations
+            .into_iter()
+            .map(|op| match op {
+                TransactOp::Put { item, condition } => Ok(TransactOp::Put {
+                    item: prepare_item(item)?,
+                    condition,
+                }),
+                other => Ok(other),
+            })
+            .collect::<Result<Vec<_>, StoreError>>()?;
         // What a token is compared on: computed only when there is a token.
         let request = token.as_ref().map(|_| requests::canonical(&operations));
         let now = now_ms();
@@ -587,7 +576,11 @@ impl Inner {
     }
 
     /// Deletes the change records up to `up_to`, counting them in `removed`.
-    fn trim_changes(&self, up_to: SequenceNumber, removed: Arc<AtomicU64>) -> Pending {
+    fn trim_changes(
+        &self,
+        up_to: SequenceNumber,
+        removed: Arc<AtomicU64>,
+    ) -> Result<Pending, StoreError> {
         self.write(move |txn, _| {
             let mut count = 0;
             let mut changes = txn.open_table(CHANGES).map_err(backend)?;
