@@ -272,11 +272,13 @@ def measure(name, binary, env, runs, invocations, first_id):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--runs", type=int, default=7)
+    parser.add_argument("--runs", type=int, default=11)
     parser.add_argument("--invocations", type=int, default=6)
-    parser.add_argument("--discard", type=int, default=3,
-                        help="runs of the function before measuring, not counted: DynamoDB Local "
-                             "(a JVM) compiles its own hot paths over the first hundreds of calls")
+    parser.add_argument("--discard", type=int, default=12,
+                        help="runs of the function (of 20 invocations each, about 200 DynamoDB "
+                             "requests) before measuring, not counted: DynamoDB Local (a JVM) "
+                             "compiles its own hot paths over the first thousands of calls, and "
+                             "until it has, its answers (not the function) set the figures")
     args = parser.parse_args()
     function, hello = build()
     ddb, endpoint = dynamodb_local()
@@ -297,7 +299,7 @@ def main():
             if name in os.environ:
                 env[name] = os.environ[name]
         for r in range(args.discard):
-            run_once(function, env, args.invocations, 900000 + r * 1000)
+            run_once(function, env, 20, 900000 + r * 1000)
         print(f"{'binary':<22} {'size':>10}")
         h_init, h_first, h_warm = measure("hello (no SDK)", hello, env, args.runs, args.invocations, 0)
         f_init, f_first, f_warm = measure("evaluate-freelancer", function, env, args.runs,
