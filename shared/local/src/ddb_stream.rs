@@ -18,7 +18,7 @@ use serde::{Deserialize, Serialize};
 use serde_dynamo::{AttributeValue, Item};
 use tokio::sync::watch;
 
-use crate::pump::{BATCH_SIZE, Delivery, is_evidence};
+use crate::pump::{BATCH_SIZE, Delivery, STREAM_IDLE_READS, is_evidence};
 use crate::state;
 
 /// How often an open shard with nothing new is read again (Lambda reads four times a second).
@@ -207,8 +207,13 @@ impl StreamPump {
         Ok(out.shard_iterator().map(str::to_owned))
     }
 
-    /// Runs until `stop` turns true and a read of every open shard found nothing new.
+    /// Runs until `stop` turns true and a read of every open shard found nothing new. Each such
+    /// read, from the first shard to the last, is counted in [`STREAM_IDLE_READS`]: one that
+    /// began after a write means the write was delivered and the evaluation it triggered
+    /// committed (its own record was read past too). DynamoDB Local adds a write's stream record
+    /// in the write itself; AWS's streams make no such promise.
     pub async fn run(self, mut stop: watch::Receiver<bool>) {
+        metrics::counter!(STREAM_IDLE_READS).increment(0);
         let mut checkpoints = self.load();
         let mut shards: Vec<Shard> = Vec::new();
         let mut iterators: HashMap<String, String> = HashMap::new();
@@ -238,6 +243,9 @@ impl StreamPump {
             }
             let mut delivered_any = false;
             let mut failed = false;
+            // A shard left unread this time (its iterator expired, its read was refused as
+            // trimmed, or it closed and its children are still to be read): not an idle read.
+            let mut unread = false;
             for shard in readable(&shards, &checkpoints) {
                 let entry = checkpoints.shards.entry(shard.clone()).or_default();
                 let iterator = match iterators.remove(&shard) {
@@ -263,6 +271,7 @@ impl StreamPump {
                 let Some(iterator) = iterator else {
                     entry.finished = true;
                     discovered_at = None;
+                    unread = true;
                     continue;
                 };
                 match self.read(&iterator).await {
@@ -307,14 +316,16 @@ impl StreamPump {
                                 entry.finished = true;
                                 changed = true;
                                 discovered_at = None;
+                                unread = true;
                             }
                         }
                         if changed {
                             self.save(&checkpoints).await;
                         }
                     }
-                    Err(ReadError::Expired) => {}
+                    Err(ReadError::Expired) => unread = true,
                     Err(ReadError::Trimmed) => {
+                        unread = true;
                         let times = trimmed.entry(shard.clone()).or_default();
                         *times += 1;
                         tracing::warn!(
@@ -337,6 +348,9 @@ impl StreamPump {
             }
             if delivered_any {
                 continue;
+            }
+            if !failed && !unread {
+                metrics::counter!(STREAM_IDLE_READS).increment(1);
             }
             if draining {
                 return;

@@ -34,6 +34,11 @@ const MAX_BACKOFF: Duration = Duration::from_secs(8);
 pub const STREAM_LAG: &str = "stream_lag";
 /// Change records committed and not yet delivered, as of the scrape ([`Progress`]).
 pub const STREAM_PENDING: &str = "stream_pending_records";
+/// On a DynamoDB table's stream, which does not say how far behind it is: reads of every open
+/// shard that found nothing new. One that began after a write means that write was delivered
+/// (see `ddb_stream::StreamPump::run`); tests wait on two more than a scrape made after their
+/// writes showed.
+pub const STREAM_IDLE_READS: &str = "stream_idle_reads";
 /// Stream records given up on after every retry (written to the failure file): their
 /// evaluations never committed, so a stream with pending 0 is caught up only when this is 0 too.
 pub const STREAM_GIVEN_UP: &str = "stream_records_given_up";
@@ -49,6 +54,11 @@ pub fn describe_metrics() {
         STREAM_PENDING,
         metrics::Unit::Count,
         "change records committed and not yet delivered"
+    );
+    metrics::describe_counter!(
+        STREAM_IDLE_READS,
+        metrics::Unit::Count,
+        "reads of every open shard of a DynamoDB stream that found nothing new"
     );
     metrics::describe_counter!(
         STREAM_GIVEN_UP,

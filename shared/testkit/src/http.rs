@@ -10,6 +10,8 @@ use std::time::Duration;
 
 use serde_json::Value;
 
+use crate::poll::StreamProgress;
+
 /// How long one request may take, start to end.
 pub const REQUEST: Duration = Duration::from_secs(30);
 
@@ -179,13 +181,23 @@ pub fn metric(text: &str, series: &str) -> Option<f64> {
         .and_then(|v| v.trim().parse::<f64>().ok())
 }
 
-/// What a stack's `/metrics` text says of its stream: change records committed and not yet
-/// delivered (`Ok(None)` when it does not report them: DynamoDB Local's stream), or `Err` with
-/// the number of records it gave up on, whose evaluations never committed.
-pub fn stream_pending(text: &str) -> Result<Option<u64>, u64> {
+/// What a stack's `/metrics` text says of its stream: on the embedded change log, the records
+/// committed and not yet delivered; on a DynamoDB table's stream, the reads of every shard that
+/// found nothing new. `Err`, a sentence, when the stack gave up on records (their evaluations
+/// never committed, so the stream is not caught up whatever it says) or reports neither.
+pub fn stream_progress(text: &str) -> Result<StreamProgress, String> {
     let given_up = metric(text, "stream_records_given_up").unwrap_or(0.0);
     if given_up > 0.0 {
-        return Err(given_up as u64);
+        return Err(format!("the stack gave up on {given_up} stream records"));
     }
-    Ok(metric(text, "stream_pending_records").map(|n| n as u64))
+    if let Some(pending) = metric(text, "stream_pending_records") {
+        return Ok(StreamProgress::Pending(pending as u64));
+    }
+    match metric(text, "stream_idle_reads") {
+        Some(reads) => Ok(StreamProgress::IdleReads(reads as u64)),
+        None => Err(
+            "the stack's /metrics reports neither stream_pending_records nor stream_idle_reads"
+                .to_owned(),
+        ),
+    }
 }

@@ -11,6 +11,7 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use serde_json::{Value, json};
 use standing_testkit::http::{Reply, send};
+use standing_testkit::poll::StreamProgress;
 use standing_testkit::serve::Serving;
 use standing_testkit::{DynamoDbLocal, TempDir, unique_table_name};
 
@@ -227,19 +228,16 @@ impl Stack {
         reply
     }
 
-    /// Change records the stack has committed and not yet delivered to the evaluation, read
-    /// from `/metrics` at this moment; `None` when the stack does not know (DynamoDB Local's
-    /// stream is read through its own API, which does not say how far behind it is). Panics when
-    /// the stack gave up on a record: its evaluation never committed, so the stream is not
-    /// caught up whatever pending says.
-    pub fn stream_pending(&self) -> Option<u64> {
+    /// How far the stack's stream has got, read from `/metrics` at this moment: the change
+    /// records committed and not yet delivered, or, on DynamoDB Local's stream (read through its
+    /// own API, which does not say how far behind it is), the reads of every shard that found
+    /// nothing new. Panics when the stack gave up on a record: its evaluation never committed,
+    /// so the stream is not caught up whatever it says.
+    pub fn stream_progress(&self) -> StreamProgress {
         let text = self.send("GET", "/metrics", None, None).body;
-        standing_testkit::http::stream_pending(text.as_str()?).unwrap_or_else(|given_up| {
-            panic!(
-                "the stack gave up on {given_up} stream records; stderr:\n{}",
-                self.stderr()
-            )
-        })
+        let text = text.as_str().unwrap_or_default();
+        standing_testkit::http::stream_progress(text)
+            .unwrap_or_else(|e| panic!("{e}; stderr:\n{}", self.stderr()))
     }
 
     #[track_caller]

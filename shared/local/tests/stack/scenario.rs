@@ -4,7 +4,8 @@ use chrono::{Duration, Utc};
 use serde_json::{Value, json};
 
 use crate::support::{Reply, Stack, token};
-use standing_testkit::http::stream_pending;
+use standing_testkit::http::stream_progress;
+use standing_testkit::poll::StreamProgress;
 
 /// Registers an ended contract between `client` and `freelancer`.
 pub fn ended_contract(stack: &Stack, contract: &str, client: &str, freelancer: &str) -> Reply {
@@ -120,25 +121,21 @@ pub fn stored_block(stack: &Stack, freelancer: &str) -> Option<Value> {
 /// An evaluation of the last records rewrites a standing whose evidence mark it finds moved
 /// even when the outcome is the same (its version and `evaluated_at` change), so the first
 /// blocked answer may not be the last one written. On DynamoDB Local's stream, which does not
-/// say how far behind it is, it is the same answer on two reads 1.5 s apart.
+/// say how far behind it is, it is two reads of every shard that found nothing new, begun after
+/// the call (`stream_idle_reads`).
 pub fn settled(stack: &Stack, freelancer: &str) -> serde_json::Value {
     standing_testkit::poll::settled(
         std::time::Duration::from_secs(30),
-        10,
-        || stack_pending(stack),
+        || stack_progress(stack),
         || standing(stack, freelancer),
         || format!("the standing of {freelancer}; stderr:\n{}", stack.stderr()),
     )
 }
 
-/// Change records committed and not yet delivered, from `/metrics` now; `None` when the stack
-/// does not report it (DynamoDB Local's stream). Panics when the stack gave up on a record.
-fn stack_pending(stack: &Stack) -> Option<u64> {
+/// How far the stack's stream has got, from `/metrics` now. Panics when the stack gave up on a
+/// record.
+fn stack_progress(stack: &Stack) -> StreamProgress {
     let reply = stack.get("/metrics", None);
-    stream_pending(reply.body.as_str()?).unwrap_or_else(|given_up| {
-        panic!(
-            "the stack gave up on {given_up} stream records; stderr:\n{}",
-            stack.stderr()
-        )
-    })
+    stream_progress(reply.body.as_str().unwrap_or_default())
+        .unwrap_or_else(|e| panic!("{e}; stderr:\n{}", stack.stderr()))
 }
