@@ -351,8 +351,11 @@ fn every_hostile_input_is_answered_as_documented_and_the_stack_lives_on(store: S
         READ_TIMEOUT.as_secs(),
         "{details}"
     );
+    // Not cut off early. When after the timeout the stack answers is the paused-clock test of
+    // its server (`a_body_that_stops_coming_is_answered_408_when_the_read_timeout_has_passed`),
+    // not a bound on this machine's wall clock.
     assert!(
-        took >= READ_TIMEOUT && took < READ_TIMEOUT + Duration::from_secs(5),
+        took >= READ_TIMEOUT,
         "a trickled body was cut off after {took:?}"
     );
     still_answers(&stack, "a trickled body");

@@ -453,6 +453,16 @@ pub fn say(line: &str) {
     let _ = out.flush();
 }
 
+/// How each connection is served: HTTP/1.1, its headers (and on a kept-alive connection the next
+/// request's) within [`READ_TIMEOUT`].
+fn connections() -> http1::Builder {
+    let mut builder = http1::Builder::new();
+    builder
+        .timer(TokioTimer::new())
+        .header_read_timeout(READ_TIMEOUT);
+    builder
+}
+
 /// Serves `listener` until `stop` turns true, then lets in-flight requests finish.
 pub async fn serve(
     listener: TcpListener,
@@ -485,11 +495,7 @@ pub async fn serve(
                     let app = Arc::clone(&app);
                     async move { Ok::<_, Infallible>(app.handle(request, peer).await) }
                 });
-                let connection = http1::Builder::new()
-                    .timer(TokioTimer::new())
-                    // Headers, and on a kept-alive connection the next request's, within this.
-                    .header_read_timeout(READ_TIMEOUT)
-                    .serve_connection(TokioIo::new(stream), service);
+                let connection = connections().serve_connection(TokioIo::new(stream), service);
                 let connection = graceful.watch(connection);
                 tokio::spawn(async move {
                     if let Err(e) = connection.await {
@@ -507,5 +513,94 @@ pub async fn serve(
         _ = tokio::time::sleep(GRACE) => {
             tracing::warn!(seconds = GRACE.as_secs(), "requests still running after the grace period were cut off");
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+    use tokio::net::TcpStream;
+
+    /// Serves one connection as the stack serves each, every request's body read by
+    /// [`read_body`], and answers what it read.
+    async fn serve_one(listener: TcpListener) {
+        let Ok((stream, _)) = listener.accept().await else {
+            return;
+        };
+        let service = service_fn(|request: hyper::Request<Incoming>| async move {
+            let (parts, body) = request.into_parts();
+            let response = match read_body(body, &parts.headers).await {
+                Ok(bytes) => Response::new(Body::Text(format!("{} bytes", bytes.len()))),
+                Err(refused) => *refused,
+            };
+            Ok::<_, Infallible>(to_hyper(response))
+        });
+        let _ = connections()
+            .serve_connection(TokioIo::new(stream), service)
+            .await;
+    }
+
+    /// Sends `sent` on a connection to a server of its own and reads until the server closes
+    /// it: what came back, and how long that took on the runtime's clock.
+    async fn send_and_wait(sent: &[u8]) -> (String, Duration) {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        tokio::spawn(serve_one(listener));
+        let mut client = TcpStream::connect(addr).await.unwrap();
+        client.write_all(sent).await.unwrap();
+        let started = tokio::time::Instant::now();
+        let mut answer = Vec::new();
+        // A server that never answers fails the test instead of hanging it.
+        tokio::time::timeout(3 * READ_TIMEOUT, client.read_to_end(&mut answer))
+            .await
+            .unwrap_or_else(|_| panic!("nothing but {answer:?} within {:?}", 3 * READ_TIMEOUT))
+            .unwrap();
+        (
+            String::from_utf8_lossy(&answer).into_owned(),
+            started.elapsed(),
+        )
+    }
+
+    // The clock is paused: it moves only when every task waits, straight to the next timer,
+    // so these take no wall-clock time and what they measure is the timers' own.
+
+    #[tokio::test(start_paused = true)]
+    async fn a_body_that_stops_coming_is_answered_408_when_the_read_timeout_has_passed() {
+        let (answer, waited) = send_and_wait(
+            b"POST /x HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\nContent-Length: 100\r\n\r\n{",
+        )
+        .await;
+        assert!(answer.starts_with("HTTP/1.1 408"), "{answer}");
+        assert!(answer.contains(r#""code":"request_timeout""#), "{answer}");
+        assert!(answer.contains(r#""timeout_seconds":10"#), "{answer}");
+        assert!(
+            waited >= READ_TIMEOUT && waited <= READ_TIMEOUT + Duration::from_millis(1),
+            "answered after {waited:?}"
+        );
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_body_sent_whole_is_read_at_once() {
+        let (answer, waited) = send_and_wait(
+            b"POST /x HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\nContent-Length: 2\r\n\r\n{}",
+        )
+        .await;
+        assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+        assert!(answer.ends_with("2 bytes"), "{answer}");
+        assert_eq!(waited, Duration::ZERO);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn headers_that_stop_coming_close_the_connection_when_the_read_timeout_has_passed() {
+        let (answer, waited) = send_and_wait(b"POST /x HTTP/1.1\r\nHost: loc").await;
+        assert!(
+            answer.is_empty() || answer.starts_with("HTTP/1.1 408"),
+            "{answer}"
+        );
+        assert!(
+            waited >= READ_TIMEOUT && waited <= READ_TIMEOUT + Duration::from_millis(1),
+            "closed after {waited:?}"
+        );
     }
 }

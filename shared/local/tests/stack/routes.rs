@@ -157,46 +157,6 @@ fn an_over_long_body_is_refused_from_its_content_length_before_it_is_read() {
 }
 
 #[test]
-fn a_body_trickled_a_byte_at_a_time_is_cut_off_at_the_read_timeout() {
-    use std::io::{Read, Write};
-    let dir = TempDir::new("local-slow-body").unwrap();
-    let stack = Stack::start(dir.path(), &[]);
-    let mut socket = std::net::TcpStream::connect(stack.addr).unwrap();
-    let head = format!(
-        "POST /freelancers/fl-1/appeals HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer {}\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{{",
-        token("fl-1", &["freelancer"])
-    );
-    socket.write_all(head.as_bytes()).unwrap();
-    let started = std::time::Instant::now();
-    let writer = socket.try_clone().unwrap();
-    let trickle = std::thread::spawn(move || {
-        let mut writer = writer;
-        // One byte every 2 s, for far longer than the stack waits.
-        for _ in 0..30 {
-            std::thread::sleep(std::time::Duration::from_secs(2));
-            if writer.write_all(b" ").is_err() {
-                return;
-            }
-        }
-    });
-    socket
-        .set_read_timeout(Some(std::time::Duration::from_secs(30)))
-        .unwrap();
-    let mut answer = Vec::new();
-    let _ = socket.read_to_end(&mut answer);
-    let text = String::from_utf8_lossy(&answer);
-    assert!(text.starts_with("HTTP/1.1 408"), "{text}");
-    assert!(text.contains("request_timeout"), "{text}");
-    assert!(
-        started.elapsed() < std::time::Duration::from_secs(20),
-        "held for {:?}",
-        started.elapsed()
-    );
-    drop(socket);
-    let _ = trickle.join();
-}
-
-#[test]
 fn connections_beyond_the_cap_are_closed_at_once_and_served_again_once_others_close() {
     use std::io::Read;
     let dir = TempDir::new("local-conn-cap").unwrap();
