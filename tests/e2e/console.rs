@@ -167,7 +167,15 @@ impl Browser {
         for (width, height, label) in WIDTHS {
             let png = self.rt.block_on(async {
                 self.client.set_window_size(width, height).await?;
-                tokio::time::sleep(Duration::from_millis(150)).await;
+                // Two animation frames after the resize: the page has been laid out and
+                // painted at the new width (not a guessed pause).
+                self.client
+                    .execute_async(
+                        "const done = arguments[arguments.length - 1];
+                         requestAnimationFrame(() => requestAnimationFrame(() => done(null)));",
+                        vec![],
+                    )
+                    .await?;
                 self.client.screenshot().await
             });
             std::fs::write(self.shots.join(format!("{name}-{label}.png")), png.unwrap()).unwrap();
