@@ -6,6 +6,7 @@
 mod console;
 mod events;
 mod iam;
+mod logs;
 mod openapi;
 mod routes;
 mod table;
