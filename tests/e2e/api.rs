@@ -148,13 +148,14 @@ pub fn standing_becomes(stack: &Stack, freelancer: &Caller, after: u64, standing
 /// run that the move fired is only picked up by the next hourly run (by design: at most an hour
 /// late), which a test on the dev clock never reaches. It says nothing of evaluations the stream
 /// did not trigger (the hourly run, a rollout). On DynamoDB Local's stream, which does not say
-/// how far behind it is, it is two reads of every shard that found nothing new, begun after the
-/// call (`stream_idle_reads`).
+/// how far behind it is, it is a stream mark written to the table after the writes and read by
+/// the stack (`stream_mark_read`).
 #[track_caller]
 pub fn settled(stack: &Stack, freelancer: &Caller) -> Value {
     standing_testkit::poll::settled(
         EVALUATION,
         || stack.stream_progress(),
+        || stack.write_stream_mark(),
         || standing(stack, freelancer),
         || {
             format!(

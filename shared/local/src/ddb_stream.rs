@@ -18,8 +18,20 @@ use serde::{Deserialize, Serialize};
 use serde_dynamo::{AttributeValue, Item};
 use tokio::sync::watch;
 
-use crate::pump::{BATCH_SIZE, Delivery, STREAM_IDLE_READS, is_evidence};
+use standing_store::table::{PARTITION_KEY, SORT_KEY};
+
+use crate::pump::{BATCH_SIZE, Delivery, STREAM_MARK_READ, is_evidence};
 use crate::state;
+
+/// The partition of stream marks: items a client writes (`SK` a number that grows) to learn when
+/// the stream has caught up with its earlier writes. A stream record reaches DynamoDB Local's
+/// stream a moment after its write, so an empty read proves nothing; but the records of one
+/// shard come in order, so once a mark's record is read and its batch delivered, every write
+/// made before the mark was delivered and the evaluations it triggered committed. The pump
+/// reports the highest mark read at `/metrics` ([`STREAM_MARK_READ`]). A mark is no evidence:
+/// the stream filter drops it, and no query reads its partition. (DynamoDB Local gives a table
+/// one shard at a time; on a stream of several, a mark speaks only for its own shard.)
+pub const STREAM_MARK_PARTITION: &str = "STREAM-MARK";
 
 /// How often an open shard with nothing new is read again (Lambda reads four times a second).
 const POLL: Duration = Duration::from_millis(250);
@@ -127,6 +139,8 @@ impl StreamPump {
         delivery: Delivery,
         checkpoint_file: PathBuf,
     ) -> Self {
+        // Shown as 0 from the start, before the first mark is read.
+        metrics::gauge!(STREAM_MARK_READ).set(0.0);
         Self {
             client,
             stream_arn,
@@ -207,13 +221,8 @@ impl StreamPump {
         Ok(out.shard_iterator().map(str::to_owned))
     }
 
-    /// Runs until `stop` turns true and a read of every open shard found nothing new. Each such
-    /// read, from the first shard to the last, is counted in [`STREAM_IDLE_READS`]: one that
-    /// began after a write means the write was delivered and the evaluation it triggered
-    /// committed (its own record was read past too). DynamoDB Local adds a write's stream record
-    /// in the write itself; AWS's streams make no such promise.
+    /// Runs until `stop` turns true and a read of every open shard found nothing new.
     pub async fn run(self, mut stop: watch::Receiver<bool>) {
-        metrics::counter!(STREAM_IDLE_READS).increment(0);
         let mut checkpoints = self.load();
         let mut shards: Vec<Shard> = Vec::new();
         let mut iterators: HashMap<String, String> = HashMap::new();
@@ -223,6 +232,8 @@ impl StreamPump {
         // and skip what the checkpoint already covers, so nothing is delivered twice.
         let mut trimmed: HashMap<String, u32> = HashMap::new();
         let mut discovered_at: Option<Instant> = None;
+        // The highest stream mark read and delivered so far.
+        let mut mark_read = 0u64;
         loop {
             let draining = *stop.borrow_and_update();
             if discovered_at.is_none_or(|at| at.elapsed() > DISCOVERY) {
@@ -243,9 +254,6 @@ impl StreamPump {
             }
             let mut delivered_any = false;
             let mut failed = false;
-            // A shard left unread this time (its iterator expired, its read was refused as
-            // trimmed, or it closed and its children are still to be read): not an idle read.
-            let mut unread = false;
             for shard in readable(&shards, &checkpoints) {
                 let entry = checkpoints.shards.entry(shard.clone()).or_default();
                 let iterator = match iterators.remove(&shard) {
@@ -271,7 +279,6 @@ impl StreamPump {
                 let Some(iterator) = iterator else {
                     entry.finished = true;
                     discovered_at = None;
-                    unread = true;
                     continue;
                 };
                 match self.read(&iterator).await {
@@ -298,6 +305,12 @@ impl StreamPump {
                         if !events.is_empty() {
                             self.delivery.deliver(&events).await;
                         }
+                        if let Some(mark) = fresh.iter().filter_map(stream_mark).max()
+                            && mark > mark_read
+                        {
+                            mark_read = mark;
+                            metrics::gauge!(STREAM_MARK_READ).set(mark as f64);
+                        }
                         let entry = checkpoints.shards.entry(shard.clone()).or_default();
                         let mut changed = false;
                         if let Some(last) = last {
@@ -316,16 +329,14 @@ impl StreamPump {
                                 entry.finished = true;
                                 changed = true;
                                 discovered_at = None;
-                                unread = true;
                             }
                         }
                         if changed {
                             self.save(&checkpoints).await;
                         }
                     }
-                    Err(ReadError::Expired) => unread = true,
+                    Err(ReadError::Expired) => {}
                     Err(ReadError::Trimmed) => {
-                        unread = true;
                         let times = trimmed.entry(shard.clone()).or_default();
                         *times += 1;
                         tracing::warn!(
@@ -348,9 +359,6 @@ impl StreamPump {
             }
             if delivered_any {
                 continue;
-            }
-            if !failed && !unread {
-                metrics::counter!(STREAM_IDLE_READS).increment(1);
             }
             if draining {
                 return;
@@ -410,6 +418,21 @@ where
     E: std::error::Error + 'static,
 {
     aws_sdk_dynamodbstreams::error::DisplayErrorContext(error).to_string()
+}
+
+/// The number of the stream mark a record writes, if it writes one.
+fn stream_mark(record: &Record) -> Option<u64> {
+    let change = record.dynamodb()?;
+    change.new_image()?;
+    let keys = change.keys()?;
+    match (keys.get(PARTITION_KEY), keys.get(SORT_KEY)) {
+        (Some(SdkValue::S(partition)), Some(SdkValue::S(sort)))
+            if partition == STREAM_MARK_PARTITION =>
+        {
+            sort.parse().ok()
+        }
+        _ => None,
+    }
 }
 
 /// Whether a record's sequence number comes after the checkpoint's (within a shard, sequence
@@ -629,5 +652,51 @@ mod tests {
             },
         );
         assert_eq!(readable(&shards, &checkpoints), vec!["b", "c"]);
+    }
+
+    fn record_of(keys: [(&str, &str); 2], new_image: bool) -> Record {
+        let keys: HashMap<String, SdkValue> = keys
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), SdkValue::S((*v).to_owned())))
+            .collect();
+        let change = StreamRecord::builder().set_keys(Some(keys.clone()));
+        let change = if new_image {
+            change.set_new_image(Some(keys))
+        } else {
+            change
+        };
+        Record::builder().dynamodb(change.build()).build()
+    }
+
+    #[test]
+    fn a_stream_mark_is_read_by_its_number_and_nothing_else_is_one() {
+        let mark = |pk: &str, sk: &str| record_of([("PK", pk), ("SK", sk)], true);
+        assert_eq!(stream_mark(&mark(STREAM_MARK_PARTITION, "42")), Some(42));
+        assert_eq!(stream_mark(&mark("FL#f1", "42")), None);
+        assert_eq!(stream_mark(&mark(STREAM_MARK_PARTITION, "forty")), None);
+        // A mark removed (no new image) marks nothing.
+        let removed = record_of([("PK", STREAM_MARK_PARTITION), ("SK", "43")], false);
+        assert_eq!(stream_mark(&removed), None);
+    }
+
+    #[test]
+    fn the_tests_write_stream_marks_where_the_pump_reads_them() {
+        assert_eq!(
+            STREAM_MARK_PARTITION,
+            standing_testkit::STREAM_MARK_PARTITION
+        );
+    }
+
+    #[test]
+    fn a_stream_mark_is_not_evidence() {
+        let image: Item = HashMap::from([
+            (
+                "PK".to_owned(),
+                AttributeValue::S(STREAM_MARK_PARTITION.to_owned()),
+            ),
+            ("SK".to_owned(), AttributeValue::S("1".to_owned())),
+        ])
+        .into();
+        assert!(!is_evidence(&image));
     }
 }

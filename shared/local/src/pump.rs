@@ -34,11 +34,9 @@ const MAX_BACKOFF: Duration = Duration::from_secs(8);
 pub const STREAM_LAG: &str = "stream_lag";
 /// Change records committed and not yet delivered, as of the scrape ([`Progress`]).
 pub const STREAM_PENDING: &str = "stream_pending_records";
-/// On a DynamoDB table's stream, which does not say how far behind it is: reads of every open
-/// shard that found nothing new. One that began after a write means that write was delivered
-/// (see `ddb_stream::StreamPump::run`); tests wait on two more than a scrape made after their
-/// writes showed.
-pub const STREAM_IDLE_READS: &str = "stream_idle_reads";
+/// On a DynamoDB table's stream, which does not say how far behind it is: the highest stream
+/// mark read and delivered (see `ddb_stream::STREAM_MARK_PARTITION`), 0 before the first.
+pub const STREAM_MARK_READ: &str = "stream_mark_read";
 /// Stream records given up on after every retry (written to the failure file): their
 /// evaluations never committed, so a stream with pending 0 is caught up only when this is 0 too.
 pub const STREAM_GIVEN_UP: &str = "stream_records_given_up";
@@ -55,10 +53,10 @@ pub fn describe_metrics() {
         metrics::Unit::Count,
         "change records committed and not yet delivered"
     );
-    metrics::describe_counter!(
-        STREAM_IDLE_READS,
+    metrics::describe_gauge!(
+        STREAM_MARK_READ,
         metrics::Unit::Count,
-        "reads of every open shard of a DynamoDB stream that found nothing new"
+        "the highest stream mark read from a DynamoDB table's stream, with every record before it delivered"
     );
     metrics::describe_counter!(
         STREAM_GIVEN_UP,

@@ -111,6 +111,41 @@ pub fn dynamodb_client(endpoint: &str) -> aws_sdk_dynamodb::Client {
     aws_sdk_dynamodb::Client::from_conf(config)
 }
 
+/// The partition of stream marks, as the local stack's pump knows it (`STREAM_MARK_PARTITION`
+/// in `standing-local`, held equal to this by a test there).
+pub const STREAM_MARK_PARTITION: &str = "STREAM-MARK";
+
+/// Writes the next stream mark to `table` at `endpoint` and returns its number. Once a local
+/// stack on that table reports the mark read (`stream_mark_read` at `/metrics`), every write made
+/// to the table before this call has been delivered to the evaluation and the evaluations it
+/// triggered have committed. The numbers grow within this process. Call it outside any tokio
+/// runtime: it runs one of its own.
+pub fn write_stream_mark(endpoint: &str, table: &str) -> Result<u64, String> {
+    use aws_sdk_dynamodb::types::AttributeValue;
+    static NEXT: AtomicU64 = AtomicU64::new(1);
+    let mark = NEXT.fetch_add(1, Ordering::Relaxed);
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| format!("no runtime to write stream mark {mark}: {e}"))?;
+    runtime.block_on(async {
+        dynamodb_client(endpoint)
+            .put_item()
+            .table_name(table)
+            .item("PK", AttributeValue::S(STREAM_MARK_PARTITION.to_owned()))
+            .item("SK", AttributeValue::S(mark.to_string()))
+            .send()
+            .await
+            .map_err(|e| {
+                format!(
+                    "writing stream mark {mark} to {table}: {}",
+                    aws_sdk_dynamodb::error::DisplayErrorContext(&e)
+                )
+            })
+    })?;
+    Ok(mark)
+}
+
 /// A DynamoDB Streams client for `endpoint`, configured like [`dynamodb_client`].
 pub fn streams_client(endpoint: &str) -> aws_sdk_dynamodbstreams::Client {
     let config = aws_sdk_dynamodbstreams::Config::builder()

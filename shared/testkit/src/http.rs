@@ -182,9 +182,9 @@ pub fn metric(text: &str, series: &str) -> Option<f64> {
 }
 
 /// What a stack's `/metrics` text says of its stream: on the embedded change log, the records
-/// committed and not yet delivered; on a DynamoDB table's stream, the reads of every shard that
-/// found nothing new. `Err`, a sentence, when the stack gave up on records (their evaluations
-/// never committed, so the stream is not caught up whatever it says) or reports neither.
+/// committed and not yet delivered; on a DynamoDB table's stream, the highest stream mark read.
+/// `Err`, a sentence, when the stack gave up on records (their evaluations never committed, so
+/// the stream is not caught up whatever it says) or reports neither.
 pub fn stream_progress(text: &str) -> Result<StreamProgress, String> {
     let given_up = metric(text, "stream_records_given_up").unwrap_or(0.0);
     if given_up > 0.0 {
@@ -193,10 +193,10 @@ pub fn stream_progress(text: &str) -> Result<StreamProgress, String> {
     if let Some(pending) = metric(text, "stream_pending_records") {
         return Ok(StreamProgress::Pending(pending as u64));
     }
-    match metric(text, "stream_idle_reads") {
-        Some(reads) => Ok(StreamProgress::IdleReads(reads as u64)),
+    match metric(text, "stream_mark_read") {
+        Some(mark) => Ok(StreamProgress::MarkRead(mark as u64)),
         None => Err(
-            "the stack's /metrics reports neither stream_pending_records nor stream_idle_reads"
+            "the stack's /metrics reports neither stream_pending_records nor stream_mark_read"
                 .to_owned(),
         ),
     }

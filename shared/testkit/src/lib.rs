@@ -15,8 +15,8 @@ mod stream;
 mod temp_dir;
 
 pub use dynamodb_local::{
-    DynamoDbLocal, Error, NPM_PACKAGE, NPM_VERSION, REGION, dynamodb_client, streams_client,
-    unique_table_name,
+    DynamoDbLocal, Error, NPM_PACKAGE, NPM_VERSION, REGION, STREAM_MARK_PARTITION, dynamodb_client,
+    streams_client, unique_table_name, write_stream_mark,
 };
 pub use poll::poll;
 pub use stream::read_stream_records;

@@ -29,28 +29,31 @@ pub enum StreamProgress {
     /// Change records committed and not yet delivered (the embedded change log): 0 means every
     /// write committed before the scrape was delivered and its evaluation committed.
     Pending(u64),
-    /// Reads of every shard that found nothing new, so far (a DynamoDB table's stream, which
-    /// does not say how far behind it is): one that began after a write means the write was
+    /// The highest stream mark read (a DynamoDB table's stream, which does not say how far
+    /// behind it is; see [`crate::write_stream_mark`]): every write made before that mark was
     /// delivered and its evaluation committed.
-    IdleReads(u64),
+    MarkRead(u64),
 }
 
 /// What `read` answers once a stack's stream has caught up with the writes made so far:
 /// `progress` reads the stack's [`StreamProgress`] (and panics when the stack gave up on a
-/// record). On the embedded change log that is pending 0. On a DynamoDB stream it is two idle
-/// reads more than the first scrape showed: the first of them may have begun before the scrape,
-/// the second began after it, so after the writes. Panics, saying `context()`, when neither
-/// comes within `within`.
+/// record). On the embedded change log that is pending 0. On a DynamoDB stream, `mark` writes a
+/// stream mark to the stack's table (after every write so far) and returns its number, and it is
+/// that mark read. Panics, saying `context()`, when neither comes within `within`.
 #[allow(clippy::panic)]
 #[track_caller]
 pub fn settled<T>(
     within: Duration,
     progress: impl Fn() -> StreamProgress,
+    mark: impl FnOnce() -> u64,
     read: impl Fn() -> T,
     context: impl Fn() -> String,
 ) -> T {
-    let first = progress();
-    let quiet = poll(within, || caught_up(first, progress()).then_some(()));
+    let goal = match progress() {
+        StreamProgress::Pending(_) => StreamProgress::Pending(0),
+        StreamProgress::MarkRead(_) => StreamProgress::MarkRead(mark()),
+    };
+    let quiet = poll(within, || caught_up(goal, progress()).then_some(()));
     assert!(
         quiet.is_some(),
         "the stream did not catch up with the writes within {within:?}; {}",
@@ -59,15 +62,13 @@ pub fn settled<T>(
     read()
 }
 
-/// Whether the stream shows, `now`, that it caught up with what was written before the scrape
-/// that showed `first`.
-fn caught_up(first: StreamProgress, now: StreamProgress) -> bool {
-    match (first, now) {
-        (_, StreamProgress::Pending(pending)) => pending == 0,
-        (StreamProgress::IdleReads(seen), StreamProgress::IdleReads(reads)) => reads >= seen + 2,
-        // The stack restarted on the other kind of stream between the scrapes: its count
-        // started again, so only a second scrape of it can tell.
-        (StreamProgress::Pending(_), StreamProgress::IdleReads(_)) => false,
+/// Whether the stream shows, `now`, that it reached `goal`.
+fn caught_up(goal: StreamProgress, now: StreamProgress) -> bool {
+    match (goal, now) {
+        (StreamProgress::Pending(_), StreamProgress::Pending(pending)) => pending == 0,
+        (StreamProgress::MarkRead(wanted), StreamProgress::MarkRead(read)) => read >= wanted,
+        // A stack restarted on the other kind of stream between the scrapes cannot tell.
+        _ => false,
     }
 }
 
@@ -78,31 +79,51 @@ mod tests {
 
     #[test]
     fn the_embedded_log_is_caught_up_once_nothing_is_pending() {
-        let first = StreamProgress::Pending(3);
-        assert!(!caught_up(first, StreamProgress::Pending(1)));
-        assert!(caught_up(first, StreamProgress::Pending(0)));
+        let goal = StreamProgress::Pending(0);
+        assert!(!caught_up(goal, StreamProgress::Pending(1)));
+        assert!(caught_up(goal, StreamProgress::Pending(0)));
     }
 
     #[test]
-    fn a_dynamodb_stream_is_caught_up_after_two_idle_reads_more_than_the_first_scrape_saw() {
-        let first = StreamProgress::IdleReads(7);
-        assert!(!caught_up(first, StreamProgress::IdleReads(7)));
-        // This read may have begun before the writes the scrape followed.
-        assert!(!caught_up(first, StreamProgress::IdleReads(8)));
-        assert!(caught_up(first, StreamProgress::IdleReads(9)));
+    fn a_dynamodb_stream_is_caught_up_once_the_mark_written_after_the_writes_is_read() {
+        let goal = StreamProgress::MarkRead(7);
+        assert!(!caught_up(goal, StreamProgress::MarkRead(0)));
+        assert!(!caught_up(goal, StreamProgress::MarkRead(6)));
+        assert!(caught_up(goal, StreamProgress::MarkRead(7)));
+        assert!(caught_up(goal, StreamProgress::MarkRead(8)));
+        assert!(!caught_up(goal, StreamProgress::Pending(0)));
     }
 
     #[test]
-    fn settled_reads_once_the_stream_has_caught_up() {
-        let scrapes = [StreamProgress::IdleReads(4), StreamProgress::IdleReads(6)];
+    fn settled_writes_a_mark_only_on_a_dynamodb_stream_and_reads_once_it_is_read() {
+        let scrapes = [StreamProgress::MarkRead(4), StreamProgress::MarkRead(5)];
         let scraped = Cell::new(0);
         let progress = || {
             let i = scraped.get();
             scraped.set(i + 1);
             scrapes[i.min(1)]
         };
-        let answer = settled(Duration::from_secs(5), progress, || "read", String::new);
+        let answer = settled(
+            Duration::from_secs(5),
+            progress,
+            || 5,
+            || "read",
+            String::new,
+        );
         assert_eq!((answer, scraped.get()), ("read", 2));
+
+        let marked = Cell::new(false);
+        settled(
+            Duration::from_secs(5),
+            || StreamProgress::Pending(0),
+            || {
+                marked.set(true);
+                1
+            },
+            || (),
+            String::new,
+        );
+        assert!(!marked.get(), "a mark was written for the embedded log");
     }
 
     #[test]
@@ -110,7 +131,8 @@ mod tests {
     fn a_stream_that_never_catches_up_fails_with_its_context() {
         settled(
             Duration::ZERO,
-            || StreamProgress::IdleReads(4),
+            || StreamProgress::MarkRead(4),
+            || 5,
             || (),
             || "the context".to_owned(),
         );

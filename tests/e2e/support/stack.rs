@@ -128,6 +128,8 @@ pub enum Clock {
 /// One running `standing serve`. Dropping it kills the process.
 pub struct Stack {
     serving: Serving,
+    /// DynamoDB Local's endpoint and the table, when the stack is on one.
+    table: Option<(String, String)>,
 }
 
 impl Stack {
@@ -163,6 +165,7 @@ impl Stack {
             .env_remove("RUST_LOG");
         Stack {
             serving: Serving::start(command, Some(&stderr), START),
+            table: store.table.clone(),
         }
     }
 
@@ -228,11 +231,21 @@ impl Stack {
         reply
     }
 
+    /// Writes a stream mark to the stack's DynamoDB table (see
+    /// [`standing_testkit::write_stream_mark`]) and returns its number. Panics on the embedded
+    /// store, which has no use for one.
+    pub fn write_stream_mark(&self) -> u64 {
+        let Some((endpoint, table)) = &self.table else {
+            panic!("the embedded store's stream says what it has not delivered; it needs no mark")
+        };
+        standing_testkit::write_stream_mark(endpoint, table).unwrap_or_else(|e| panic!("{e}"))
+    }
+
     /// How far the stack's stream has got, read from `/metrics` at this moment: the change
     /// records committed and not yet delivered, or, on DynamoDB Local's stream (read through its
-    /// own API, which does not say how far behind it is), the reads of every shard that found
-    /// nothing new. Panics when the stack gave up on a record: its evaluation never committed,
-    /// so the stream is not caught up whatever it says.
+    /// own API, which does not say how far behind it is), the highest stream mark read. Panics
+    /// when the stack gave up on a record: its evaluation never committed, so the stream is not
+    /// caught up whatever it says.
     pub fn stream_progress(&self) -> StreamProgress {
         let text = self.send("GET", "/metrics", None, None).body;
         let text = text.as_str().unwrap_or_default();

@@ -121,12 +121,13 @@ pub fn stored_block(stack: &Stack, freelancer: &str) -> Option<Value> {
 /// An evaluation of the last records rewrites a standing whose evidence mark it finds moved
 /// even when the outcome is the same (its version and `evaluated_at` change), so the first
 /// blocked answer may not be the last one written. On DynamoDB Local's stream, which does not
-/// say how far behind it is, it is two reads of every shard that found nothing new, begun after
-/// the call (`stream_idle_reads`).
+/// say how far behind it is, it is a stream mark written to the table after the writes and read
+/// by the stack (`stream_mark_read`).
 pub fn settled(stack: &Stack, freelancer: &str) -> serde_json::Value {
     standing_testkit::poll::settled(
         std::time::Duration::from_secs(30),
         || stack_progress(stack),
+        || stack.write_stream_mark(),
         || standing(stack, freelancer),
         || format!("the standing of {freelancer}; stderr:\n{}", stack.stderr()),
     )

@@ -41,6 +41,8 @@ pub fn token(sub: &str, roles: &[&str]) -> String {
 pub struct Stack {
     serving: Serving,
     pub addr: SocketAddr,
+    /// `--dynamodb-endpoint` and `--table`, when the stack was started on DynamoDB Local.
+    table: Option<(String, String)>,
 }
 
 impl Stack {
@@ -55,10 +57,24 @@ impl Stack {
             .env("STANDING_JWT_SECRET", SECRET)
             .env_remove("RUST_LOG");
         let serving = Serving::start(command, Some(&stderr), START);
+        let value = |flag: &str| {
+            let at = args.iter().position(|a| *a == flag)?;
+            args.get(at + 1).map(|v| (*v).to_owned())
+        };
         Stack {
             addr: serving.addr(),
             serving,
+            table: value("--dynamodb-endpoint").zip(value("--table")),
         }
+    }
+
+    /// Writes a stream mark to the stack's DynamoDB table and returns its number (see
+    /// `standing_testkit::write_stream_mark`). Panics on the embedded store.
+    pub fn write_stream_mark(&self) -> u64 {
+        let Some((endpoint, table)) = &self.table else {
+            panic!("the embedded store's stream says what it has not delivered; it needs no mark")
+        };
+        standing_testkit::write_stream_mark(endpoint, table).unwrap_or_else(|e| panic!("{e}"))
     }
 
     pub fn url(&self) -> String {
