@@ -1,6 +1,6 @@
 //! What every function sends to CloudWatch Logs: JSON lines (the functions' own level filter
 //! and Logs Insights' queries need them), its own lines from INFO, Lambda's platform lines only
-//! from WARN (no START/REPORT pair per invocation, the larger part of an event's log bytes in
+//! from WARN (no START/REPORT pair per invocation, half of an event's log bytes by
 //! infra/README.md's cost table), into a log group of its own that expires.
 
 use standing_tests::sam_template;

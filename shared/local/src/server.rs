@@ -544,12 +544,29 @@ mod tests {
     /// Sends `sent` on a connection to a server of its own and reads until the server closes
     /// it: what came back, and how long that took on the runtime's clock.
     async fn send_and_wait(sent: &[u8]) -> (String, Duration) {
+        send_trickle_and_wait(sent, None).await
+    }
+
+    /// [`send_and_wait`], then one more byte every `every` (when given) while the server has
+    /// not answered.
+    async fn send_trickle_and_wait(sent: &[u8], every: Option<Duration>) -> (String, Duration) {
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         tokio::spawn(serve_one(listener));
-        let mut client = TcpStream::connect(addr).await.unwrap();
-        client.write_all(sent).await.unwrap();
+        let client = TcpStream::connect(addr).await.unwrap();
+        let (mut client, mut writer) = client.into_split();
+        writer.write_all(sent).await.unwrap();
         let started = tokio::time::Instant::now();
+        if let Some(every) = every {
+            tokio::spawn(async move {
+                loop {
+                    tokio::time::sleep(every).await;
+                    if writer.write_all(b" ").await.is_err() {
+                        return;
+                    }
+                }
+            });
+        }
         let mut answer = Vec::new();
         // A server that never answers fails the test instead of hanging it.
         tokio::time::timeout(3 * READ_TIMEOUT, client.read_to_end(&mut answer))
@@ -574,6 +591,23 @@ mod tests {
         assert!(answer.starts_with("HTTP/1.1 408"), "{answer}");
         assert!(answer.contains(r#""code":"request_timeout""#), "{answer}");
         assert!(answer.contains(r#""timeout_seconds":10"#), "{answer}");
+        assert!(
+            waited >= READ_TIMEOUT && waited <= READ_TIMEOUT + Duration::from_millis(1),
+            "answered after {waited:?}"
+        );
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_body_trickled_a_byte_every_two_seconds_is_answered_408_when_the_read_timeout_has_passed()
+     {
+        // Each byte would restart a deadline counted from the last one: this is one for the
+        // whole body, counted from its headers.
+        let (answer, waited) = send_trickle_and_wait(
+            b"POST /x HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\nContent-Length: 100\r\n\r\n{",
+            Some(Duration::from_secs(2)),
+        )
+        .await;
+        assert!(answer.starts_with("HTTP/1.1 408"), "{answer}");
         assert!(
             waited >= READ_TIMEOUT && waited <= READ_TIMEOUT + Duration::from_millis(1),
             "answered after {waited:?}"
