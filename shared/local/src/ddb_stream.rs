@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 use aws_lambda_events::event::dynamodb::{EventRecord, StreamViewType};
 use aws_sdk_dynamodbstreams::error::ProvideErrorMetadata;
 use aws_sdk_dynamodbstreams::types::{
-    AttributeValue as SdkValue, Record, Shard, ShardIteratorType,
+    AttributeValue as SdkValue, OperationType, Record, Shard, ShardIteratorType,
 };
 use chrono::{TimeZone, Utc};
 use serde::{Deserialize, Serialize};
@@ -420,10 +420,13 @@ where
     aws_sdk_dynamodbstreams::error::DisplayErrorContext(error).to_string()
 }
 
-/// The number of the stream mark a record writes, if it writes one.
+/// The number of the stream mark a record writes, if it writes one (not a removal; the keys
+/// alone tell, whatever images the stream carries).
 fn stream_mark(record: &Record) -> Option<u64> {
+    if record.event_name() == Some(&OperationType::Remove) {
+        return None;
+    }
     let change = record.dynamodb()?;
-    change.new_image()?;
     let keys = change.keys()?;
     match (keys.get(PARTITION_KEY), keys.get(SORT_KEY)) {
         (Some(SdkValue::S(partition)), Some(SdkValue::S(sort)))
@@ -674,8 +677,12 @@ mod tests {
         assert_eq!(stream_mark(&mark(STREAM_MARK_PARTITION, "42")), Some(42));
         assert_eq!(stream_mark(&mark("FL#f1", "42")), None);
         assert_eq!(stream_mark(&mark(STREAM_MARK_PARTITION, "forty")), None);
-        // A mark removed (no new image) marks nothing.
-        let removed = record_of([("PK", STREAM_MARK_PARTITION), ("SK", "43")], false);
+        // On a stream of keys only, a mark is still a mark.
+        let keys_only = record_of([("PK", STREAM_MARK_PARTITION), ("SK", "43")], false);
+        assert_eq!(stream_mark(&keys_only), Some(43));
+        // A mark removed marks nothing.
+        let mut removed = record_of([("PK", STREAM_MARK_PARTITION), ("SK", "44")], true);
+        removed.event_name = Some(OperationType::Remove);
         assert_eq!(stream_mark(&removed), None);
     }
 

@@ -544,12 +544,18 @@ mod tests {
     /// Sends `sent` on a connection to a server of its own and reads until the server closes
     /// it: what came back, and how long that took on the runtime's clock.
     async fn send_and_wait(sent: &[u8]) -> (String, Duration) {
-        send_trickle_and_wait(sent, None).await
+        let (answer, waited, _) = send_trickle_and_wait(sent, None).await;
+        (answer, waited)
     }
 
     /// [`send_and_wait`], then one more byte every `every` (when given) while the server has
-    /// not answered.
-    async fn send_trickle_and_wait(sent: &[u8], every: Option<Duration>) -> (String, Duration) {
+    /// not answered; also how many of those bytes went out before the answer.
+    async fn send_trickle_and_wait(
+        sent: &[u8],
+        every: Option<Duration>,
+    ) -> (String, Duration, usize) {
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        let trickled = Arc::new(AtomicUsize::new(0));
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         tokio::spawn(serve_one(listener));
@@ -558,12 +564,14 @@ mod tests {
         writer.write_all(sent).await.unwrap();
         let started = tokio::time::Instant::now();
         if let Some(every) = every {
+            let trickled = Arc::clone(&trickled);
             tokio::spawn(async move {
                 loop {
                     tokio::time::sleep(every).await;
                     if writer.write_all(b" ").await.is_err() {
                         return;
                     }
+                    trickled.fetch_add(1, Ordering::Relaxed);
                 }
             });
         }
@@ -573,9 +581,12 @@ mod tests {
             .await
             .unwrap_or_else(|_| panic!("nothing but {answer:?} within {:?}", 3 * READ_TIMEOUT))
             .unwrap();
+        let waited = started.elapsed();
+        let trickled = trickled.load(Ordering::Relaxed);
         (
             String::from_utf8_lossy(&answer).into_owned(),
-            started.elapsed(),
+            waited,
+            trickled,
         )
     }
 
@@ -602,12 +613,14 @@ mod tests {
      {
         // Each byte would restart a deadline counted from the last one: this is one for the
         // whole body, counted from its headers.
-        let (answer, waited) = send_trickle_and_wait(
+        let (answer, waited, trickled) = send_trickle_and_wait(
             b"POST /x HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\nContent-Length: 100\r\n\r\n{",
             Some(Duration::from_secs(2)),
         )
         .await;
         assert!(answer.starts_with("HTTP/1.1 408"), "{answer}");
+        // At 2, 4, 6 and 8 s (and perhaps at 10 s, the instant of the answer).
+        assert!(trickled >= 4, "only {trickled} bytes were trickled");
         assert!(
             waited >= READ_TIMEOUT && waited <= READ_TIMEOUT + Duration::from_millis(1),
             "answered after {waited:?}"

@@ -118,31 +118,41 @@ pub const STREAM_MARK_PARTITION: &str = "STREAM-MARK";
 /// Writes the next stream mark to `table` at `endpoint` and returns its number. Once a local
 /// stack on that table reports the mark read (`stream_mark_read` at `/metrics`), every write made
 /// to the table before this call has been delivered to the evaluation and the evaluations it
-/// triggered have committed. The numbers grow within this process. Call it outside any tokio
-/// runtime: it runs one of its own.
+/// triggered have committed. The numbers are microseconds since the epoch, and grow within this
+/// process even when the clock does not: no two processes' marks share a number (a put of an
+/// identical item may leave no stream record), and a later mark is never smaller. Call it
+/// outside any tokio runtime: it runs one of its own, and gives up after 10 s.
 pub fn write_stream_mark(endpoint: &str, table: &str) -> Result<u64, String> {
     use aws_sdk_dynamodb::types::AttributeValue;
-    static NEXT: AtomicU64 = AtomicU64::new(1);
-    let mark = NEXT.fetch_add(1, Ordering::Relaxed);
+    static LAST: AtomicU64 = AtomicU64::new(0);
+    let now = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| u64::try_from(d.as_micros()).unwrap_or(u64::MAX));
+    let previous = LAST
+        .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |last| {
+            Some(now.max(last + 1))
+        })
+        .unwrap_or_default();
+    let mark = now.max(previous + 1);
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .map_err(|e| format!("no runtime to write stream mark {mark}: {e}"))?;
-    runtime.block_on(async {
-        dynamodb_client(endpoint)
-            .put_item()
-            .table_name(table)
-            .item("PK", AttributeValue::S(STREAM_MARK_PARTITION.to_owned()))
-            .item("SK", AttributeValue::S(mark.to_string()))
-            .send()
-            .await
-            .map_err(|e| {
-                format!(
-                    "writing stream mark {mark} to {table}: {}",
-                    aws_sdk_dynamodb::error::DisplayErrorContext(&e)
-                )
-            })
-    })?;
+    let put = dynamodb_client(endpoint)
+        .put_item()
+        .table_name(table)
+        .item("PK", AttributeValue::S(STREAM_MARK_PARTITION.to_owned()))
+        .item("SK", AttributeValue::S(mark.to_string()))
+        .send();
+    runtime
+        .block_on(async { tokio::time::timeout(Duration::from_secs(10), put).await })
+        .map_err(|_| format!("writing stream mark {mark} to {table} took over 10 s"))?
+        .map_err(|e| {
+            format!(
+                "writing stream mark {mark} to {table}: {}",
+                aws_sdk_dynamodb::error::DisplayErrorContext(&e)
+            )
+        })?;
     Ok(mark)
 }
 
