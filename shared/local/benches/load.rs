@@ -222,8 +222,9 @@ fn stream_figures(addr: SocketAddr) -> (u64, Option<u64>, f64, f64) {
     )
 }
 
-/// CPU time the process has used so far (user and system), from `/proc/<pid>/stat`: a figure of
-/// the stack's own cost that moves far less with the machine's other load than a rate does.
+/// CPU time the process has used so far (user and system), from `/proc/<pid>/stat`: the stack's
+/// own cost beside its rate. It moves with the machine's other load too (a busy host makes each
+/// write cost more CPU), but it tells two builds apart when they run in the same hour.
 /// `None` off Linux.
 fn cpu_time(pid: u32) -> Option<Duration> {
     let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;

@@ -603,16 +603,22 @@ mod tests {
         let dir = TempDir::new("pump-batch").unwrap();
         let engine =
             EmbeddedEngine::open(dir.path().join("t.redb"), EmbeddedOptions::default()).unwrap();
+        // An item of `kind` in partition `pk`, sorted by its kind.
+        let of_kind = |pk: String, kind: &str| {
+            Item::from(HashMap::from([
+                ("PK".to_owned(), AttributeValue::S(pk)),
+                ("SK".to_owned(), AttributeValue::S(kind.to_owned())),
+                ("entity_type".to_owned(), AttributeValue::S(kind.to_owned())),
+            ]))
+        };
         // 150 evidence writes, each followed by two that are not (a standing and an audit
         // entry, as an evaluation writes).
         for i in 0..150 {
             for kind in ["feedback", "standing", "audit"] {
-                let item = Item::from(HashMap::from([
-                    ("PK".to_owned(), AttributeValue::S(format!("F#{i}"))),
-                    ("SK".to_owned(), AttributeValue::S(kind.to_owned())),
-                    ("entity_type".to_owned(), AttributeValue::S(kind.to_owned())),
-                ]));
-                engine.put(item, Condition::None).await.unwrap();
+                engine
+                    .put(of_kind(format!("F#{i}"), kind), Condition::None)
+                    .await
+                    .unwrap();
             }
         }
         let pump = EmbeddedPump::new(
@@ -641,25 +647,15 @@ mod tests {
         // A run of other changes longer than a batch reads: it ends a batch with no evidence,
         // and the next one goes on from there.
         for i in 0..MOST_READ_PER_BATCH + 10 {
-            let item = Item::from(HashMap::from([
-                ("PK".to_owned(), AttributeValue::S(format!("S#{i}"))),
-                ("SK".to_owned(), AttributeValue::S("standing".to_owned())),
-                (
-                    "entity_type".to_owned(),
-                    AttributeValue::S("standing".to_owned()),
-                ),
-            ]));
-            engine.put(item, Condition::None).await.unwrap();
+            engine
+                .put(of_kind(format!("S#{i}"), "standing"), Condition::None)
+                .await
+                .unwrap();
         }
-        let feedback = Item::from(HashMap::from([
-            ("PK".to_owned(), AttributeValue::S("F#last".to_owned())),
-            ("SK".to_owned(), AttributeValue::S("feedback".to_owned())),
-            (
-                "entity_type".to_owned(),
-                AttributeValue::S("feedback".to_owned()),
-            ),
-        ]));
-        engine.put(feedback, Condition::None).await.unwrap();
+        engine
+            .put(of_kind("F#last".to_owned(), "feedback"), Condition::None)
+            .await
+            .unwrap();
         let long = pump.next_batch(second.last).await.unwrap();
         assert!(long.evidence.is_empty());
         assert_eq!(

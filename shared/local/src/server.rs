@@ -593,19 +593,22 @@ mod tests {
     // The clock is paused: it moves only when every task waits, straight to the next timer,
     // so these take no wall-clock time and what they measure is the timers' own.
 
+    /// A request whose body stops after its first byte of the 100 it announces.
+    const UNFINISHED_BODY: &[u8] =
+        b"POST /x HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\nContent-Length: 100\r\n\r\n{";
+
+    /// Whether `waited` is the read timeout, to the timer's millisecond.
+    fn at_the_read_timeout(waited: Duration) -> bool {
+        waited >= READ_TIMEOUT && waited <= READ_TIMEOUT + Duration::from_millis(1)
+    }
+
     #[tokio::test(start_paused = true)]
     async fn a_body_that_stops_coming_is_answered_408_when_the_read_timeout_has_passed() {
-        let (answer, waited) = send_and_wait(
-            b"POST /x HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\nContent-Length: 100\r\n\r\n{",
-        )
-        .await;
+        let (answer, waited) = send_and_wait(UNFINISHED_BODY).await;
         assert!(answer.starts_with("HTTP/1.1 408"), "{answer}");
         assert!(answer.contains(r#""code":"request_timeout""#), "{answer}");
         assert!(answer.contains(r#""timeout_seconds":10"#), "{answer}");
-        assert!(
-            waited >= READ_TIMEOUT && waited <= READ_TIMEOUT + Duration::from_millis(1),
-            "answered after {waited:?}"
-        );
+        assert!(at_the_read_timeout(waited), "answered after {waited:?}");
     }
 
     #[tokio::test(start_paused = true)]
@@ -613,18 +616,12 @@ mod tests {
      {
         // Each byte would restart a deadline counted from the last one: this is one for the
         // whole body, counted from its headers.
-        let (answer, waited, trickled) = send_trickle_and_wait(
-            b"POST /x HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\nContent-Length: 100\r\n\r\n{",
-            Some(Duration::from_secs(2)),
-        )
-        .await;
+        let (answer, waited, trickled) =
+            send_trickle_and_wait(UNFINISHED_BODY, Some(Duration::from_secs(2))).await;
         assert!(answer.starts_with("HTTP/1.1 408"), "{answer}");
         // At 2, 4, 6 and 8 s (and perhaps at 10 s, the instant of the answer).
         assert!(trickled >= 4, "only {trickled} bytes were trickled");
-        assert!(
-            waited >= READ_TIMEOUT && waited <= READ_TIMEOUT + Duration::from_millis(1),
-            "answered after {waited:?}"
-        );
+        assert!(at_the_read_timeout(waited), "answered after {waited:?}");
     }
 
     #[tokio::test(start_paused = true)]
@@ -645,9 +642,6 @@ mod tests {
             answer.is_empty() || answer.starts_with("HTTP/1.1 408"),
             "{answer}"
         );
-        assert!(
-            waited >= READ_TIMEOUT && waited <= READ_TIMEOUT + Duration::from_millis(1),
-            "closed after {waited:?}"
-        );
+        assert!(at_the_read_timeout(waited), "closed after {waited:?}");
     }
 }

@@ -128,12 +128,13 @@ pub fn write_stream_mark(endpoint: &str, table: &str) -> Result<u64, String> {
     let now = SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map_or(0, |d| u64::try_from(d.as_micros()).unwrap_or(u64::MAX));
+    let after = |last: u64| now.max(last + 1);
     let previous = LAST
         .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |last| {
-            Some(now.max(last + 1))
+            Some(after(last))
         })
         .unwrap_or_default();
-    let mark = now.max(previous + 1);
+    let mark = after(previous);
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
