@@ -436,13 +436,15 @@ impl Inner {
     }
 
     fn put(&self, item: Item, condition: Condition) -> Result<Pending, StoreError> {
-        let item = prepare_item(item)?;
-        let key = Key::of_item(&item)?;
+        let item = Encoded::new(prepare_item(item)?)?;
+        let key = Key::of_item(&item.item)?;
         self.write(move |txn, log| {
             let mut writer = Writer::open(txn, log)?;
             let current = writer.current(&key)?;
-            if !condition.holds(current.as_ref()) {
-                return Err(StoreError::ConditionFailed { item: current });
+            if !condition.holds(current.as_ref().map(|c| &c.item)) {
+                return Err(StoreError::ConditionFailed {
+                    item: current.map(|c| c.item),
+                });
             }
             writer.put(&key, item, current)?;
             writer.finish()
@@ -454,8 +456,10 @@ impl Inner {
         self.write(move |txn, log| {
             let mut writer = Writer::open(txn, log)?;
             let current = writer.current(&key)?;
-            if !condition.holds(current.as_ref()) {
-                return Err(StoreError::ConditionFailed { item: current });
+            if !condition.holds(current.as_ref().map(|c| &c.item)) {
+                return Err(StoreError::ConditionFailed {
+                    item: current.map(|c| c.item),
+                });
             }
             writer.delete(&key, current)?;
             writer.finish()
@@ -480,6 +484,15 @@ impl Inner {
             .collect::<Result<Vec<_>, StoreError>>()?;
         // What a token is compared on: computed only when there is a token.
         let request = token.as_ref().map(|_| requests::canonical(&operations));
+        // Each put's JSON, encoded here rather than on the one thread that commits.
+        let operations = operations
+            .into_iter()
+            .map(|op| match op {
+                TransactOp::Put { item, condition } => Ok(Op::Put(Encoded::new(item)?, condition)),
+                TransactOp::Delete { condition, .. } => Ok(Op::Delete(condition)),
+                TransactOp::ConditionCheck { condition, .. } => Ok(Op::Check(condition)),
+            })
+            .collect::<Result<Vec<_>, StoreError>>()?;
         let now = now_ms();
 
         self.write(move |txn, log| {
@@ -507,13 +520,14 @@ impl Inner {
             let mut reasons = Vec::with_capacity(operations.len());
             for (operation, key) in operations.iter().zip(&keys) {
                 let current = writer.current(key)?;
-                reasons.push((!operation.condition().holds(current.as_ref())).then(|| {
-                    CancelReason {
+                let stored = current.as_ref().map(|c| &c.item);
+                reasons.push(
+                    (!operation.condition().holds(stored)).then(|| CancelReason {
                         code: CancelCode::ConditionalCheckFailed,
                         message: Some("The conditional request failed.".to_string()),
-                        item: current.clone(),
-                    }
-                }));
+                        item: stored.cloned(),
+                    }),
+                );
                 currents.push(current);
             }
             if reasons.iter().any(Option::is_some) {
@@ -521,9 +535,9 @@ impl Inner {
             }
             for ((operation, key), current) in operations.into_iter().zip(&keys).zip(currents) {
                 match operation {
-                    TransactOp::Put { item, .. } => writer.put(key, item, current)?,
-                    TransactOp::Delete { .. } => writer.delete(key, current)?,
-                    TransactOp::ConditionCheck { .. } => {}
+                    Op::Put(item, _) => writer.put(key, item, current)?,
+                    Op::Delete(_) => writer.delete(key, current)?,
+                    Op::Check(_) => {}
                 }
             }
             let last = writer.finish()?;
@@ -691,6 +705,37 @@ impl ReadOp for ReadChanges {
     }
 }
 
+/// An item with the JSON it is stored as: encoded once, by the writer's own task for a new item
+/// (not on the one thread that commits), and read as stored for an item being replaced, so that
+/// its change record copies both images instead of encoding them again.
+struct Encoded {
+    item: Item,
+    json: Vec<u8>,
+}
+
+impl Encoded {
+    fn new(item: Item) -> Result<Self, StoreError> {
+        let json = serde_json::to_vec(&item)
+            .map_err(|e| StoreError::Backend(format!("encoding an item: {e}")))?;
+        Ok(Encoded { item, json })
+    }
+}
+
+/// A transaction's operation as the committing thread applies it: a put carries its encoding.
+enum Op {
+    Put(Encoded, Condition),
+    Delete(Condition),
+    Check(Condition),
+}
+
+impl Op {
+    fn condition(&self) -> &Condition {
+        match self {
+            Op::Put(_, condition) | Op::Delete(condition) | Op::Check(condition) => condition,
+        }
+    }
+}
+
 /// The tables one write transaction changes, and the change records it has appended.
 struct Writer<'t> {
     items: Table<'t, ItemKey, &'static [u8]>,
@@ -726,34 +771,46 @@ impl<'t> Writer<'t> {
         })
     }
 
-    fn current(&self, key: &Key) -> Result<Option<Item>, StoreError> {
-        read_item(&self.items, &key.pk, &key.sk)
-    }
-
-    fn put(&mut self, key: &Key, item: Item, old: Option<Item>) -> Result<(), StoreError> {
-        let encoded = serde_json::to_vec(&item)
-            .map_err(|e| StoreError::Backend(format!("encoding an item: {e}")))?;
-        self.items
-            .insert((key.pk.as_bytes(), key.sk.as_bytes()), encoded.as_slice())
-            .map_err(backend)?;
-        self.reindex(key, old.as_ref(), Some(&item))?;
-        // DynamoDB writes no stream record for a put that changes nothing.
-        match old {
-            Some(old) if items_equal(&old, &item) => Ok(()),
-            Some(old) => self.record(ChangeKind::Modify, key, Some(item), Some(old)),
-            None => self.record(ChangeKind::Insert, key, Some(item), None),
+    /// The stored item at `key`, with the JSON it is stored as.
+    fn current(&self, key: &Key) -> Result<Option<Encoded>, StoreError> {
+        match self
+            .items
+            .get((key.pk.as_bytes(), key.sk.as_bytes()))
+            .map_err(backend)?
+        {
+            Some(value) => {
+                let json = value.value().to_vec();
+                Ok(Some(Encoded {
+                    item: decode_item(&json)?,
+                    json,
+                }))
+            }
+            None => Ok(None),
         }
     }
 
-    fn delete(&mut self, key: &Key, old: Option<Item>) -> Result<(), StoreError> {
+    fn put(&mut self, key: &Key, new: Encoded, old: Option<Encoded>) -> Result<(), StoreError> {
+        self.items
+            .insert((key.pk.as_bytes(), key.sk.as_bytes()), new.json.as_slice())
+            .map_err(backend)?;
+        self.reindex(key, old.as_ref().map(|o| &o.item), Some(&new.item))?;
+        // DynamoDB writes no stream record for a put that changes nothing.
+        match old {
+            Some(old) if items_equal(&old.item, &new.item) => Ok(()),
+            Some(old) => self.record(ChangeKind::Modify, key, Some(&new), Some(&old)),
+            None => self.record(ChangeKind::Insert, key, Some(&new), None),
+        }
+    }
+
+    fn delete(&mut self, key: &Key, old: Option<Encoded>) -> Result<(), StoreError> {
         let Some(old) = old else {
             return Ok(());
         };
         self.items
             .remove((key.pk.as_bytes(), key.sk.as_bytes()))
             .map_err(backend)?;
-        self.reindex(key, Some(&old), None)?;
-        self.record(ChangeKind::Remove, key, None, Some(old))
+        self.reindex(key, Some(&old.item), None)?;
+        self.record(ChangeKind::Remove, key, None, Some(&old))
     }
 
     fn reindex(
@@ -803,26 +860,24 @@ impl<'t> Writer<'t> {
         &mut self,
         event_name: ChangeKind,
         key: &Key,
-        new_image: Option<Item>,
-        old_image: Option<Item>,
+        new_image: Option<&Encoded>,
+        old_image: Option<&Encoded>,
     ) -> Result<(), StoreError> {
         if !self.log {
             return Ok(());
         }
         let keys = key.to_item();
         let size = item_size(&keys)
-            + new_image.as_ref().map_or(0, item_size)
-            + old_image.as_ref().map_or(0, item_size);
-        let stored = StoredChange {
+            + new_image.map_or(0, |i| item_size(&i.item))
+            + old_image.map_or(0, |i| item_size(&i.item));
+        let encoded = change_log::encode(
             event_name,
-            keys,
-            new_image,
-            old_image,
-            created_at_ms: self.now.timestamp_millis(),
-            size_bytes: size as u64,
-        };
-        let encoded = serde_json::to_vec(&stored)
-            .map_err(|e| StoreError::Backend(format!("encoding a change: {e}")))?;
+            &keys,
+            new_image.map(|i| i.json.as_slice()),
+            old_image.map(|i| i.json.as_slice()),
+            self.now.timestamp_millis(),
+            size as u64,
+        )?;
         let sequence = self.next_sequence;
         self.changes
             .insert(sequence, encoded.as_slice())
