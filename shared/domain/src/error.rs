@@ -157,8 +157,11 @@ impl DomainError {
     }
 }
 
+/// A moment as every response body writes it: to the fraction of a second it carries, so a
+/// refusal names the very moment a sanction's own fields give (a reinstatement opening at
+/// 22:51:54.211 is not told as 22:51:54, when it is still shut).
 pub(crate) fn rfc3339(t: &DateTime<Utc>) -> String {
-    t.to_rfc3339_opts(SecondsFormat::Secs, true)
+    t.to_rfc3339_opts(SecondsFormat::AutoSi, true)
 }
 
 #[cfg(test)]
@@ -179,5 +182,21 @@ mod tests {
         assert_eq!(e.code(), "appeal_not_yet_open");
         assert_eq!(e.details()["opens_at"], "2027-02-28T00:00:00Z");
         assert!(e.to_string().contains("2027-02-28"));
+    }
+
+    #[test]
+    fn a_moment_inside_a_second_is_told_to_its_fraction_as_response_bodies_write_it() {
+        let opens_at: DateTime<Utc> = "2027-06-04T22:51:54.211Z".parse().unwrap();
+        let e = DomainError::from(PolicyRefusal::AppealNotYetOpen { opens_at });
+        let serialized = serde_json::to_value(opens_at).unwrap();
+        assert_eq!(e.details()["opens_at"], serialized);
+        assert_eq!(e.details()["opens_at"], "2027-06-04T22:51:54.211Z");
+        assert!(e.to_string().ends_with("opens at 2027-06-04T22:51:54.211Z"));
+        let closed_at = opens_at;
+        let e = DomainError::from(PolicyRefusal::WindowClosed {
+            what: "the response window",
+            closed_at,
+        });
+        assert_eq!(e.details()["closed_at"], "2027-06-04T22:51:54.211Z");
     }
 }

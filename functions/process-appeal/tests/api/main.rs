@@ -40,8 +40,9 @@ fn appeal(sanction_id: &str, kind: &str) -> String {
     .to_string()
 }
 
+/// A moment as response bodies write it (to the fraction of a second it carries).
 fn stamp(t: DateTime<Utc>) -> String {
-    t.to_rfc3339_opts(SecondsFormat::Secs, true)
+    t.to_rfc3339_opts(SecondsFormat::AutoSi, true)
 }
 
 /// The function on a fresh embedded engine where fl-bo is under a quality block.
