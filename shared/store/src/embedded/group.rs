@@ -41,6 +41,12 @@ struct Job {
     answer: oneshot::Sender<Answer>,
 }
 
+/// The most writes one commit takes. Under a queue that never empties a group would otherwise
+/// grow, and its writers wait, for as long as writes keep coming; at this many it commits and
+/// answers them, and the queue goes on in the next. (The load bench's groups cost the committer
+/// about 0.13 ms a write on this 2-core machine: a full group is some 35 ms.)
+const MAX_WRITES_PER_COMMIT: usize = 256;
+
 /// The committer thread and the queue to it. Dropping it lets the thread finish the queue and
 /// waits for it, so the database is closed when the engine is.
 pub(super) struct Committer {
@@ -54,10 +60,19 @@ impl Committer {
         db: Arc<Database>,
         latest: watch::Sender<Option<SequenceNumber>>,
     ) -> Result<Self, StoreError> {
+        Self::start_capped(db, latest, MAX_WRITES_PER_COMMIT)
+    }
+
+    /// [`Committer::start`] with groups of at most `cap` writes.
+    fn start_capped(
+        db: Arc<Database>,
+        latest: watch::Sender<Option<SequenceNumber>>,
+        cap: usize,
+    ) -> Result<Self, StoreError> {
         let (jobs, queue) = mpsc::channel();
         let thread = std::thread::Builder::new()
             .name("embedded-commit".into())
-            .spawn(move || commit_groups(&db, &latest, &queue))
+            .spawn(move || commit_groups(&db, &latest, &queue, cap.max(1)))
             .map_err(|e| StoreError::Backend(format!("starting the committer thread: {e}")))?;
         Ok(Self {
             jobs: Some(jobs),
@@ -120,18 +135,21 @@ fn commit_groups(
     db: &Database,
     latest: &watch::Sender<Option<SequenceNumber>>,
     queue: &mpsc::Receiver<Job>,
+    cap: usize,
 ) {
     while let Ok(first) = queue.recv() {
-        commit_group(db, latest, queue, first);
+        commit_group(db, latest, queue, first, cap);
     }
 }
 
-/// Applies `first` and every write queued behind it to one transaction and commits it.
+/// Applies `first` and the writes queued behind it, `cap` in all at most, to one transaction
+/// and commits it.
 fn commit_group(
     db: &Database,
     latest: &watch::Sender<Option<SequenceNumber>>,
     queue: &mpsc::Receiver<Job>,
     first: Job,
+    cap: usize,
 ) {
     let txn = match db.begin_write() {
         Ok(txn) => txn,
@@ -145,7 +163,12 @@ fn commit_group(
     let mut members = 0usize;
     let mut last = None;
     let mut next = Some(first);
-    while let Some(job) = next.take().or_else(|| queue.try_recv().ok()) {
+    let mut taken = 0usize;
+    while taken < cap {
+        let Some(job) = next.take().or_else(|| queue.try_recv().ok()) else {
+            break;
+        };
+        taken += 1;
         match catch_unwind(AssertUnwindSafe(|| (job.work)(&txn, true))) {
             Ok(Ok(written)) => {
                 members += 1;
@@ -210,7 +233,7 @@ mod tests {
     #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
     use super::*;
-    use redb::{ReadableDatabase, TableDefinition};
+    use redb::{ReadableDatabase, ReadableTable, TableDefinition};
     use standing_testkit::TempDir;
 
     const T: TableDefinition<&str, u64> = TableDefinition::new("t");
@@ -223,13 +246,17 @@ mod tests {
     }
 
     fn fixture() -> Fixture {
+        fixture_capped(MAX_WRITES_PER_COMMIT)
+    }
+
+    fn fixture_capped(cap: usize) -> Fixture {
         let dir = TempDir::new("store-group").unwrap();
         let db = Arc::new(Database::create(dir.path().join("t.redb")).unwrap());
         let txn = db.begin_write().unwrap();
         txn.open_table(T).unwrap();
         txn.commit().unwrap();
         let (latest, watching) = watch::channel(None);
-        let committer = Committer::start(Arc::clone(&db), latest).unwrap();
+        let committer = Committer::start_capped(Arc::clone(&db), latest, cap).unwrap();
         Fixture {
             _dir: dir,
             db,
@@ -281,6 +308,43 @@ mod tests {
         assert_eq!(stored(&f.db, "b"), Some(2));
         assert_eq!(stored(&f.db, "c"), Some(3));
         assert_eq!(*f.latest.borrow(), Some(SequenceNumber(3)));
+    }
+
+    #[tokio::test]
+    async fn a_group_takes_at_most_its_cap_of_writes_and_the_queue_goes_on_in_the_next_commit() {
+        let f = fixture_capped(3);
+        // Each write notes how many keys were committed (not merely applied) when it ran.
+        let seen = Arc::new(std::sync::Mutex::new(Vec::new()));
+        let noting = |key: &'static str| -> Work {
+            let db = Arc::clone(&f.db);
+            let seen = Arc::clone(&seen);
+            Box::new(move |txn, log| {
+                let read = db.begin_read().unwrap();
+                let committed = read.open_table(T).unwrap().iter().unwrap().count();
+                seen.lock().unwrap().push((key, committed));
+                insert(key, 1)(txn, log)
+            })
+        };
+        let (go, wait) = mpsc::channel::<()>();
+        let first = noting("a");
+        let first = f.committer.submit(Box::new(move |txn, log| {
+            wait.recv().unwrap();
+            first(txn, log)
+        }));
+        let rest: Vec<Pending> = ["b", "c", "d", "e", "f"]
+            .into_iter()
+            .map(|key| f.committer.submit(noting(key)))
+            .collect();
+        go.send(()).unwrap();
+        first.outcome().await.unwrap();
+        for pending in rest {
+            pending.outcome().await.unwrap();
+        }
+        assert_eq!(
+            *seen.lock().unwrap(),
+            vec![("a", 0), ("b", 0), ("c", 0), ("d", 3), ("e", 3), ("f", 3)],
+            "three writes in the first commit, the other three in the next"
+        );
     }
 
     #[tokio::test]
