@@ -266,6 +266,8 @@ fn role_claims_that_only_look_like_roles(stack: &Stack) {
         json!(["client reviewer"]),
         json!("client,reviewer"),
         json!([["reviewer"]]),
+        json!("reviewer"),
+        json!(r#"["reviewer"]"#),
     ] {
         let token = token_with("cl-h-1", |c| {
             c.insert("roles".into(), roles.clone());

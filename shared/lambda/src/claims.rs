@@ -67,32 +67,25 @@ fn is_plain_word(word: &str) -> bool {
             .any(|c| c.is_whitespace() || matches!(c, '[' | ']' | ',' | '"'))
 }
 
-/// Reads the `roles` claim in the forms it arrives in: API Gateway flattens an array claim to
-/// `"[client reviewer]"`; a token may also carry a JSON array string or a single role. Only exact
-/// role words count: `"client,reviewer"`, `"[client, reviewer]"` or a nested array grant
-/// nothing. Words that name no role are ignored (a token may carry roles of other systems), and
-/// logged.
+/// Reads the `roles` claim. A roles claim is a list of exact role words, and anything else
+/// grants no role (api.md): the list as API Gateway hands an array claim to a function,
+/// `"[client reviewer]"` (the local stack flattens a token's array the same way). A plain string
+/// (`"reviewer"`), a JSON array written inside a string, `"client,reviewer"`, `"[client,
+/// reviewer]"` or a nested array is not such a list and grants nothing. Words that name no role
+/// are ignored (a token may carry roles of other systems). Both are logged.
 pub fn parse_roles(raw: &str) -> Vec<Role> {
     let raw = raw.trim();
-    let words: Vec<String> = match serde_json::from_str::<Vec<serde_json::Value>>(raw) {
-        Ok(list) => list
-            .iter()
-            .filter_map(|v| v.as_str().map(str::to_owned))
-            .collect(),
-        Err(_) => match raw.strip_prefix('[').and_then(|r| r.strip_suffix(']')) {
-            // API Gateway's flattening: plain words joined by single spaces, nothing else.
-            Some(inner) if inner.split(' ').all(|w| w.is_empty() || is_plain_word(w)) => {
-                inner.split(' ').map(str::to_owned).collect()
-            }
-            Some(_) => {
-                tracing::info!(roles = %raw, "a malformed `roles` claim grants nothing");
-                Vec::new()
-            }
-            None => vec![raw.to_owned()],
-        },
+    let words = raw
+        .strip_prefix('[')
+        .and_then(|r| r.strip_suffix(']'))
+        // API Gateway's flattening: plain words joined by single spaces, nothing else.
+        .filter(|inner| inner.split(' ').all(|w| w.is_empty() || is_plain_word(w)));
+    let Some(words) = words else {
+        tracing::info!(roles = %raw, "a `roles` claim that is not a list of role words grants nothing");
+        return Vec::new();
     };
     words
-        .iter()
+        .split(' ')
         .filter(|w| !w.is_empty())
         .filter_map(|word| {
             let role = Role::ALL.iter().copied().find(|r| r.as_str() == word);
@@ -124,12 +117,10 @@ mod tests {
     }
 
     #[test]
-    fn a_json_array_string_and_a_single_role_are_accepted_too() {
-        assert_eq!(
-            parse_roles(r#"["freelancer","service"]"#),
-            vec![Role::Freelancer, Role::Service]
-        );
-        assert_eq!(parse_roles("reviewer"), vec![Role::Reviewer]);
+    fn a_plain_string_or_a_json_array_inside_a_string_is_not_a_list_and_grants_no_role() {
+        assert_eq!(parse_roles(r#"["freelancer","service"]"#), vec![]);
+        assert_eq!(parse_roles("reviewer"), vec![]);
+        assert_eq!(parse_roles("[reviewer]"), vec![Role::Reviewer]);
     }
 
     #[test]

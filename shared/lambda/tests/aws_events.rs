@@ -48,12 +48,14 @@ fn the_jwt_authorizers_claims_give_the_signed_in_caller_and_their_roles() {
 }
 
 #[test]
-fn a_roles_claim_written_as_a_json_array_string_is_read_the_same() {
-    let mut event = http_fixture();
-    event["requestContext"]["authorizer"]["jwt"]["claims"]["roles"] =
-        Value::from(r#"["freelancer"]"#);
-    let actor = actor(&to_request(&event)).unwrap();
-    assert_eq!(actor.roles, vec![Role::Freelancer]);
+fn a_roles_claim_that_is_a_plain_string_or_a_json_array_inside_a_string_grants_no_role() {
+    // API Gateway hands a token's array claim over as "[a b]"; these came from string claims.
+    for roles in [r#"["freelancer"]"#, "freelancer"] {
+        let mut event = http_fixture();
+        event["requestContext"]["authorizer"]["jwt"]["claims"]["roles"] = Value::from(roles);
+        let actor = actor(&to_request(&event)).unwrap();
+        assert_eq!(actor.roles, vec![], "{roles}");
+    }
 }
 
 #[test]
