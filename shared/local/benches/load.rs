@@ -10,7 +10,9 @@
 //! - writes per second acknowledged, and per second with their re-evaluations (until the
 //!   stream is drained), with the requests' own latency (p50, p99);
 //! - the lag from each write's commit to the end of the evaluation it triggered (p50, p99), from
-//!   the stack's own `stream_lag` summary at `GET /metrics`.
+//!   the stack's own `stream_lag` summary at `GET /metrics`;
+//! - the stack's CPU per write, and the share of it the embedded engine's one committing thread
+//!   took (from `/proc`, on Linux).
 //!
 //! `STANDING_LOAD_WRITES` sets the number of feedback writes (default 30,000);
 //! `STANDING_BENCH_DIR` the disk the data directory is on (default the system's temporary
@@ -32,6 +34,8 @@ use standing_testkit::http::metric;
 use standing_testkit::serve::Serving;
 
 const SECRET: &str = "the-load-benchmark-secret-of-the-local-stack";
+/// The name the embedded engine gives its committing thread (`standing_store`'s group commit).
+const COMMITTER_THREAD: &str = "embedded-commit";
 /// Clients per freelancer: every freelancer gets feedback on this many contracts.
 const CLIENTS_PER_FREELANCER: usize = 5;
 
@@ -227,7 +231,27 @@ fn stream_figures(addr: SocketAddr) -> (u64, Option<u64>, f64, f64) {
 /// write cost more CPU), but it tells two builds apart when they run in the same hour.
 /// `None` off Linux.
 fn cpu_time(pid: u32) -> Option<Duration> {
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    stat_cpu_time(&format!("/proc/{pid}/stat"))
+}
+
+/// The CPU time of the process's thread named `name` (its `comm`), from
+/// `/proc/<pid>/task/<tid>/stat`: here the embedded engine's one committing thread
+/// (`embedded-commit`), whose work every write waits for. Its share of the process's CPU does
+/// not move with the machine as the CPU per write does, so it shows a change to the committer's
+/// work within one run. `None` off Linux, or without such a thread.
+fn thread_cpu_time(pid: u32, name: &str) -> Option<Duration> {
+    std::fs::read_dir(format!("/proc/{pid}/task"))
+        .ok()?
+        .filter_map(Result::ok)
+        .find(|task| {
+            std::fs::read_to_string(task.path().join("comm")).is_ok_and(|c| c.trim() == name)
+        })
+        .and_then(|task| stat_cpu_time(&task.path().join("stat").to_string_lossy()))
+}
+
+/// utime + stime of a `/proc/.../stat` line.
+fn stat_cpu_time(path: &str) -> Option<Duration> {
+    let stat = std::fs::read_to_string(path).ok()?;
     // The fields after the command name (which may hold spaces) in parentheses.
     let fields: Vec<&str> = stat.rsplit_once(')')?.1.split_whitespace().collect();
     // utime and stime are the 14th and 15th fields of the line, the 12th and 13th after it.
@@ -302,6 +326,7 @@ fn load(writes: usize, connections: usize) {
         .map(|c| token(&format!("cl-{c}"), "client"))
         .collect();
     let cpu_before = cpu_time(stack.pid());
+    let committer_before = thread_cpu_time(stack.pid(), COMMITTER_THREAD);
     let started = Instant::now();
     let mut times = drive(addr, &lists, |connection, write| {
         let path = format!("/contracts/{}/feedback", write.contract);
@@ -323,6 +348,9 @@ fn load(writes: usize, connections: usize) {
     };
     let drained = started.elapsed();
     let cpu = cpu_before.zip(cpu_time(stack.pid())).map(|(a, b)| b - a);
+    let committer = committer_before
+        .zip(thread_cpu_time(stack.pid(), COMMITTER_THREAD))
+        .map(|(a, b)| b - a);
     let grouped = {
         let text = metrics(addr);
         let value = |series| metric(&text, series).unwrap_or(f64::NAN);
@@ -359,6 +387,13 @@ fn load(writes: usize, connections: usize) {
             cpu.as_secs_f64() * 1000.0 / writes as f64,
             2.0 * writes as f64 / cpu.as_secs_f64()
         );
+        if let Some(committer) = committer {
+            println!(
+                "load: the embedded engine's committing thread used {:.2} s of it ({:.3} of the stack's CPU)",
+                committer.as_secs_f64(),
+                committer.as_secs_f64() / cpu.as_secs_f64()
+            );
+        }
     }
     println!(
         "load: lag from write to standing over {delivered} stream records: p50 {p50:.1} ms, p99 {p99:.1} ms"
