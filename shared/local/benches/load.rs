@@ -29,13 +29,12 @@ use std::time::{Duration, Instant};
 use chrono::Utc;
 use serde_json::json;
 use standing_local::jwt::{self, Secret};
+use standing_store::COMMIT_THREAD;
 use standing_testkit::TempDir;
 use standing_testkit::http::metric;
 use standing_testkit::serve::Serving;
 
 const SECRET: &str = "the-load-benchmark-secret-of-the-local-stack";
-/// The name the embedded engine gives its committing thread (`standing_store`'s group commit).
-const COMMITTER_THREAD: &str = "embedded-commit";
 /// Clients per freelancer: every freelancer gets feedback on this many contracts.
 const CLIENTS_PER_FREELANCER: usize = 5;
 
@@ -326,7 +325,7 @@ fn load(writes: usize, connections: usize) {
         .map(|c| token(&format!("cl-{c}"), "client"))
         .collect();
     let cpu_before = cpu_time(stack.pid());
-    let committer_before = thread_cpu_time(stack.pid(), COMMITTER_THREAD);
+    let committer_before = thread_cpu_time(stack.pid(), COMMIT_THREAD);
     let started = Instant::now();
     let mut times = drive(addr, &lists, |connection, write| {
         let path = format!("/contracts/{}/feedback", write.contract);
@@ -349,7 +348,7 @@ fn load(writes: usize, connections: usize) {
     let drained = started.elapsed();
     let cpu = cpu_before.zip(cpu_time(stack.pid())).map(|(a, b)| b - a);
     let committer = committer_before
-        .zip(thread_cpu_time(stack.pid(), COMMITTER_THREAD))
+        .zip(thread_cpu_time(stack.pid(), COMMIT_THREAD))
         .map(|(a, b)| b - a);
     let grouped = {
         let text = metrics(addr);

@@ -20,7 +20,8 @@ pub use condition::Condition;
 pub use dynamodb::DynamoDbEngine;
 #[cfg(feature = "embedded")]
 pub use embedded::{
-    ChangeKind, ChangeRecord, EmbeddedEngine, EmbeddedOptions, SequenceNumber, StreamSource,
+    COMMIT_THREAD, ChangeKind, ChangeRecord, EmbeddedEngine, EmbeddedOptions, SequenceNumber,
+    StreamSource,
 };
 pub use engine::{
     BoxFuture, Capacity, CapacityMeter, CapacityTotals, ClientRequestToken, Engine, GetOutput, Key,

@@ -41,6 +41,10 @@ struct Job {
     answer: oneshot::Sender<Answer>,
 }
 
+/// The name of the committing thread (what `/proc/<pid>/task/<tid>/comm` shows): the load bench
+/// reads its CPU time by it.
+pub const COMMIT_THREAD: &str = "embedded-commit";
+
 /// The most writes one commit takes. Under a queue that never empties a group would otherwise
 /// grow, and its writers wait, for as long as writes keep coming; at this many it commits and
 /// answers them, and the queue goes on in the next. (The load bench's groups cost the committer
@@ -71,7 +75,7 @@ impl Committer {
     ) -> Result<Self, StoreError> {
         let (jobs, queue) = mpsc::channel();
         let thread = std::thread::Builder::new()
-            .name("embedded-commit".into())
+            .name(COMMIT_THREAD.into())
             .spawn(move || commit_groups(&db, &latest, &queue, cap.max(1)))
             .map_err(|e| StoreError::Backend(format!("starting the committer thread: {e}")))?;
         Ok(Self {
@@ -273,15 +277,20 @@ mod tests {
         })
     }
 
-    /// [`insert`], held until `go` is sent: the writes submitted meanwhile queue behind it and
-    /// join its group.
-    fn held_insert(key: &'static str, sequence: u64) -> (Work, mpsc::Sender<()>) {
+    /// `work`, held until `go` is sent: the writes submitted meanwhile queue behind it and join
+    /// its group.
+    fn held(work: Work) -> (Work, mpsc::Sender<()>) {
         let (go, wait) = mpsc::channel::<()>();
-        let work: Work = Box::new(move |txn, log| {
+        let held: Work = Box::new(move |txn, log| {
             wait.recv().unwrap();
-            insert(key, sequence)(txn, log)
+            work(txn, log)
         });
-        (work, go)
+        (held, go)
+    }
+
+    /// [`insert`], [`held`].
+    fn held_insert(key: &'static str, sequence: u64) -> (Work, mpsc::Sender<()>) {
+        held(insert(key, sequence))
     }
 
     fn stored(db: &Database, key: &str) -> Option<u64> {
@@ -325,12 +334,8 @@ mod tests {
                 insert(key, 1)(txn, log)
             })
         };
-        let (go, wait) = mpsc::channel::<()>();
-        let first = noting("a");
-        let first = f.committer.submit(Box::new(move |txn, log| {
-            wait.recv().unwrap();
-            first(txn, log)
-        }));
+        let (first, go) = held(noting("a"));
+        let first = f.committer.submit(first);
         let rest: Vec<Pending> = ["b", "c", "d", "e", "f"]
             .into_iter()
             .map(|key| f.committer.submit(noting(key)))

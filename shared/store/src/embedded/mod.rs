@@ -28,6 +28,7 @@ use tokio::sync::watch;
 
 use change_log::StoredChange;
 pub use change_log::{ChangeKind, ChangeRecord, SequenceNumber, StreamSource};
+pub use group::COMMIT_THREAD;
 use group::{Committer, Pending, Work};
 
 use crate::{
